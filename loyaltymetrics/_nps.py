@@ -1,0 +1,222 @@
+"""Net Promoter Score: point estimates from raw scores or from band counts.
+
+Definition (Reichheld 2003, "The One Number You Need to Grow", Harvard Business
+Review 81(12)): respondents answer "How likely is it that you would recommend
+us to a friend or colleague?" on 0..10. Scores 0-6 are detractors, 7-8
+passives, 9-10 promoters, and NPS = 100 x (promoter share - detractor share),
+on -100..100.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from loyaltymetrics._results import Result
+from loyaltymetrics._tally import CellTable, tally_scores
+from loyaltymetrics._validation import check_count, check_integer_scores
+
+__all__ = ["NPS_SCALE", "NPSResult", "nps", "nps_from_counts"]
+
+#: The NPS answer scale, inclusive.
+NPS_SCALE = (0, 10)
+#: Highest detractor score and lowest promoter score (Reichheld 2003).
+DETRACTOR_MAX = 6
+PROMOTER_MIN = 9
+
+#: Band of each scale point 0..10: 0 detractor, 1 passive, 2 promoter.
+SCORE_BAND = np.array(
+    [0] * (DETRACTOR_MAX + 1) + [1] * (PROMOTER_MIN - DETRACTOR_MAX - 1) + [2] * 2, dtype=np.int64
+)
+
+
+@dataclass(frozen=True, repr=False)
+class NPSResult(Result):
+    """Net Promoter Score of a sample.
+
+    Attributes
+    ----------
+    score : float
+        NPS on the -100..100 scale: ``100 * (promoter_share - detractor_share)``.
+        NaN when ``nan_policy="propagate"`` met a missing score.
+    n : float
+        Number of respondents counted, or the sum of their weights for a
+        weighted sample.
+    detractors, passives, promoters : float
+        Counts (or weighted totals) of scores 0-6, 7-8 and 9-10.
+    detractor_share, passive_share, promoter_share : float
+        The three shares, each in 0..1, summing to 1.
+    n_omitted : int
+        Missing scores removed under ``nan_policy="omit"``.
+    """
+
+    score: float
+    n: float
+    detractors: float
+    passives: float
+    promoters: float
+    detractor_share: float
+    passive_share: float
+    promoter_share: float
+    n_omitted: int = 0
+    _cells: CellTable | None = field(default=None, compare=False)
+
+    _display_fields: ClassVar[tuple[str, ...] | None] = (
+        "score",
+        "n",
+        "detractors",
+        "passives",
+        "promoters",
+        "n_omitted",
+    )
+
+
+def _result_from_totals(
+    totals: np.ndarray,
+    *,
+    n_omitted: int,
+    cells: CellTable | None,
+    undefined: bool = False,
+) -> NPSResult:
+    """Build an NPSResult from (detractor, passive, promoter) totals."""
+    detractors, passives, promoters = (float(x) for x in totals)
+    n = detractors + passives + promoters
+    if undefined or n == 0:
+        shares = (float("nan"),) * 3
+        score = float("nan")
+    else:
+        shares = (detractors / n, passives / n, promoters / n)
+        score = 100.0 * (shares[2] - shares[0])
+    is_weighted = cells is not None and bool(np.any(cells.weight != 1.0))
+
+    def as_count(value: float) -> float:
+        return value if is_weighted else round(value)
+
+    return NPSResult(
+        score=score,
+        n=as_count(n),
+        detractors=as_count(detractors),
+        passives=as_count(passives),
+        promoters=as_count(promoters),
+        detractor_share=shares[0],
+        passive_share=shares[1],
+        promoter_share=shares[2],
+        n_omitted=n_omitted,
+        _cells=cells,
+    )
+
+
+def nps(scores: object, /, *, weights: object = None, nan_policy: str = "raise") -> NPSResult:
+    """Net Promoter Score of raw 0..10 survey answers.
+
+    Parameters
+    ----------
+    scores : array_like
+        Answers to the likelihood-to-recommend question: integers 0..10
+        (whole-number floats such as ``9.0`` are accepted). A list, numpy array,
+        or pandas / polars Series.
+    weights : array_like, optional
+        Survey (sampling) weights, one per score: finite, non-negative, not all
+        zero. Each respondent counts in proportion to its weight, so the shares
+        are weighted shares and ``n`` is the sum of the weights. Integer weights
+        give exactly the result of repeating each row that many times.
+    nan_policy : {"raise", "omit", "propagate"}, default "raise"
+        What to do with missing scores (NaN, None, pandas.NA, polars null):
+        raise an error, drop them (counted in ``n_omitted``), or return a result
+        whose score and shares are NaN. Missing weights are always an error.
+
+    Returns
+    -------
+    NPSResult
+        The score on -100..100, the band counts and shares.
+
+    Raises
+    ------
+    ValueError
+        If a score is outside 0..10 or not a whole number (the message names
+        the first offending value and its position), if there are no responses,
+        or if a score is missing under ``nan_policy="raise"``.
+    TypeError
+        If the scores are strings, booleans or otherwise not numeric.
+
+    See Also
+    --------
+    nps_from_counts : the same result from detractor, passive and promoter counts.
+
+    Notes
+    -----
+    Detractors answer 0-6, passives 7-8 and promoters 9-10, and
+    ``NPS = 100 * (promoters - detractors) / n`` (Reichheld 2003).
+
+    Examples
+    --------
+    >>> import loyaltymetrics as lm
+    >>> lm.nps([10, 9, 8, 7, 6, 0])
+    NPSResult(score=0.0, n=6, detractors=2, passives=2, promoters=2, n_omitted=0)
+    >>> result = lm.nps([10, 10, 9, 7, 3, float("nan")], nan_policy="omit")
+    >>> result.score, result.n_omitted
+    (40.0, 1)
+    """
+    sample = check_integer_scores(
+        scores, low=NPS_SCALE[0], high=NPS_SCALE[1], nan_policy=nan_policy, weights=weights
+    )
+    point_totals, cells = tally_scores(sample, low=NPS_SCALE[0], high=NPS_SCALE[1])
+    band_totals = np.bincount(SCORE_BAND, weights=point_totals, minlength=3)
+    band_cells = cells.regroup(SCORE_BAND)
+    return _result_from_totals(
+        band_totals,
+        n_omitted=sample.n_omitted,
+        cells=band_cells,
+        undefined=sample.has_missing,
+    )
+
+
+def nps_from_counts(*, detractors: float, passives: float, promoters: float) -> NPSResult:
+    """Net Promoter Score from the counts of detractors, passives and promoters.
+
+    Use this when the counts come from elsewhere (a SQL ``GROUP BY``, a
+    dashboard export). It gives exactly the result :func:`nps` gives on the raw
+    scores.
+
+    Parameters
+    ----------
+    detractors, passives, promoters : int
+        Number of respondents who answered 0-6, 7-8 and 9-10. Non-negative whole
+        numbers, not all zero.
+
+    Returns
+    -------
+    NPSResult
+
+    Raises
+    ------
+    ValueError
+        If a count is negative, not a whole number, not finite, or all are zero.
+    TypeError
+        If a count is not a number.
+
+    Examples
+    --------
+    >>> import loyaltymetrics as lm
+    >>> lm.nps_from_counts(detractors=20, passives=30, promoters=50)
+    NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
+    """
+    totals = np.array(
+        [
+            check_count(detractors, name="detractors"),
+            check_count(passives, name="passives"),
+            check_count(promoters, name="promoters"),
+        ]
+    )
+    if totals.sum() == 0:
+        raise ValueError(
+            "`detractors`, `passives` and `promoters` must not all be zero: "
+            "NPS needs at least one respondent"
+        )
+    counts = totals.astype(np.int64)
+    cells = CellTable(
+        point=np.arange(3, dtype=np.int64), weight=np.ones(3, dtype=np.float64), count=counts
+    )
+    return _result_from_totals(totals, n_omitted=0, cells=cells)

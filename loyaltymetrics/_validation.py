@@ -1,0 +1,334 @@
+"""Coercion and checks shared by every public function.
+
+Every public function validates its arguments here, once, at its boundary. The
+rules: a bad value raises :class:`ValueError`, a bad type raises
+:class:`TypeError`, and every message names the argument in backticks and the
+rule it broke. Inputs are never modified, and missing values are never dropped
+without the caller asking for it through ``nan_policy``.
+
+pandas and polars are never imported: their Series are recognised by duck
+typing (``to_numpy``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "NanPolicy",
+    "ScoreSample",
+    "as_1d_array",
+    "check_choice",
+    "check_confidence_level",
+    "check_count",
+    "check_integer_scores",
+    "check_nan_policy",
+    "check_rng",
+    "check_weights",
+]
+
+NanPolicy = Literal["raise", "omit", "propagate"]
+_NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "omit", "propagate")
+
+FloatArray = npt.NDArray[np.float64]
+_Choice = TypeVar("_Choice", bound=str)
+IntArray = npt.NDArray[np.int64]
+
+
+def _is_missing_scalar(value: object) -> bool:
+    """Return True for None, float NaN and the pandas ``NA`` singleton."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    # pandas.NA and similar sentinels; recognised by name so pandas is never imported.
+    return type(value).__name__ in {"NAType", "NaTType"}
+
+
+def _object_to_float(array: npt.NDArray[Any], name: str) -> FloatArray:
+    """Convert an object array of numbers and missing markers to float64."""
+    out = np.empty(array.shape, dtype=np.float64)
+    flat = array.reshape(-1)
+    for position, value in enumerate(flat):
+        if _is_missing_scalar(value):
+            out.flat[position] = np.nan
+        elif isinstance(value, bool | np.bool_):
+            raise TypeError(
+                f"`{name}` must be numeric, not boolean; found {value!r} at position {position}"
+            )
+        elif isinstance(value, numbers.Real):
+            out.flat[position] = float(value)
+        else:
+            raise TypeError(
+                f"`{name}` must be numeric; found {type(value).__name__} {value!r} "
+                f"at position {position}"
+            )
+    return out
+
+
+def as_1d_array(values: object, *, name: str) -> npt.NDArray[Any]:
+    """Coerce an array-like to a one-dimensional numeric numpy array.
+
+    Accepts lists, tuples, numpy arrays and anything with a ``to_numpy`` method
+    (pandas and polars Series). Integer input keeps its integer dtype; missing
+    values (None, NaN, ``pandas.NA``, polars nulls) become float NaN. The input
+    is never modified; the result may share memory with it, so callers must not
+    write into it.
+
+    Raises
+    ------
+    TypeError
+        For strings, booleans, non-numeric objects, or a scalar.
+    ValueError
+        For arrays that are not one-dimensional.
+    """
+    if isinstance(values, str | bytes):
+        raise TypeError(f"`{name}` must be an array-like of numbers, not a string")
+    if isinstance(values, dict | set):
+        raise TypeError(f"`{name}` must be an array-like of numbers, not {type(values).__name__}")
+    if isinstance(values, list | tuple):
+        # numpy would silently turn [1, True] into [1, 1].
+        for position, value in enumerate(values):
+            if isinstance(value, bool | np.bool_):
+                raise TypeError(
+                    f"`{name}` must be numeric, not boolean; found {value!r} at position {position}"
+                )
+    to_numpy = getattr(values, "to_numpy", None)
+    if callable(to_numpy) and not isinstance(values, np.ndarray):
+        array = np.asarray(to_numpy())
+    else:
+        try:
+            array = np.asarray(values)
+        except (ValueError, TypeError) as error:
+            raise TypeError(f"`{name}` must be a one-dimensional array-like of numbers") from error
+    if array.ndim == 0:
+        raise TypeError(f"`{name}` must be a one-dimensional array-like of numbers, not a scalar")
+    if array.ndim != 1:
+        raise ValueError(f"`{name}` must be one-dimensional; got an array of shape {array.shape}")
+    kind = array.dtype.kind
+    if kind == "b":
+        raise TypeError(f"`{name}` must be numeric, not boolean")
+    if kind in "iuf":
+        return array
+    if kind == "O":
+        return _object_to_float(array, name)
+    if kind in "USV":
+        raise TypeError(f"`{name}` must be numeric; got strings (dtype {array.dtype})")
+    raise TypeError(f"`{name}` must be numeric; got dtype {array.dtype}")
+
+
+def check_nan_policy(nan_policy: object) -> NanPolicy:
+    """Return ``nan_policy`` if it is one of "raise", "omit", "propagate"."""
+    return check_choice(nan_policy, name="nan_policy", choices=_NAN_POLICIES)
+
+
+def check_choice(value: object, *, name: str, choices: tuple[_Choice, ...]) -> _Choice:
+    """Return ``value`` if it is one of ``choices``; raise a naming error otherwise."""
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be one of {_quoted(choices)}; got {value!r}")
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {_quoted(choices)}; got {value!r}")
+    return value
+
+
+def _quoted(choices: tuple[str, ...]) -> str:
+    return ", ".join(repr(choice) for choice in choices)
+
+
+def check_confidence_level(confidence_level: object) -> float:
+    """Return ``confidence_level`` as a float strictly between 0 and 1."""
+    if isinstance(confidence_level, bool) or not isinstance(confidence_level, numbers.Real):
+        raise TypeError(
+            f"`confidence_level` must be a number between 0 and 1; got {confidence_level!r}"
+        )
+    level = float(confidence_level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(
+            f"`confidence_level` must be strictly between 0 and 1; got {confidence_level!r}"
+        )
+    return level
+
+
+def check_count(value: object, *, name: str, allow_float: bool = False) -> float:
+    """Return a non-negative finite count.
+
+    With ``allow_float=False`` the value must be a whole number (``3`` or
+    ``3.0``); with ``allow_float=True`` any non-negative finite real is accepted
+    (weighted totals).
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a non-negative number; got {value!r}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"`{name}` must be finite; got {value!r}")
+    if number < 0:
+        raise ValueError(f"`{name}` must be non-negative; got {value!r}")
+    if not allow_float and number != int(number):
+        raise ValueError(f"`{name}` must be a whole number; got {value!r}")
+    return number
+
+
+def check_rng(rng: object) -> np.random.Generator:
+    """Return a Generator from None, an int seed, a SeedSequence or a Generator (SPEC 7)."""
+    if isinstance(rng, bool):
+        raise TypeError(f"`rng` must be None, an integer or a numpy Generator; got {rng!r}")
+    if rng is None or isinstance(
+        rng, numbers.Integral | np.random.SeedSequence | np.random.Generator
+    ):
+        if isinstance(rng, numbers.Integral) and int(rng) < 0:
+            raise ValueError(f"`rng` seed must be non-negative; got {rng!r}")
+        return np.random.default_rng(cast("Any", rng))
+    raise TypeError(f"`rng` must be None, an integer or a numpy Generator; got {rng!r}")
+
+
+def check_weights(weights: object, *, n: int, name: str = "weights") -> FloatArray:
+    """Return weights as float64: finite, non-negative, length ``n``, not all zero."""
+    array = as_1d_array(weights, name=name)
+    if array.shape[0] != n:
+        raise ValueError(
+            f"`{name}` must have the same length as the scores ({n}); got {array.shape[0]}"
+        )
+    array = array.astype(np.float64, copy=False)
+    finite = np.isfinite(array)
+    if not finite.all():
+        position = int(np.flatnonzero(~finite)[0])
+        raise ValueError(
+            f"`{name}` must be finite (missing weights are not allowed); "
+            f"found {array[position]} at position {position}"
+        )
+    negative = array < 0
+    if negative.any():
+        position = int(np.flatnonzero(negative)[0])
+        raise ValueError(
+            f"`{name}` must be non-negative; found {array[position]} at position {position}"
+        )
+    if n > 0 and not (array > 0).any():
+        raise ValueError(f"`{name}` must not all be zero")
+    return array
+
+
+@dataclass(frozen=True)
+class ScoreSample:
+    """Validated integer scores, ready to be tallied.
+
+    Attributes
+    ----------
+    values
+        The non-missing scores as int64 (positions of omitted values removed).
+    weights
+        Matching float64 weights, or None for an unweighted sample.
+    n_omitted
+        How many missing scores were removed under ``nan_policy="omit"``.
+    has_missing
+        True when ``nan_policy="propagate"`` met a missing score; the metric is
+        then NaN.
+    """
+
+    values: IntArray
+    weights: FloatArray | None
+    n_omitted: int
+    has_missing: bool
+
+
+def _first_bad_position(mask: npt.NDArray[np.bool_]) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _range_error(name: str, low: int, high: int, value: object, position: int) -> ValueError:
+    return ValueError(
+        f"`{name}` must be integers in {low}..{high}; found {value} at position {position}"
+    )
+
+
+def check_integer_scores(
+    scores: object,
+    *,
+    name: str = "scores",
+    low: int,
+    high: int,
+    nan_policy: object = "raise",
+    weights: object = None,
+) -> ScoreSample:
+    """Validate integer scores on the scale ``low..high`` and apply ``nan_policy``.
+
+    Whole-number floats (``9.0``) are accepted. Missing values follow
+    ``nan_policy``: "raise" raises, "omit" removes them (and their weights) and
+    counts them, "propagate" keeps the non-missing scores and flags the sample
+    so the metric is reported as NaN. An empty sample (before or after
+    omission) is an error: no metric is defined for it.
+    """
+    policy = check_nan_policy(nan_policy)
+    array = as_1d_array(scores, name=name)
+    n_total = array.shape[0]
+    weight_array = None if weights is None else check_weights(weights, n=n_total)
+    if n_total == 0:
+        raise ValueError(f"`{name}` must contain at least one response; got an empty array")
+
+    n_omitted = 0
+    has_missing = False
+    if array.dtype.kind in "iu":
+        values = array
+        # Range checks on integers are two cheap reductions; the position is only
+        # searched for when there is an error to report.
+        if n_total and (values.min() < low or values.max() > high):
+            bad = (values < low) | (values > high)
+            position = _first_bad_position(bad)
+            raise _range_error(name, low, high, values[position], position)
+        return ScoreSample(
+            values=values.astype(np.int64, copy=False),
+            weights=weight_array,
+            n_omitted=0,
+            has_missing=False,
+        )
+
+    floats = array.astype(np.float64, copy=False)
+    missing = np.isnan(floats)
+    if missing.any():
+        if policy == "raise":
+            position = _first_bad_position(missing)
+            raise ValueError(
+                f"`{name}` contains missing values (first at position {position}); "
+                "pass nan_policy='omit' to drop them or 'propagate' to return NaN"
+            )
+        keep = ~missing
+        kept_positions = np.flatnonzero(keep)
+        floats = floats[keep]
+        if weight_array is not None:
+            weight_array = weight_array[keep]
+        if policy == "omit":
+            n_omitted = int(missing.sum())
+        else:
+            has_missing = True
+    else:
+        kept_positions = None
+
+    def original_position(index: int) -> int:
+        return int(kept_positions[index]) if kept_positions is not None else index
+
+    if floats.size:
+        outside = ~np.isfinite(floats) | (floats < low) | (floats > high)
+        if outside.any():
+            index = _first_bad_position(outside)
+            raise _range_error(name, low, high, floats[index], original_position(index))
+        fractional = floats != np.floor(floats)
+        if fractional.any():
+            index = _first_bad_position(fractional)
+            raise _range_error(name, low, high, floats[index], original_position(index))
+
+    if floats.size == 0 and not has_missing:
+        raise ValueError(
+            f"`{name}` has no non-missing responses left after omitting {n_omitted} missing values"
+        )
+    if weight_array is not None and floats.size and not (weight_array > 0).any():
+        raise ValueError("`weights` of the non-missing responses must not all be zero")
+    return ScoreSample(
+        values=floats.astype(np.int64),
+        weights=weight_array,
+        n_omitted=n_omitted,
+        has_missing=has_missing,
+    )
