@@ -1,0 +1,316 @@
+"""The shared interval engine: normal quantiles, proportion intervals, count bootstrap.
+
+Every metric's intervals come from here, so there is one implementation of
+each method in the library.
+
+Proportion intervals follow the definitions of statsmodels'
+``proportion_confint`` (Wilson 1927; Agresti & Coull 1998; the Jeffreys
+interval of Brown, Cai & DasGupta 2001; Clopper & Pearson 1934; Wald), and are
+vectorised over any array shape.
+
+The count bootstrap implements ``scipy.stats.bootstrap``'s percentile, basic
+and BCa intervals on a *sufficient statistic* instead of raw rows. Resampling n
+rows with replacement from data whose rows fall into cells with counts ``c`` is
+exactly a draw from ``Multinomial(n, c / n)``, so one replicate costs O(cells)
+whatever n is. BCa needs the jackknife, which has one distinct leave-one-out
+value per cell; the acceleration is therefore a weighted sum over cells (the
+same formula scipy evaluates over all n rows). Leading axes of the count
+arrays are a batch dimension (segments), all computed in one vectorised pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special, stats
+
+__all__ = [
+    "BOOTSTRAP_METHODS",
+    "PROPORTION_METHODS",
+    "Alternative",
+    "BootstrapInterval",
+    "BootstrapMethod",
+    "ProportionMethod",
+    "count_bootstrap",
+    "normal_quantile",
+    "proportion_interval",
+]
+
+FloatArray = npt.NDArray[np.float64]
+ProportionMethod = Literal["wilson", "agresti-coull", "jeffreys", "exact", "wald"]
+BootstrapMethod = Literal["percentile", "basic", "bca"]
+Alternative = Literal["two-sided", "less", "greater"]
+PROPORTION_METHODS: tuple[ProportionMethod, ...] = (
+    "wilson",
+    "agresti-coull",
+    "jeffreys",
+    "exact",
+    "wald",
+)
+BOOTSTRAP_METHODS: tuple[BootstrapMethod, ...] = ("percentile", "basic", "bca")
+
+# Replicates are drawn in blocks so that memory stays bounded for many segments.
+_MAX_BLOCK_ELEMENTS = 4_000_000
+
+
+def normal_quantile(confidence_level: float, alternative: Alternative = "two-sided") -> float:
+    """Return the standard normal critical value for a confidence level.
+
+    Two-sided: ``z`` with ``P(|Z| <= z) = confidence_level``; one-sided:
+    ``P(Z <= z) = confidence_level``.
+    """
+    tail = 1.0 - confidence_level
+    if alternative == "two-sided":
+        tail /= 2.0
+    return float(special.ndtri(1.0 - tail))
+
+
+def proportion_interval(
+    successes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    *,
+    confidence_level: float,
+    method: ProportionMethod,
+) -> tuple[FloatArray, FloatArray]:
+    """Two-sided interval for a binomial proportion, vectorised.
+
+    ``successes`` may be fractional (an effective count); ``n`` must be
+    positive. Returns ``(low, high)`` arrays of shares in [0, 1], broadcast
+    from the inputs. The definitions are those of statsmodels'
+    ``proportion_confint`` (methods "wilson", "agresti_coull", "jeffreys",
+    "beta" for "exact", "normal" for "wald"); Wald and Agresti-Coull limits are
+    clipped to [0, 1].
+    """
+    count = np.asarray(successes, dtype=np.float64)
+    total = np.asarray(n, dtype=np.float64)
+    count, total = np.broadcast_arrays(count, total)
+    share = count / total
+    alpha = 1.0 - confidence_level
+    z = normal_quantile(confidence_level)
+    if method == "wald":
+        half = z * np.sqrt(share * (1.0 - share) / total)
+        low, high = share - half, share + half
+    elif method == "agresti-coull":
+        total_c = total + z**2
+        share_c = (count + z**2 / 2.0) / total_c
+        half = z * np.sqrt(share_c * (1.0 - share_c) / total_c)
+        low, high = share_c - half, share_c + half
+    elif method == "wilson":
+        z2 = z**2
+        denominator = 1.0 + z2 / total
+        centre = (share + z2 / (2.0 * total)) / denominator
+        half = z / denominator * np.sqrt(share * (1.0 - share) / total + z2 / (4.0 * total**2))
+        low, high = centre - half, centre + half
+    elif method == "jeffreys":
+        low = stats.beta.ppf(alpha / 2.0, count + 0.5, total - count + 0.5)
+        high = stats.beta.isf(alpha / 2.0, count + 0.5, total - count + 0.5)
+    elif method == "exact":
+        # Clopper-Pearson: beta quantiles, with the limits at 0 and n set
+        # exactly (the beta quantile is undefined there).
+        with np.errstate(invalid="ignore", divide="ignore"):
+            low = stats.beta.ppf(alpha / 2.0, count, total - count + 1.0)
+            high = stats.beta.isf(alpha / 2.0, count + 1.0, total - count)
+        low = np.where(count <= 0.0, 0.0, low)
+        high = np.where(count >= total, 1.0, high)
+    else:  # pragma: no cover - callers validate the method
+        raise ValueError(f"`method` must be one of {PROPORTION_METHODS}; got {method!r}")
+    return (
+        np.clip(np.asarray(low, dtype=np.float64), 0.0, 1.0),
+        np.clip(np.asarray(high, dtype=np.float64), 0.0, 1.0),
+    )
+
+
+@dataclass(frozen=True)
+class BootstrapInterval:
+    """Limits and spread of a count bootstrap, one entry per batch element.
+
+    Attributes
+    ----------
+    low, high
+        Interval limits (``-inf`` / ``inf`` on the open side of a one-sided
+        interval).
+    standard_error
+        Standard deviation of the bootstrap distribution (``ddof=1``), as
+        ``scipy.stats.bootstrap`` reports it.
+    """
+
+    low: FloatArray
+    high: FloatArray
+    standard_error: FloatArray
+
+
+CountStatistic = Callable[..., FloatArray]
+
+
+def _quantile_sorted(sorted_values: FloatArray, q: FloatArray) -> FloatArray:
+    """Linear-interpolation quantiles (numpy's default) of sorted columns.
+
+    ``sorted_values`` has the resamples on axis 0; ``q`` (in [0, 1]) has the
+    batch shape, so every batch element can use its own level (BCa).
+    """
+    n = sorted_values.shape[0]
+    position = np.clip(q, 0.0, 1.0) * (n - 1)
+    lower = np.floor(position).astype(np.intp)
+    upper = np.minimum(lower + 1, n - 1)
+    fraction = position - lower
+    low_values = np.take_along_axis(sorted_values, lower[None, ...], axis=0)[0]
+    high_values = np.take_along_axis(sorted_values, upper[None, ...], axis=0)[0]
+    return np.asarray(low_values + fraction * (high_values - low_values), dtype=np.float64)
+
+
+def _draw_replicates(
+    samples: Sequence[npt.NDArray[np.int64]],
+    statistic: CountStatistic,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """Bootstrap distribution of ``statistic``: shape (n_resamples, *batch)."""
+    totals = [sample.sum(axis=-1) for sample in samples]
+    probabilities = []
+    for sample, total in zip(samples, totals, strict=True):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = sample / total[..., None]
+        # An empty batch element (no rows) resamples to zeros; its statistic is
+        # the caller's business (typically NaN).
+        probabilities.append(np.where(total[..., None] > 0, p, 1.0 / sample.shape[-1]))
+    batch_size = int(np.prod(np.broadcast_shapes(*(t.shape for t in totals)), dtype=np.int64))
+    cells = sum(sample.shape[-1] for sample in samples)
+    block = max(1, _MAX_BLOCK_ELEMENTS // max(1, batch_size * cells))
+    replicates: list[FloatArray] = []
+    for start in range(0, n_resamples, block):
+        size = min(block, n_resamples - start)
+        drawn = [
+            rng.multinomial(total, p, size=(size, *total.shape))
+            for total, p in zip(totals, probabilities, strict=True)
+        ]
+        replicates.append(np.asarray(statistic(*drawn), dtype=np.float64))
+    return np.concatenate(replicates, axis=0)
+
+
+def _acceleration(
+    samples: Sequence[npt.NDArray[np.int64]], statistic: CountStatistic
+) -> FloatArray:
+    """BCa acceleration from the jackknife, in closed form over cells.
+
+    Leaving out one row of cell k of sample j changes that sample's counts by
+    ``-e_k``; all ``c_jk`` rows of the cell share that leave-one-out value.
+    The sums below are scipy.stats.bootstrap's (over every row, for each
+    sample), grouped by cell.
+    """
+    numerator: FloatArray | float = 0.0
+    denominator: FloatArray | float = 0.0
+    for j, sample in enumerate(samples):
+        n_cells = sample.shape[-1]
+        multiplicity = sample.astype(np.float64)  # (*batch, cells)
+        n = multiplicity.sum(axis=-1)  # (*batch,)
+        # One leave-one-out count table per cell, on a new axis before the cells.
+        left_out = sample[..., None, :] - np.eye(n_cells, dtype=np.int64)
+        arguments = [left_out if i == j else other[..., None, :] for i, other in enumerate(samples)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theta_i = np.asarray(statistic(*arguments), dtype=np.float64)  # (*batch, cells)
+        present = multiplicity > 0
+        theta_i = np.where(present, theta_i, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theta_dot = (multiplicity * theta_i).sum(axis=-1) / n
+        u = np.where(present, (n[..., None] - 1.0) * (theta_dot[..., None] - theta_i), 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            numerator = numerator + (multiplicity * u**3).sum(axis=-1) / n**3
+            denominator = denominator + (multiplicity * u**2).sum(axis=-1) / n**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        acceleration = np.asarray(numerator, dtype=np.float64) / (
+            6.0 * np.asarray(denominator, dtype=np.float64) ** 1.5
+        )
+    # A jackknife with no spread (all rows alike) has no skewness to correct.
+    return np.where(np.isfinite(acceleration), acceleration, 0.0)
+
+
+def count_bootstrap(
+    samples: Sequence[npt.ArrayLike],
+    statistic: CountStatistic,
+    *,
+    confidence_level: float,
+    method: BootstrapMethod,
+    n_resamples: int,
+    rng: np.random.Generator,
+    alternative: Alternative = "two-sided",
+) -> BootstrapInterval:
+    """Bootstrap interval of a statistic of cell counts, without touching rows.
+
+    Parameters
+    ----------
+    samples
+        One integer count array per independent sample, shape
+        ``(*batch, cells)``; the batch axes (e.g. segments) must broadcast
+        across samples.
+    statistic
+        Vectorised function of the samples' count arrays (same order), each of
+        shape ``(*extra, *batch, cells)``, returning shape ``(*extra, *batch)``.
+        It must accept fractional-free integer counts and totals of ``n - 1``.
+    confidence_level, method, n_resamples, rng, alternative
+        As in ``scipy.stats.bootstrap``; validated by the caller.
+
+    Returns
+    -------
+    BootstrapInterval
+        Limits with the batch shape. Where every replicate equals the estimate
+        (one populated cell), the interval is the estimate itself. Where the
+        BCa bias correction is infinite (the estimate lies outside every
+        replicate), that element falls back to the percentile interval.
+    """
+    arrays = [np.asarray(sample, dtype=np.int64) for sample in samples]
+    theta_hat = np.asarray(statistic(*arrays), dtype=np.float64)
+    theta_b = _draw_replicates(arrays, statistic, n_resamples, rng)
+    finite_b = np.where(np.isfinite(theta_b), theta_b, np.nan)
+    with np.errstate(invalid="ignore"):
+        standard_error = np.asarray(np.nanstd(finite_b, axis=0, ddof=1), dtype=np.float64)
+    sorted_b = np.sort(theta_b, axis=0)
+
+    alpha = 1.0 - confidence_level
+    if alternative == "two-sided":
+        alpha /= 2.0
+    low_level = np.full(theta_hat.shape, alpha)
+    high_level = np.full(theta_hat.shape, 1.0 - alpha)
+
+    if method == "bca":
+        n_b = theta_b.shape[0]
+        below = (theta_b < theta_hat).sum(axis=0)
+        at_or_below = (theta_b <= theta_hat).sum(axis=0)
+        z0 = special.ndtri((below + at_or_below) / (2.0 * n_b))
+        acceleration = _acceleration(arrays, statistic)
+        usable = np.isfinite(z0)
+        z0_safe = np.where(usable, z0, 0.0)
+        z_low = special.ndtri(alpha)
+        z_high = -z_low
+        with np.errstate(invalid="ignore", divide="ignore"):
+            low_bca = special.ndtr(
+                z0_safe + (z0_safe + z_low) / (1.0 - acceleration * (z0_safe + z_low))
+            )
+            high_bca = special.ndtr(
+                z0_safe + (z0_safe + z_high) / (1.0 - acceleration * (z0_safe + z_high))
+            )
+        low_level = np.where(usable & np.isfinite(low_bca), low_bca, low_level)
+        high_level = np.where(usable & np.isfinite(high_bca), high_bca, high_level)
+
+    q_low = _quantile_sorted(sorted_b, low_level)
+    q_high = _quantile_sorted(sorted_b, high_level)
+    if method == "basic":
+        low, high = 2.0 * theta_hat - q_high, 2.0 * theta_hat - q_low
+    else:
+        low, high = q_low, q_high
+    if alternative == "less":
+        low = np.full(theta_hat.shape, -np.inf)
+    elif alternative == "greater":
+        high = np.full(theta_hat.shape, np.inf)
+
+    constant = sorted_b[0] == sorted_b[-1]
+    low = np.where(constant & np.isfinite(low), theta_hat, low)
+    high = np.where(constant & np.isfinite(high), theta_hat, high)
+    return BootstrapInterval(
+        low=np.asarray(low, dtype=np.float64),
+        high=np.asarray(high, dtype=np.float64),
+        standard_error=standard_error,
+    )
