@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["ConfidenceInterval", "Result", "format_value"]
+__all__ = ["Comparison", "ConfidenceInterval", "Result", "format_value"]
 
 
 def format_value(value: object) -> str:
@@ -125,3 +125,31 @@ class ConfidenceInterval(Result):
     def __iter__(self) -> Iterator[float]:
         yield self.low
         yield self.high
+
+
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
+    """Shared fields of a two-sample comparison (subclassed per metric).
+
+    Attributes
+    ----------
+    difference : float
+        Estimate of ``a - b`` on the metric's reporting scale.
+    confidence_interval : ConfidenceInterval
+        Interval for the difference, same scale.
+    statistic : float
+        Test statistic (a z or t value for analytic methods).
+    pvalue : float
+        p-value for the null hypothesis of no difference, under ``alternative``.
+    method : str
+        The method that produced the interval and p-value.
+    alternative : str
+        "two-sided", "less" (a < b) or "greater" (a > b).
+    """
+
+    difference: float
+    confidence_interval: ConfidenceInterval
+    statistic: float
+    pvalue: float
+    method: str
+    alternative: str = "two-sided"

@@ -42,3 +42,20 @@ def test_html_escapes_and_lists_fields() -> None:
     assert html.startswith("<table>")
     assert "<caption>ConfidenceInterval</caption>" in html
     assert json.dumps(lm.ConfidenceInterval(1.0, 2.0).to_dict())
+
+
+def test_comparison_nests_its_interval() -> None:
+    from loyaltymetrics._results import Comparison
+
+    comparison = Comparison(
+        difference=5.0,
+        confidence_interval=lm.ConfidenceInterval(-1.0, 11.0),
+        statistic=1.6,
+        pvalue=0.11,
+        method="wald",
+    )
+    assert repr(comparison) == (
+        "Comparison(difference=5.0, confidence_interval=ConfidenceInterval(low=-1.0, high=11.0), "
+        "statistic=1.6, pvalue=0.11, method='wald', alternative='two-sided')"
+    )
+    assert comparison.to_dict()["confidence_interval"] == {"low": -1.0, "high": 11.0}
