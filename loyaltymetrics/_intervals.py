@@ -207,11 +207,18 @@ def _acceleration(
         n_cells = sample.shape[-1]
         multiplicity = sample.astype(np.float64)  # (*batch, cells)
         n = multiplicity.sum(axis=-1)  # (*batch,)
-        # One leave-one-out count table per cell, on a new axis before the cells.
-        left_out = sample[..., None, :] - np.eye(n_cells, dtype=np.int64)
-        arguments = [left_out if i == j else other[..., None, :] for i, other in enumerate(samples)]
+        # One leave-one-out count table per cell, on a new *leading* axis, so the
+        # statistic sees (*extra, *batch, cells) exactly as for the replicates and
+        # may broadcast per-batch arrays (e.g. cell weights) against it.
+        removed = np.eye(n_cells, dtype=np.int64).reshape(
+            (n_cells,) + (1,) * (sample.ndim - 1) + (n_cells,)
+        )
+        left_out = sample[None, ...] - removed
+        arguments = [left_out if i == j else other[None, ...] for i, other in enumerate(samples)]
         with np.errstate(invalid="ignore", divide="ignore"):
-            theta_i = np.asarray(statistic(*arguments), dtype=np.float64)  # (*batch, cells)
+            theta_i = np.moveaxis(
+                np.asarray(statistic(*arguments), dtype=np.float64), 0, -1
+            )  # (*batch, cells)
         present = multiplicity > 0
         theta_i = np.where(present, theta_i, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -250,6 +257,9 @@ def count_bootstrap(
         Vectorised function of the samples' count arrays (same order), each of
         shape ``(*extra, *batch, cells)``, returning shape ``(*extra, *batch)``.
         It must accept fractional-free integer counts and totals of ``n - 1``.
+        The extra axes (resamples, or leave-one-out cells for BCa) always come
+        first, so the statistic may broadcast arrays of shape
+        ``(*batch, cells)`` (such as per-cell weights) against its arguments.
     confidence_level, method, n_resamples, rng, alternative
         As in ``scipy.stats.bootstrap``; validated by the caller.
 

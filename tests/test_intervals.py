@@ -230,3 +230,35 @@ def test_seeded_bootstrap_reproduces_and_one_sided_is_open() -> None:
     )
     assert float(less.low) == -np.inf
     assert float(less.high) < float(first.high)
+
+
+def test_batch_statistic_may_close_over_per_batch_cell_arrays() -> None:
+    # A weighted-share statistic whose weights differ per batch element: the
+    # statistic must see the batch axes in the same place for the replicates and
+    # for the jackknife. Two segments with three cells (batch size != cells).
+    counts = np.array([[4, 6, 2], [3, 1, 8]])
+    weight = np.array([[1.0, 2.0, 0.5], [3.0, 1.0, 1.0]])
+    hit = np.array([0.0, 1.0, 1.0])
+
+    def weighted_share(c: np.ndarray) -> np.ndarray:
+        return (c * weight * hit).sum(axis=-1) / (c * weight).sum(axis=-1)
+
+    batch = _acceleration([counts], weighted_share)
+    for index in range(2):
+
+        def alone(c: np.ndarray, index: int = index) -> np.ndarray:
+            return (c * weight[index] * hit).sum(axis=-1) / (c * weight[index]).sum(axis=-1)
+
+        assert float(batch[index]) == pytest.approx(
+            float(_acceleration([counts[index]], alone)), rel=1e-12
+        )
+        # And against scipy's jackknife over the rows (one value per row).
+        rows_w = np.repeat(weight[index], counts[index])
+        rows_hit = np.repeat(hit, counts[index])
+        n = rows_w.size
+        theta = np.array(
+            [np.delete(rows_w * rows_hit, i).sum() / np.delete(rows_w, i).sum() for i in range(n)]
+        )
+        u = (n - 1) * (theta.mean() - theta)
+        expected = ((u**3).sum() / n**3) / (6 * ((u**2).sum() / n**2) ** 1.5)
+        assert float(batch[index]) == pytest.approx(expected, rel=1e-12)
