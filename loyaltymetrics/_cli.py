@@ -1,156 +1,597 @@
-"""The ``loyaltymetrics`` command line: a report of survey metrics from a CSV file."""
+"""The ``loyaltymetrics`` command line: a report of survey metrics from a data file.
+
+The command reads a CSV (or, with pyarrow installed, a Parquet) file with the
+standard library, hands the score, weight and segment columns to the public
+functions as numpy arrays, and prints the result as a table, Markdown, CSV or
+JSON. Every problem with the user's data is reported as one line on stderr with
+exit status 2; no traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
+import json
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._nps import NPSResult, nps
+from loyaltymetrics._nps import NPS_SCALE, nps
+from loyaltymetrics._validation import check_confidence_level
 
 __all__ = ["main"]
 
-_EXAMPLE_SCORE = "nps"
-_EXAMPLE_BY = ["region"]
+FloatArray = npt.NDArray[np.float64]
+_MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none"})
+_MISSING_LABEL = "(missing)"
+_FORMATS = ("table", "markdown", "csv", "json")
 
 
 class CommandError(Exception):
     """An error to report to the user as one line, without a traceback."""
 
 
+# --------------------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True)
+class _Metric:
+    """How the report computes and describes one survey metric."""
+
+    name: str
+    title: str
+    scale: tuple[int, int]
+    #: (result attribute, column name) of the shares shown next to the score.
+    shares: tuple[tuple[str, str], ...]
+    compute: Callable[[FloatArray, FloatArray | None], Any]
+
+
+def _compute_nps(scores: FloatArray, weights: FloatArray | None) -> Any:
+    return nps(scores, weights=weights, nan_policy="omit")
+
+
+_METRICS = {
+    "nps": _Metric(
+        name="nps",
+        title="Net Promoter Score",
+        scale=NPS_SCALE,
+        shares=(
+            ("detractor_share", "detractors"),
+            ("passive_share", "passives"),
+            ("promoter_share", "promoters"),
+        ),
+        compute=_compute_nps,
+    ),
+}
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _confidence_level(text: str) -> float:
+    try:
+        return check_confidence_level(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number strictly between 0 and 1, such as 0.95; got {text!r}"
+        ) from None
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="loyaltymetrics",
         description="Customer-loyalty metrics from survey data.",
+        epilog="Run 'loyaltymetrics report --help' for the report's options.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     report = commands.add_parser(
         "report",
-        help="report NPS overall and by segment",
+        help="report a survey metric overall and by segment",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Report the Net Promoter Score of a survey, overall and by segment. "
-            "Without FILE, runs on the bundled example survey."
+            "Report a survey metric (NPS by default), overall and by segment.\n\n"
+            "FILE is a CSV file (comma, semicolon or tab separated, with a header\n"
+            "row) or, when pyarrow is installed, a Parquet file. Missing answers in\n"
+            "the score column (empty cells, NA, NaN, null) are left out and counted.\n"
+            "Without FILE, the report runs on the bundled example survey (synthetic\n"
+            "data, score columns nps, csat and ces, segments region, plan, channel)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  loyaltymetrics report\n"
+            "  loyaltymetrics report survey.csv --score likelihood --by region\n"
+            "  loyaltymetrics report survey.csv --score q1 --by region --by region,plan\n"
+            "  loyaltymetrics report survey.parquet --score q1 --weights w --format json"
         ),
     )
     report.add_argument(
         "file",
         nargs="?",
         metavar="FILE",
-        help="CSV file with one row per response (default: the bundled example survey)",
+        help="CSV or Parquet file, one row per response (default: the bundled example)",
     )
     report.add_argument(
         "--score",
         metavar="COL",
-        help=f"column holding the 0..10 answers (default: {_EXAMPLE_SCORE!r} for the example)",
+        help="column holding the answers (required with FILE; the example uses the metric name)",
     )
     report.add_argument(
         "--by",
         metavar="COL",
         action="append",
-        help="segment column; repeat for several breakdowns (example default: region)",
+        help=(
+            "segment column for a breakdown; repeat for several breakdowns, or join "
+            "columns with commas (region,plan) to cross them (example default: region)"
+        ),
+    )
+    report.add_argument(
+        "--metric",
+        choices=tuple(_METRICS),
+        default="nps",
+        help="the metric to report (default: %(default)s)",
+    )
+    report.add_argument(
+        "--weights",
+        metavar="COL",
+        help="column of survey weights: finite, non-negative numbers, none missing",
+    )
+    report.add_argument(
+        "--confidence-level",
+        type=_confidence_level,
+        default=0.95,
+        metavar="LEVEL",
+        help="confidence level of the intervals (default: %(default)s)",
+    )
+    report.add_argument(
+        "--format",
+        choices=_FORMATS,
+        default="table",
+        help="output format (default: %(default)s)",
     )
     return parser
 
 
-def _read_csv(path: Path) -> dict[str, list[str]]:
+# --------------------------------------------------------------------------- input
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Columns of the input as Python lists, and how to name a row to the user."""
+
+    columns: dict[str, list[object]]
+    source: str
+    #: The user-facing location of each data row ("line 7" in a CSV file).
+    locations: list[str]
+
+    def column(self, name: str) -> list[object]:
+        if name not in self.columns:
+            known = ", ".join(repr(column) for column in self.columns)
+            raise CommandError(f"no column {name!r} in {self.source}; the columns are {known}")
+        return self.columns[name]
+
+
+def _read_csv(path: Path) -> _Table:
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
+        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CommandError(f"cannot read {str(path)!r}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read {str(path)!r}: {error}") from None
-    if not rows:
+    except IsADirectoryError:
+        raise CommandError(f"cannot read {str(path)!r}: it is a directory") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"cannot read {str(path)!r}: it is not UTF-8 text") from None
+    except OSError as error:
+        raise CommandError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+            text[:65536], delimiters=",;\t"
+        )
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader, None)
+        rows: list[list[str]] = []
+        locations: list[str] = []
+        for row in reader:
+            if not row:
+                continue  # blank lines are not responses
+            rows.append(row)
+            locations.append(f"line {reader.line_num}")
+    except csv.Error as error:
+        raise CommandError(f"cannot parse {str(path)!r} as CSV: {error}") from None
+    if header is None:
         raise CommandError(f"{str(path)!r} is empty")
-    header, body = rows[0], rows[1:]
-    return {name: [row[i] if i < len(row) else "" for row in body] for i, name in enumerate(header)}
+    if not rows:
+        raise CommandError(f"{str(path)!r} has a header but no data rows")
+    columns: dict[str, list[object]] = {}
+    for index, name in enumerate(header):
+        columns.setdefault(name.strip(), [row[index] if index < len(row) else "" for row in rows])
+    return _Table(columns=columns, source=repr(str(path)), locations=locations)
 
 
-def _column(table: dict[str, Any], name: str) -> Any:
-    if name not in table:
-        known = ", ".join(repr(column) for column in table)
-        raise CommandError(f"no column {name!r}; the columns are {known}")
-    return table[name]
+def _read_parquet(path: Path) -> _Table:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise CommandError(
+            "reading Parquet files needs pyarrow: pip install pyarrow (or save the data as CSV)"
+        ) from None
+    if not path.exists():
+        raise CommandError(f"cannot read {str(path)!r}: no such file")
+    try:
+        data = pq.read_table(path).to_pydict()
+    except Exception as error:  # pyarrow raises several unrelated types for bad files
+        raise CommandError(f"cannot read {str(path)!r} as Parquet: {error}") from None
+    n_rows = len(next(iter(data.values()), []))
+    if n_rows == 0:
+        raise CommandError(f"{str(path)!r} has no data rows")
+    return _Table(
+        columns={str(name): list(values) for name, values in data.items()},
+        source=repr(str(path)),
+        locations=[f"row {index + 1}" for index in range(n_rows)],
+    )
 
 
-def _scores(values: Sequence[object]) -> npt.NDArray[np.float64]:
+def _read_file(path: Path) -> _Table:
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        return _read_parquet(path)
+    return _read_csv(path)
+
+
+def _example_table() -> _Table:
+    from loyaltymetrics.datasets import load_survey
+
+    survey = load_survey()
+    n_rows = len(survey["nps"])
+    return _Table(
+        columns={name: values.tolist() for name, values in survey.items()},
+        source="the bundled example survey (synthetic data)",
+        locations=[f"row {index + 1}" for index in range(n_rows)],
+    )
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and value.strip().lower() in _MISSING_TEXT
+
+
+def _numbers(table: _Table, name: str, *, what: str) -> FloatArray:
+    """Parse a column to float64, with NaN for missing cells."""
+    values = table.column(name)
     out = np.empty(len(values), dtype=np.float64)
     for position, value in enumerate(values):
-        text = str(value).strip()
-        if text == "" or text.lower() in {"na", "nan", "null"}:
+        if _is_missing(value):
             out[position] = np.nan
             continue
         try:
-            out[position] = float(text)
-        except ValueError:
+            out[position] = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
             raise CommandError(
-                f"score {text!r} in data row {position + 1} is not a number"
+                f"column {name!r}, {table.locations[position]}: {what} {value!r} is not a number"
             ) from None
     return out
 
 
-def _format_row(label: str, result: NPSResult) -> str:
-    return (
-        f"{label:<24}{result.n:>8}{result.score:>8.1f}"
-        f"{100 * result.detractor_share:>11.1f}%{100 * result.passive_share:>9.1f}%"
-        f"{100 * result.promoter_share:>10.1f}%"
+def _scores(table: _Table, name: str, metric: _Metric) -> FloatArray:
+    scores = _numbers(table, name, what="score")
+    low, high = metric.scale
+    present = ~np.isnan(scores)
+    bad = present & ((scores < low) | (scores > high) | (scores != np.round(scores)))
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        raise CommandError(
+            f"column {name!r}, {table.locations[position]}: score {scores[position]:g} is not "
+            f"a whole number in {low}..{high}, the {metric.title} scale"
+        )
+    if not present.any():
+        raise CommandError(f"column {name!r} has no answers: every value is missing")
+    return scores
+
+
+def _weights(table: _Table, name: str, scores: FloatArray) -> FloatArray:
+    weights = _numbers(table, name, what="weight")
+    # Rows without an answer are left out, so their weight does not matter.
+    needed = ~np.isnan(scores)
+    bad = needed & (np.isnan(weights) | np.isinf(weights) | (weights < 0))
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        value = "missing" if np.isnan(weights[position]) else f"{weights[position]:g}"
+        raise CommandError(
+            f"column {name!r}, {table.locations[position]}: weight {value} is not a finite, "
+            "non-negative number"
+        )
+    return np.where(needed, weights, 0.0)
+
+
+def _labels(table: _Table, name: str) -> npt.NDArray[np.str_]:
+    values = table.column(name)
+    return np.array(
+        [_MISSING_LABEL if _is_missing(value) else str(value).strip() for value in values],
+        dtype=str,
     )
 
 
-def _report(args: argparse.Namespace) -> str:
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One line of the report: the overall figure (no keys) or one segment's."""
+
+    keys: tuple[tuple[str, str], ...]
+    result: Any
+
+    @property
+    def breakdown(self) -> str:
+        return ",".join(name for name, _ in self.keys)
+
+    @property
+    def segment(self) -> str:
+        return " / ".join(value for _, value in self.keys) if self.keys else "overall"
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{name}={value}" for name, value in self.keys) or "overall"
+
+
+@dataclass(frozen=True)
+class _Report:
+    metric: _Metric
+    source: str
+    score_column: str
+    weights_column: str | None
+    confidence_level: float
+    n_omitted: int
+    rows: list[_Row]
+
+
+def _breakdowns(specs: Sequence[str]) -> list[list[str]]:
+    groups: list[list[str]] = []
+    for spec in specs:
+        names = [name.strip() for name in spec.split(",") if name.strip()]
+        if not names:
+            raise CommandError(f"--by {spec!r} names no column")
+        groups.append(names)
+    return groups
+
+
+def _segment_rows(
+    metric: _Metric,
+    scores: FloatArray,
+    weights: FloatArray | None,
+    names: list[str],
+    labels: list[npt.NDArray[np.str_]],
+) -> list[_Row]:
+    present = ~np.isnan(scores)
+    combinations = sorted(set(zip(*(label[present].tolist() for label in labels), strict=True)))
+    rows = []
+    for combination in combinations:
+        members = present.copy()
+        for label, value in zip(labels, combination, strict=True):
+            members &= label == value
+        result = metric.compute(scores[members], None if weights is None else weights[members])
+        rows.append(_Row(keys=tuple(zip(names, combination, strict=True)), result=result))
+    return rows
+
+
+def _build_report(args: argparse.Namespace) -> _Report:
+    metric = _METRICS[args.metric]
     if args.file is None:
-        from loyaltymetrics.datasets import load_survey
-
-        table: dict[str, Any] = load_survey()
-        source = "the bundled example survey (synthetic data)"
-        score_name = args.score or _EXAMPLE_SCORE
-        by = args.by if args.by is not None else _EXAMPLE_BY
+        table = _example_table()
+        score_name = args.score or metric.name
+        specs = args.by if args.by is not None else ["region"]
     else:
-        table = _read_csv(Path(args.file))
-        source = str(args.file)
+        table = _read_file(Path(args.file))
         if args.score is None:
-            raise CommandError("--score is required with FILE: name the 0..10 answer column")
+            low, high = metric.scale
+            raise CommandError(f"--score is required with FILE: name the {low}..{high} column")
         score_name = args.score
-        by = args.by or []
+        specs = args.by or []
 
-    scores = _scores(list(_column(table, score_name)))
-    segments = {name: np.asarray(_column(table, name)).astype(str) for name in by}
+    breakdowns = _breakdowns(specs)
+    scores = _scores(table, score_name, metric)
+    weights = None if args.weights is None else _weights(table, args.weights, scores)
+    labels = {name: _labels(table, name) for names in breakdowns for name in names}
     try:
-        overall = nps(scores, nan_policy="omit")
+        overall = metric.compute(scores, weights)
+        rows = [_Row(keys=(), result=overall)]
+        for names in breakdowns:
+            rows.extend(
+                _segment_rows(metric, scores, weights, names, [labels[name] for name in names])
+            )
     except ValueError as error:
         raise CommandError(f"column {score_name!r}: {error}") from None
+    return _Report(
+        metric=metric,
+        source=table.source,
+        score_column=score_name,
+        weights_column=args.weights,
+        confidence_level=args.confidence_level,
+        n_omitted=overall.n_omitted,
+        rows=rows,
+    )
 
-    lines = [
-        f"Net Promoter Score of {source}",
-        f"score column {score_name!r}; {overall.n} responses, {overall.n_omitted} missing omitted",
-        "",
-        f"{'segment':<24}{'n':>8}{'NPS':>8}{'detractors':>12}{'passives':>10}{'promoters':>11}",
-        _format_row("overall", overall),
+
+# --------------------------------------------------------------------------- output
+
+
+def _records(report: _Report) -> list[dict[str, Any]]:
+    """One flat record per row, with plain Python values (NaN where undefined)."""
+    records = []
+    for row in report.rows:
+        result = row.result
+        record: dict[str, Any] = {
+            "breakdown": row.breakdown,
+            "segment": row.segment,
+            "label": row.label,
+            "n": float(result.n),
+            "score": float(result.score),
+        }
+        for attribute, _ in report.metric.shares:
+            record[attribute] = float(getattr(result, attribute))
+        records.append(record)
+    return records
+
+
+def _number(value: float, digits: int) -> str:
+    return "" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _count(value: float) -> str:
+    return f"{value:.0f}" if value == round(value) else f"{value:.1f}"
+
+
+def _display_cells(report: _Report) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of human-readable cells for the table and Markdown formats."""
+    header = ["segment", "n", report.metric.name.upper()]
+    header += [column for _, column in report.metric.shares]
+    body = []
+    for record in _records(report):
+        cells = [record["label"], _count(record["n"]), _number(record["score"], 1)]
+        cells += [
+            _number(100 * record[attribute], 1) + "%" for attribute, _ in report.metric.shares
+        ]
+        body.append(cells)
+    return header, body
+
+
+def _title(report: _Report) -> list[str]:
+    weighted = f", weighted by {report.weights_column!r}" if report.weights_column else ""
+    return [
+        f"{report.metric.title} of {report.source}",
+        f"score column {report.score_column!r}{weighted}; "
+        f"{report.n_omitted} missing answers omitted",
     ]
-    for name, labels in segments.items():
-        for label in sorted(set(labels.tolist())):
-            members = labels == label
-            if not np.any(members & ~np.isnan(scores)):
-                continue
-            result = nps(scores[members], nan_policy="omit")
-            lines.append(_format_row(f"{name}={label}", result))
+
+
+def _format_table(report: _Report) -> str:
+    header, body = _display_cells(report)
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join([first, *rest]).rstrip()
+
+    lines = [*_title(report), "", line(header)]
+    previous = ""
+    for row, cells in zip(report.rows, body, strict=True):
+        if row.breakdown != previous:
+            lines.append("")  # a blank line before each breakdown
+            previous = row.breakdown
+        lines.append(line(cells))
     return "\n".join(lines)
 
 
+def _format_markdown(report: _Report) -> str:
+    header, body = _display_cells(report)
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    rule = "|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|"
+    title, details = _title(report)
+    return "\n".join([f"**{title}**", "", details, "", line(header), rule, *map(line, body)])
+
+
+def _format_csv(report: _Report) -> str:
+    records = _records(report)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow(
+            {
+                key: "" if isinstance(value, float) and math.isnan(value) else value
+                for key, value in record.items()
+            }
+        )
+    return buffer.getvalue().rstrip("\n")
+
+
+def _json_value(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _format_json(report: _Report) -> str:
+    document = {
+        "metric": report.metric.name,
+        "source": report.source,
+        "score_column": report.score_column,
+        "weights_column": report.weights_column,
+        "confidence_level": report.confidence_level,
+        "n_omitted": report.n_omitted,
+        "rows": [
+            {key: _json_value(value) for key, value in record.items()}
+            for record in _records(report)
+        ],
+    }
+    return json.dumps(document, indent=2, allow_nan=False)
+
+
+_FORMATTERS: dict[str, Callable[[_Report], str]] = {
+    "table": _format_table,
+    "markdown": _format_markdown,
+    "csv": _format_csv,
+    "json": _format_json,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line and return its exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 when the input cannot be used (the reason is printed
+        as one line on stderr).
+
+    Examples
+    --------
+    >>> from loyaltymetrics._cli import main
+    >>> main(["report", "--by", "plan"])
+    Net Promoter Score of the bundled example survey (synthetic data)
+    score column 'nps'; 0 missing answers omitted
+    <BLANKLINE>
+    segment             n   NPS  detractors  passives  promoters
+    overall          3000  25.7       22.5%     29.3%      48.2%
+    <BLANKLINE>
+    plan=basic       1642  20.5       25.1%     29.3%      45.6%
+    plan=enterprise   424  41.0       15.1%     28.8%      56.1%
+    plan=pro          934  27.9       21.2%     29.7%      49.1%
+    0
+    """
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        output = _report(args)
+        output = _FORMATTERS[args.format](_build_report(args))
     except CommandError as error:
         print(f"loyaltymetrics: error: {error}", file=sys.stderr)
         return 2
-    print(output)
+    try:
+        print(output)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (``| head``) went away: not an error worth a traceback.
+        # Point stdout at devnull so the interpreter's final flush stays quiet.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
