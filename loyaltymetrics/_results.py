@@ -4,6 +4,11 @@ Results are frozen dataclasses. They get a short, deterministic ``__repr__``, a
 compact ``_repr_html_`` for notebooks and ``to_dict()`` from :class:`Result`.
 Fields whose names start with an underscore hold the sufficient statistic used
 by inference methods; they are not part of the displayed or exported result.
+
+Tabular results (one row per segment, cohort, time point ...) subclass
+:class:`TabularResult` instead: they implement ``_table()`` once and get
+``to_frame(backend=...)`` and an HTML table view from it, so every tabular
+result converts to pandas or polars the same way (through :func:`make_frame`).
 """
 
 from __future__ import annotations
@@ -11,13 +16,29 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-__all__ = ["Comparison", "ConfidenceInterval", "Result", "format_value"]
+from loyaltymetrics._validation import check_choice
+
+__all__ = [
+    "FRAME_BACKENDS",
+    "Comparison",
+    "ConfidenceInterval",
+    "FrameBackend",
+    "Result",
+    "TabularResult",
+    "format_value",
+    "make_frame",
+]
+
+FrameBackend = Literal["pandas", "polars"]
+FRAME_BACKENDS: tuple[FrameBackend, ...] = ("pandas", "polars")
+#: Rows shown by the HTML view of a tabular result before it elides the middle.
+_HTML_MAX_ROWS = 20
 
 
 def format_value(value: object) -> str:
@@ -51,6 +72,42 @@ def _plain(value: object) -> object:
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
     return value
+
+
+def make_frame(columns: Mapping[str, Any], /, *, backend: object, name: str = "backend") -> Any:
+    """Build a pandas or polars DataFrame from equal-length columns.
+
+    The dataframe library is imported only here, when a frame is asked for; a
+    missing library is an :class:`ImportError` that says what to install.
+
+    Parameters
+    ----------
+    columns : mapping of str to array_like
+        Column name to values, in display order.
+    backend : {"pandas", "polars"}
+        The library of the returned frame.
+    name : str, default "backend"
+        The argument name used in error messages.
+
+    Examples
+    --------
+    >>> from loyaltymetrics._results import make_frame
+    >>> make_frame({"segment": ["a", "b"], "n": [3, 4]}, backend="polars").shape
+    (2, 2)
+    """
+    kind = check_choice(backend, name=name, choices=FRAME_BACKENDS)
+    try:
+        if kind == "pandas":
+            import pandas as pd
+
+            return pd.DataFrame(dict(columns))
+        import polars as pl
+
+        return pl.DataFrame(dict(columns))
+    except ImportError:
+        raise ImportError(
+            f"`{name}={kind!r}` needs {kind}; install it with `pip install {kind}`"
+        ) from None
 
 
 class Result:
@@ -153,3 +210,69 @@ class Comparison(Result):
     pvalue: float
     method: str
     alternative: str = "two-sided"
+
+
+class TabularResult(Result):
+    """Behaviour shared by results that are tables (one row per segment, cohort ...).
+
+    Subclasses implement ``_table()``, returning the columns (name to a
+    one-dimensional array, all the same length) in display order; they get
+    :meth:`to_frame` and a notebook view of that table. Scalar public fields
+    (the overall figure, the method ...) are shown above the table.
+    """
+
+    def _table(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_frame(self, *, backend: FrameBackend = "pandas") -> Any:
+        """Return the table as a pandas or polars DataFrame.
+
+        Parameters
+        ----------
+        backend : {"pandas", "polars"}, default "pandas"
+            The dataframe library of the result; it must be installed.
+
+        Returns
+        -------
+        pandas.DataFrame or polars.DataFrame
+            One column per field of the table, in display order, with a
+            default (integer) index.
+        """
+        return make_frame(self._table(), backend=backend)
+
+    def _repr_html_(self) -> str:
+        columns = {name: np.asarray(values) for name, values in self._table().items()}
+        n_rows = len(next(iter(columns.values()))) if columns else 0
+        if n_rows > _HTML_MAX_ROWS:
+            head = _HTML_MAX_ROWS - 5
+            shown: list[int | None] = [*range(head), None, *range(n_rows - 5, n_rows)]
+        else:
+            shown = list(range(n_rows))
+        header = "".join(f"<th>{html.escape(name)}</th>" for name in columns)
+        body = []
+        for index in shown:
+            if index is None:
+                cells = "".join("<td>…</td>" for _ in columns)
+            else:
+                cells = "".join(
+                    f"<td>{html.escape(_cell(values[index]))}</td>" for values in columns.values()
+                )
+            body.append(f"<tr>{cells}</tr>")
+        scalars = [
+            f"{html.escape(name)}={html.escape(format_value(getattr(self, name)))}"
+            for name in self._shown_fields()
+            if not isinstance(getattr(self, name), np.ndarray | list | tuple)
+        ]
+        title = html.escape(type(self).__name__)
+        caption = f"{title} ({n_rows} rows)" + (f": {', '.join(scalars)}" if scalars else "")
+        return (
+            f"<table><caption>{caption}</caption><thead><tr>{header}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
+
+
+def _cell(value: object) -> str:
+    """Format one table cell: like :func:`format_value`, but strings unquoted."""
+    if isinstance(value, str | np.str_):
+        return str(value)
+    return format_value(value)

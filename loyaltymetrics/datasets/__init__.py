@@ -18,16 +18,15 @@ from __future__ import annotations
 import csv
 import io
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._validation import check_choice
+from loyaltymetrics._results import FrameBackend, make_frame
 
 __all__ = ["load_survey", "load_transactions"]
 
-FrameKind = Literal["pandas", "polars"]
 
 _SURVEY_TYPES = {
     "respondent_id": "int",
@@ -65,17 +64,10 @@ def _read_csv(filename: str, types: dict[str, str]) -> dict[str, npt.NDArray[Any
 def _as_frame(columns: dict[str, npt.NDArray[Any]], as_frame: object) -> Any:
     if as_frame is None:
         return columns
-    kind = check_choice(as_frame, name="as_frame", choices=("pandas", "polars"))
-    if kind == "pandas":
-        import pandas as pd
-
-        return pd.DataFrame(columns)
-    import polars as pl
-
-    return pl.DataFrame(columns)
+    return make_frame(columns, backend=as_frame, name="as_frame")
 
 
-def load_survey(*, as_frame: FrameKind | None = None) -> Any:
+def load_survey(*, as_frame: FrameBackend | None = None) -> Any:
     """Load the example survey: 3,000 synthetic responses from 2025.
 
     Columns: ``respondent_id``; ``date`` (day of the response); segments
@@ -106,7 +98,7 @@ def load_survey(*, as_frame: FrameKind | None = None) -> Any:
     return _as_frame(_read_csv("survey.csv", _SURVEY_TYPES), as_frame)
 
 
-def load_transactions(*, as_frame: FrameKind | None = None) -> Any:
+def load_transactions(*, as_frame: FrameBackend | None = None) -> Any:
     """Load the example transaction log: purchases of 800 synthetic customers.
 
     Columns: ``customer_id`` (``"C0001"`` ...), ``date`` (day of the purchase,
