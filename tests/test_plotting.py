@@ -1,0 +1,82 @@
+"""Each plot draws a figure (Agg backend, set in the root conftest) with the right content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+import loyaltymetrics as lm
+from loyaltymetrics import plotting
+
+
+@pytest.fixture
+def axes() -> Iterator[Axes]:
+    figure, ax = plt.subplots()
+    yield ax
+    plt.close(figure)
+
+
+def test_plotting_does_not_import_matplotlib_until_a_plot_is_drawn() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, loyaltymetrics.plotting; print('matplotlib' in sys.modules)"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.stdout.strip() == "False", completed.stderr
+
+
+def test_score_distribution_diverges_around_zero(axes: Axes) -> None:
+    # a: 1 detractor, 2 passives, 1 promoter -> 25% / 50% / 25%
+    # b: 0 detractors, 1 passive, 3 promoters -> 0% / 25% / 75%
+    results = {"a": lm.nps([0, 7, 8, 10]), "b": lm.nps([8, 9, 10, 10])}
+    returned = plotting.plot_score_distribution(results, ax=axes)
+    assert returned is axes
+    assert isinstance(axes.figure, Figure)
+    bars = axes.patches
+    assert len(bars) == 6  # 3 bands x 2 segments, drawn band by band
+    detractor_a, detractor_b, passive_a, passive_b, promoter_a, promoter_b = bars
+    assert promoter_a.get_width() == pytest.approx(25.0)
+    # passives centred on zero: a spans -25..25, b spans -12.5..12.5
+    assert passive_a.get_x() == pytest.approx(-25.0)
+    assert passive_a.get_width() == pytest.approx(50.0)
+    assert passive_b.get_x() == pytest.approx(-12.5)
+    # detractors end where passives begin; promoters start where passives end
+    assert detractor_a.get_x() + detractor_a.get_width() == pytest.approx(-25.0)
+    assert detractor_b.get_width() == pytest.approx(0.0)
+    assert promoter_b.get_x() == pytest.approx(12.5)
+    assert promoter_b.get_width() == pytest.approx(75.0)
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["a", "b"]
+    # NPS a = 25 - 25 = 0, b = 75 - 0 = 75, written next to the bars
+    assert [t.get_text() for t in axes.texts] == ["NPS +0", "NPS +75"]
+    axes.figure.canvas.draw()  # renders without error
+
+
+def test_score_distribution_of_one_result_uses_the_current_axes() -> None:
+    figure = plt.figure()
+    try:
+        ax = plotting.plot_score_distribution(
+            lm.nps_from_counts(detractors=1, passives=1, promoters=2)
+        )
+        assert ax is figure.axes[0]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["overall"]
+    finally:
+        plt.close(figure)
+
+
+def test_score_distribution_bad_input(axes: Axes) -> None:
+    with pytest.raises(TypeError, match="`results` must be an NPSResult or a non-empty mapping"):
+        plotting.plot_score_distribution([1, 2], ax=axes)
+    with pytest.raises(TypeError, match="`results` must be an NPSResult or a non-empty mapping"):
+        plotting.plot_score_distribution({}, ax=axes)
+    with pytest.raises(TypeError, match="got float for 'a'"):
+        plotting.plot_score_distribution({"a": 1.0}, ax=axes)
+    with pytest.raises(TypeError, match="`ax` must be a matplotlib Axes"):
+        plotting.plot_score_distribution(lm.nps([10]), ax="left")  # type: ignore[arg-type]
+    undefined = lm.nps([10, np.nan], nan_policy="propagate")
+    with pytest.raises(ValueError, match="undefined shares"):
+        plotting.plot_score_distribution({"x": undefined}, ax=axes)
