@@ -26,9 +26,12 @@ __all__ = [
     "check_choice",
     "check_confidence_level",
     "check_count",
+    "check_count_vector",
     "check_integer_scores",
     "check_nan_policy",
     "check_rng",
+    "check_scale",
+    "check_scale_range",
     "check_weights",
 ]
 
@@ -171,6 +174,77 @@ def check_count(value: object, *, name: str, allow_float: bool = False) -> float
     if not allow_float and number != int(number):
         raise ValueError(f"`{name}` must be a whole number; got {value!r}")
     return number
+
+
+def check_count_vector(counts: object, *, name: str, length: int) -> IntArray:
+    """Return one whole, non-negative, finite count per category as int64.
+
+    ``counts`` must be a one-dimensional array-like of ``length`` numbers
+    (whole-number floats such as ``3.0`` are accepted), not all zero.
+    """
+    array = as_1d_array(counts, name=name)
+    if array.shape[0] != length:
+        raise ValueError(
+            f"`{name}` must have one count per scale point ({length}); got {array.shape[0]}"
+        )
+    floats = array.astype(np.float64, copy=False)
+    bad = ~np.isfinite(floats) | (floats < 0) | (floats != np.floor(floats))
+    if bad.any():
+        position = _first_bad_position(bad)
+        raise ValueError(
+            f"`{name}` must be non-negative whole numbers; found {floats[position]} "
+            f"at position {position}"
+        )
+    if not (floats > 0).any():
+        raise ValueError(f"`{name}` must not all be zero: the metric needs at least one response")
+    return floats.astype(np.int64)
+
+
+def _check_integer_pair(value: object, *, name: str) -> tuple[int, int]:
+    """Return a pair of whole numbers ``(first, last)`` given as a 2-sequence."""
+    if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
+        raise TypeError(f"`{name}` must be a pair of integers (low, high); got {value!r}")
+    if len(value) != 2:
+        raise ValueError(
+            f"`{name}` must be a pair of integers (low, high); got {len(value)} values"
+        )
+    pair = []
+    for item in value:
+        if isinstance(item, bool | np.bool_) or not isinstance(item, numbers.Real):
+            raise TypeError(f"`{name}` must be a pair of integers (low, high); got {value!r}")
+        number = float(item)
+        if not np.isfinite(number) or number != int(number):
+            raise ValueError(f"`{name}` must be a pair of integers (low, high); got {value!r}")
+        pair.append(int(number))
+    return pair[0], pair[1]
+
+
+def check_scale(scale: object, *, name: str = "scale") -> tuple[int, int]:
+    """Return an answer scale ``(low, high)``: two integers with ``low < high``."""
+    low, high = _check_integer_pair(scale, name=name)
+    if low >= high:
+        raise ValueError(
+            f"`{name}` must be (low, high) with low < high; got ({low}, {high})"
+            + (" (reversed)" if low > high else "")
+        )
+    return low, high
+
+
+def check_scale_range(band: object, *, name: str, scale: tuple[int, int]) -> tuple[int, int]:
+    """Return a contiguous, non-empty range ``(first, last)`` of points inside ``scale``.
+
+    Both ends are inclusive; ``first == last`` selects one scale point.
+    """
+    first, last = _check_integer_pair(band, name=name)
+    if first > last:
+        raise ValueError(
+            f"`{name}` must be (first, last) with first <= last; got ({first}, {last}), "
+            "which is reversed and selects no scale point"
+        )
+    low, high = scale
+    if first < low or last > high:
+        raise ValueError(f"`{name}` must lie inside the scale {low}..{high}; got ({first}, {last})")
+    return first, last
 
 
 def check_rng(rng: object) -> np.random.Generator:

@@ -92,3 +92,50 @@ def test_integer_scores_on_other_scales() -> None:
         ValueError, match=r"`rating` must be integers in 1..5; found 0 at position 0"
     ):
         check_integer_scores([0, 5], name="rating", low=1, high=5)
+
+
+def test_check_scale_and_range() -> None:
+    from loyaltymetrics._validation import check_scale, check_scale_range
+
+    assert check_scale((1, 5)) == (1, 5)
+    assert check_scale([0, 10.0]) == (0, 10)
+    with pytest.raises(
+        ValueError, match=r"`scale` must be \(low, high\) with low < high.*reversed"
+    ):
+        check_scale((5, 1))
+    with pytest.raises(ValueError, match="low < high"):
+        check_scale((3, 3))
+    with pytest.raises(ValueError, match="pair of integers"):
+        check_scale((1, 4.5))
+    with pytest.raises(ValueError, match="got 3 values"):
+        check_scale((1, 2, 3))
+    with pytest.raises(TypeError, match="`scale` must be a pair"):
+        check_scale("1-5")
+    with pytest.raises(TypeError, match="`scale` must be a pair"):
+        check_scale((True, 5))
+    assert check_scale_range((4, 5), name="satisfied", scale=(1, 5)) == (4, 5)
+    assert check_scale_range((5, 5), name="satisfied", scale=(1, 5)) == (5, 5)
+    with pytest.raises(ValueError, match=r"`satisfied` must lie inside the scale 1..5"):
+        check_scale_range((4, 6), name="satisfied", scale=(1, 5))
+    with pytest.raises(ValueError, match=r"`agree` must be \(first, last\).*reversed"):
+        check_scale_range((7, 5), name="agree", scale=(1, 7))
+    with pytest.raises(ValueError, match="got 0 values"):
+        check_scale_range((), name="agree", scale=(1, 7))
+
+
+def test_check_count_vector() -> None:
+    from loyaltymetrics._validation import check_count_vector
+
+    out = check_count_vector([1, 0, 2.0], name="counts", length=3)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, [1, 0, 2])
+    with pytest.raises(ValueError, match="one count per scale point \\(5\\); got 3"):
+        check_count_vector([1, 2, 3], name="counts", length=5)
+    with pytest.raises(ValueError, match=r"found -1\.0 at position 1"):
+        check_count_vector([1, -1], name="counts", length=2)
+    with pytest.raises(ValueError, match=r"found 1\.5 at position 0"):
+        check_count_vector([1.5, 1], name="counts", length=2)
+    with pytest.raises(ValueError, match="found nan at position 1"):
+        check_count_vector([1, float("nan")], name="counts", length=2)
+    with pytest.raises(ValueError, match="must not all be zero"):
+        check_count_vector([0, 0], name="counts", length=2)
