@@ -248,3 +248,10 @@ def test_bad_option_values_are_usage_errors(survey_csv: Path) -> None:
     completed = run("report", "--format", "xml")
     assert completed.returncode == 2
     assert "invalid choice" in completed.stderr
+
+
+def test_console_script_is_declared() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="loyaltymetrics")
+    assert script.value == "loyaltymetrics._cli:main"
