@@ -53,6 +53,9 @@ sphinx_gallery_conf = {
     "reset_modules": ("matplotlib",),
     "within_subsection_order": "FileNameSortKey",
     "show_signature": False,
+    # "Examples in the gallery" on each function's API page.
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("loyaltymetrics",),
 }
 
 html_theme = "pydata_sphinx_theme"
