@@ -16,13 +16,39 @@ from typing import Any
 
 from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
 from loyaltymetrics._results import ConfidenceInterval
+from loyaltymetrics._retention import (
+    ChurnResult,
+    MeanResult,
+    RepeatPurchaseResult,
+    RetentionResult,
+    average_order_value,
+    churn_rate,
+    purchase_frequency,
+    repeat_purchase_rate,
+    retention_rate,
+)
+from loyaltymetrics._sbg import SBGModel, fit_sbg
+from loyaltymetrics._survival import SurvivalCurve, kaplan_meier
 
 __all__ = [
+    "ChurnResult",
     "ConfidenceInterval",
+    "MeanResult",
     "NPSResult",
+    "RepeatPurchaseResult",
+    "RetentionResult",
+    "SBGModel",
+    "SurvivalCurve",
     "__version__",
+    "average_order_value",
+    "churn_rate",
+    "fit_sbg",
+    "kaplan_meier",
     "nps",
     "nps_from_counts",
+    "purchase_frequency",
+    "repeat_purchase_rate",
+    "retention_rate",
 ]
 
 

@@ -171,6 +171,15 @@ def _in_range_values(in_range: tuple[int, int]) -> Callable[[IntArray], FloatArr
     return indicator
 
 
+def _cell_values(values: npt.ArrayLike) -> Callable[[IntArray], FloatArray]:
+    fixed = np.asarray(values, dtype=np.float64)
+
+    def value(point: IntArray) -> FloatArray:
+        return np.broadcast_to(fixed, point.shape)
+
+    return value
+
+
 def _score_values(offset: float) -> Callable[[IntArray], FloatArray]:
     def score(point: IntArray) -> FloatArray:
         return point.astype(np.float64) + offset
@@ -273,6 +282,7 @@ def mean_interval(
     method: MeanMethod,
     n_resamples: int = 9999,
     rng: np.random.Generator | None = None,
+    values: npt.ArrayLike | None = None,
 ) -> Interval:
     """Two-sided interval for the (weighted) mean score.
 
@@ -291,6 +301,10 @@ def mean_interval(
         method "percentile", "basic", "bca".
     n_resamples, rng
         Bootstrap only.
+    values
+        Optional value of each cell (shape ``(K,)``, e.g. the distinct order
+        amounts of a sample reduced with ``numpy.unique``), used instead of
+        ``offset + point`` so that any real-valued quantity can be averaged.
 
     Returns
     -------
@@ -299,7 +313,9 @@ def mean_interval(
         with fewer than two rows and collapses to the mean when every row has
         the same score.
     """
-    sample = _Sample(count, point, weight, _score_values(offset))
+    sample = _Sample(
+        count, point, weight, _score_values(offset) if values is None else _cell_values(values)
+    )
     if method == "t":
         variance = sample.mean_variance()
         half = _t_quantile(confidence_level, sample.rows - 1.0, "two-sided") * np.sqrt(variance)

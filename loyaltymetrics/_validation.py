@@ -23,6 +23,8 @@ __all__ = [
     "NanPolicy",
     "ScoreSample",
     "as_1d_array",
+    "as_1d_indicator",
+    "as_1d_labels",
     "check_choice",
     "check_confidence_level",
     "check_count",
@@ -123,6 +125,96 @@ def as_1d_array(values: object, *, name: str) -> npt.NDArray[Any]:
     if kind in "USV":
         raise TypeError(f"`{name}` must be numeric; got strings (dtype {array.dtype})")
     raise TypeError(f"`{name}` must be numeric; got dtype {array.dtype}")
+
+
+def _as_numpy(values: object, *, name: str, what: str) -> npt.NDArray[Any]:
+    """One-dimensional numpy view of a list, array or Series (duck-typed ``to_numpy``)."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"`{name}` must be an array-like of {what}, not a string")
+    if isinstance(values, dict | set):
+        raise TypeError(f"`{name}` must be an array-like of {what}, not {type(values).__name__}")
+    to_numpy = getattr(values, "to_numpy", None)
+    try:
+        if callable(to_numpy) and not isinstance(values, np.ndarray):
+            array = np.asarray(to_numpy())
+        else:
+            array = np.asarray(values)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}") from error
+    if array.ndim == 0:
+        raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}, not a scalar")
+    if array.ndim != 1:
+        raise ValueError(f"`{name}` must be one-dimensional; got an array of shape {array.shape}")
+    return array
+
+
+def as_1d_labels(values: object, *, name: str) -> npt.NDArray[Any]:
+    """Coerce an array-like of identifiers (customer ids) to a 1-D numpy array.
+
+    Integers and strings are accepted (pandas and polars Series too); the
+    labels only need to be comparable with each other. A missing label (None,
+    NaN, ``pandas.NA``) is an error naming its position: an order that belongs
+    to no known customer cannot be attributed.
+    """
+    if isinstance(values, list | tuple):
+        # numpy would silently turn ["a", 1] into ["a", "1"]; check the objects.
+        values = np.array(values, dtype=object)
+    array = _as_numpy(values, name=name, what="identifiers")
+    kind = array.dtype.kind
+    if kind == "b":
+        raise TypeError(f"`{name}` must be identifiers (integers or strings), not booleans")
+    if kind == "f":
+        missing = np.isnan(array)
+        if missing.any():
+            position = int(np.flatnonzero(missing)[0])
+            raise ValueError(f"`{name}` contains a missing value at position {position}")
+        return array
+    if kind in "iuUS":
+        return array
+    if kind == "O":
+        kinds: set[type] = set()
+        for position, value in enumerate(array):
+            if _is_missing_scalar(value):
+                raise ValueError(f"`{name}` contains a missing value at position {position}")
+            if isinstance(value, bool | np.bool_):
+                raise TypeError(
+                    f"`{name}` must be identifiers (integers or strings); "
+                    f"found {value!r} at position {position}"
+                )
+            kinds.add(str if isinstance(value, str) else type(value))
+        if str in kinds and len(kinds) > 1:
+            raise TypeError(f"`{name}` mixes strings with other types; use one type of identifier")
+        return array
+    raise TypeError(f"`{name}` must be identifiers (integers or strings); got dtype {array.dtype}")
+
+
+def as_1d_indicator(values: object, *, name: str, n: int) -> npt.NDArray[np.bool_]:
+    """Coerce an event indicator (booleans, or 0/1 numbers) of length ``n`` to bool.
+
+    A missing value is an error: whether an event happened must be known.
+    """
+    array = _as_numpy(values, name=name, what="booleans or 0/1 values")
+    if array.shape[0] != n:
+        raise ValueError(
+            f"`{name}` must have the same length as `durations` ({n}); got {array.shape[0]}"
+        )
+    if array.dtype.kind == "O":
+        if all(isinstance(value, bool | np.bool_) for value in array):
+            array = array.astype(bool)
+        else:
+            array = _object_to_float(array, name)
+    if array.dtype.kind == "b":
+        return array
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"`{name}` must be booleans or 0/1 values; got dtype {array.dtype}")
+    bad = ~((array == 0) | (array == 1))
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"`{name}` must be booleans or 0/1 values; "
+            f"found {array[position]} at position {position}"
+        )
+    return np.asarray(array == 1)
 
 
 def check_nan_policy(nan_policy: object) -> NanPolicy:
@@ -260,13 +352,17 @@ def check_rng(rng: object) -> np.random.Generator:
     raise TypeError(f"`rng` must be None, an integer or a numpy Generator; got {rng!r}")
 
 
-def check_weights(weights: object, *, n: int, name: str = "weights") -> FloatArray:
-    """Return weights as float64: finite, non-negative, length ``n``, not all zero."""
+def check_weights(
+    weights: object, *, n: int, name: str = "weights", of: str = "the scores"
+) -> FloatArray:
+    """Return weights as float64: finite, non-negative, length ``n``, not all zero.
+
+    ``of`` names what the weights belong to in the length error ("the scores",
+    "`durations`").
+    """
     array = as_1d_array(weights, name=name)
     if array.shape[0] != n:
-        raise ValueError(
-            f"`{name}` must have the same length as the scores ({n}); got {array.shape[0]}"
-        )
+        raise ValueError(f"`{name}` must have the same length as {of} ({n}); got {array.shape[0]}")
     array = array.astype(np.float64, copy=False)
     finite = np.isfinite(array)
     if not finite.all():

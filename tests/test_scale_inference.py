@@ -528,3 +528,16 @@ def test_batch_equals_one_at_a_time_with_padded_weighted_cells() -> None:
                 assert float(np.ravel(batch_value)[index]) == pytest.approx(
                     float(np.ravel(single_value)[0]), rel=1e-12
                 )
+
+
+def test_mean_interval_with_cell_values_equals_scipy_t() -> None:
+    # Real-valued cells (distinct order amounts and their counts) instead of scale points.
+    amounts = np.array([12.5, 40.0, 12.5, 7.25, 99.0, 40.0, 40.0])
+    values, counts = np.unique(amounts, return_counts=True)
+    mean, low, high = mean_interval(
+        counts, None, None, values=values, confidence_level=0.9, method="t"
+    )
+    reference = stats.ttest_1samp(amounts, 0.0).confidence_interval(0.9)
+    assert float(mean) == pytest.approx(amounts.mean(), rel=1e-14)
+    assert float(low) == pytest.approx(reference.low, rel=1e-12)
+    assert float(high) == pytest.approx(reference.high, rel=1e-12)

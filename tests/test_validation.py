@@ -7,6 +7,8 @@ import pytest
 
 from loyaltymetrics._validation import (
     as_1d_array,
+    as_1d_indicator,
+    as_1d_labels,
     check_choice,
     check_confidence_level,
     check_count,
@@ -139,3 +141,39 @@ def test_check_count_vector() -> None:
         check_count_vector([1, float("nan")], name="counts", length=2)
     with pytest.raises(ValueError, match="must not all be zero"):
         check_count_vector([0, 0], name="counts", length=2)
+
+
+def test_as_1d_labels() -> None:
+    np.testing.assert_array_equal(as_1d_labels(["b", "a"], name="ids"), ["b", "a"])
+    assert as_1d_labels(np.arange(3), name="ids").dtype.kind == "i"
+    with pytest.raises(ValueError, match="`ids` contains a missing value at position 2"):
+        as_1d_labels(["a", "b", None], name="ids")
+    with pytest.raises(TypeError, match="mixes strings"):
+        as_1d_labels(["a", 2], name="ids")
+    with pytest.raises(TypeError, match="not booleans"):
+        as_1d_labels(np.array([True]), name="ids")
+    with pytest.raises(TypeError, match="got dtype"):
+        as_1d_labels(np.array([1 + 2j]), name="ids")
+    with pytest.raises(TypeError, match="not a scalar"):
+        as_1d_labels(3, name="ids")
+
+
+def test_as_1d_indicator() -> None:
+    np.testing.assert_array_equal(as_1d_indicator([1, 0, 1.0], name="e", n=3), [True, False, True])
+    np.testing.assert_array_equal(as_1d_indicator([True, False], name="e", n=2), [True, False])
+    np.testing.assert_array_equal(
+        as_1d_indicator(np.array([True, False], dtype=object), name="e", n=2), [True, False]
+    )
+    with pytest.raises(ValueError, match="found 2 at position 1"):
+        as_1d_indicator([0, 2], name="e", n=2)
+    with pytest.raises(ValueError, match="found nan at position 0"):
+        as_1d_indicator([None, 1], name="e", n=2)
+    with pytest.raises(ValueError, match=r"same length as `durations` \(3\)"):
+        as_1d_indicator([0, 1], name="e", n=3)
+    with pytest.raises(TypeError, match="got dtype"):
+        as_1d_indicator(np.array(["1"]), name="e", n=1)
+
+
+def test_check_weights_names_what_they_weigh() -> None:
+    with pytest.raises(ValueError, match=r"same length as `durations` \(3\)"):
+        check_weights([1.0], n=3, of="`durations`")
