@@ -136,11 +136,16 @@ class BootstrapInterval:
     standard_error
         Standard deviation of the bootstrap distribution (``ddof=1``), as
         ``scipy.stats.bootstrap`` reports it.
+    pvalue
+        When a ``null_value`` was given: the p-value of the test that inverts
+        the interval (the largest ``1 - confidence_level`` at which the
+        interval still contains the null value); otherwise None.
     """
 
     low: FloatArray
     high: FloatArray
     standard_error: FloatArray
+    pvalue: FloatArray | None = None
 
 
 CountStatistic = Callable[..., FloatArray]
@@ -199,7 +204,7 @@ def _acceleration(
     Leaving out one row of cell k of sample j changes that sample's counts by
     ``-e_k``; all ``c_jk`` rows of the cell share that leave-one-out value.
     The sums below are scipy.stats.bootstrap's (over every row, for each
-    sample), grouped by cell.
+    sample), grouped by cell. The samples must share one batch shape.
     """
     numerator: FloatArray | float = 0.0
     denominator: FloatArray | float = 0.0
@@ -235,6 +240,58 @@ def _acceleration(
     return np.where(np.isfinite(acceleration), acceleration, 0.0)
 
 
+def _bootstrap_cdf(theta_b: FloatArray, point: FloatArray) -> FloatArray:
+    """Bootstrap distribution function at ``point``, counting ties as half."""
+    below = (theta_b < point).sum(axis=0)
+    at_or_below = (theta_b <= point).sum(axis=0)
+    return np.asarray((below + at_or_below) / (2.0 * theta_b.shape[0]), dtype=np.float64)
+
+
+def _bootstrap_pvalue(
+    theta_b: FloatArray,
+    theta_hat: FloatArray,
+    null_value: float,
+    *,
+    method: BootstrapMethod,
+    z0: FloatArray,
+    acceleration: FloatArray,
+    alternative: Alternative,
+) -> FloatArray:
+    """p-value of the test that inverts the bootstrap interval.
+
+    For "greater" it is the tail level ``beta`` at which the lower limit of
+    the one-sided interval equals the null value: ``F*(null)`` for the
+    percentile interval, ``1 - F*(2 theta_hat - null)`` for the basic one, and
+    for BCa the level whose BCa-adjusted quantile is ``F*(null)`` (solving
+    Efron's level map for the nominal level). "less" mirrors it; two-sided is
+    twice the smaller one-sided p-value.
+    """
+    if method == "basic":
+        q = _bootstrap_cdf(theta_b, 2.0 * theta_hat - null_value)
+        greater, less = 1.0 - q, q
+    else:
+        q = _bootstrap_cdf(theta_b, np.full(theta_hat.shape, null_value))
+        greater = q
+        if method == "bca":
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                r = special.ndtri(q) - z0
+                scale = 1.0 + acceleration * r
+                gamma = special.ndtr(r / scale - z0)
+            # Outside the range the BCa level map reaches, the limit cannot
+            # equal the null value at any level: the p-value is 0 or 1.
+            gamma = np.where(scale > 0, gamma, np.where(r < 0, 0.0, 1.0))
+            gamma = np.where(q <= 0.0, 0.0, np.where(q >= 1.0, 1.0, gamma))
+            greater = np.where(np.isfinite(z0), gamma, q)
+        less = 1.0 - greater
+    if alternative == "greater":
+        pvalue = greater
+    elif alternative == "less":
+        pvalue = less
+    else:
+        pvalue = np.minimum(1.0, 2.0 * np.minimum(greater, less))
+    return np.asarray(np.clip(pvalue, 0.0, 1.0), dtype=np.float64)
+
+
 def count_bootstrap(
     samples: Sequence[npt.ArrayLike],
     statistic: CountStatistic,
@@ -244,6 +301,7 @@ def count_bootstrap(
     n_resamples: int,
     rng: np.random.Generator,
     alternative: Alternative = "two-sided",
+    null_value: float | None = None,
 ) -> BootstrapInterval:
     """Bootstrap interval of a statistic of cell counts, without touching rows.
 
@@ -262,6 +320,9 @@ def count_bootstrap(
         ``(*batch, cells)`` (such as per-cell weights) against its arguments.
     confidence_level, method, n_resamples, rng, alternative
         As in ``scipy.stats.bootstrap``; validated by the caller.
+    null_value
+        If given, also return the p-value of the test of ``statistic ==
+        null_value`` that inverts the interval (see :class:`BootstrapInterval`).
 
     Returns
     -------
@@ -271,7 +332,9 @@ def count_bootstrap(
         BCa bias correction is infinite (the estimate lies outside every
         replicate), that element falls back to the percentile interval.
     """
-    arrays = [np.asarray(sample, dtype=np.int64) for sample in samples]
+    raw = [np.asarray(sample, dtype=np.int64) for sample in samples]
+    batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in raw))
+    arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in raw]
     theta_hat = np.asarray(statistic(*arrays), dtype=np.float64)
     theta_b = _draw_replicates(arrays, statistic, n_resamples, rng)
     finite_b = np.where(np.isfinite(theta_b), theta_b, np.nan)
@@ -285,6 +348,8 @@ def count_bootstrap(
     low_level = np.full(theta_hat.shape, alpha)
     high_level = np.full(theta_hat.shape, 1.0 - alpha)
 
+    z0 = np.zeros(theta_hat.shape)
+    acceleration = np.zeros(theta_hat.shape)
     if method == "bca":
         n_b = theta_b.shape[0]
         below = (theta_b < theta_hat).sum(axis=0)
@@ -319,8 +384,20 @@ def count_bootstrap(
     constant = sorted_b[0] == sorted_b[-1]
     low = np.where(constant & np.isfinite(low), theta_hat, low)
     high = np.where(constant & np.isfinite(high), theta_hat, high)
+    pvalue = None
+    if null_value is not None:
+        pvalue = _bootstrap_pvalue(
+            theta_b,
+            theta_hat,
+            null_value,
+            method=method,
+            z0=z0,
+            acceleration=acceleration,
+            alternative=alternative,
+        )
     return BootstrapInterval(
         low=np.asarray(low, dtype=np.float64),
         high=np.asarray(high, dtype=np.float64),
         standard_error=standard_error,
+        pvalue=pvalue,
     )
