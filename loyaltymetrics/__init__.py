@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
+from loyaltymetrics._nps_compare import NPSComparison, compare_nps
+from loyaltymetrics._nps_planning import nps_margin_of_error, nps_sample_size
 from loyaltymetrics._results import ConfidenceInterval
 from loyaltymetrics._retention import (
     ChurnResult,
@@ -34,6 +36,7 @@ __all__ = [
     "ChurnResult",
     "ConfidenceInterval",
     "MeanResult",
+    "NPSComparison",
     "NPSResult",
     "RepeatPurchaseResult",
     "RetentionResult",
@@ -42,10 +45,13 @@ __all__ = [
     "__version__",
     "average_order_value",
     "churn_rate",
+    "compare_nps",
     "fit_sbg",
     "kaplan_meier",
     "nps",
     "nps_from_counts",
+    "nps_margin_of_error",
+    "nps_sample_size",
     "purchase_frequency",
     "repeat_purchase_rate",
     "retention_rate",

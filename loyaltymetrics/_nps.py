@@ -13,10 +13,20 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
-from loyaltymetrics._results import Result
+from loyaltymetrics._nps_inference import NPS_METHODS, nps_interval, nps_standard_error
+from loyaltymetrics._results import ConfidenceInterval, Result
 from loyaltymetrics._tally import CellTable, tally_scores
-from loyaltymetrics._validation import check_count, check_integer_scores
+from loyaltymetrics._validation import (
+    check_choice,
+    check_confidence_level,
+    check_count,
+    check_integer_scores,
+    check_n_resamples,
+    check_positive_vector,
+    check_rng,
+)
 
 __all__ = ["NPS_SCALE", "NPSResult", "nps", "nps_from_counts"]
 
@@ -71,6 +81,127 @@ class NPSResult(Result):
         "promoters",
         "n_omitted",
     )
+
+    def _cell_arrays(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Return the (count, band, weight) cells, as the inference functions take them."""
+        if self._cells is None:
+            raise ValueError(
+                "this `NPSResult` carries no respondent counts; build it with `nps` or "
+                "`nps_from_counts` to get standard errors and intervals"
+            )
+        return self._cells.count, self._cells.point, self._cells.weight
+
+    @property
+    def standard_error(self) -> float:
+        """Wald standard error of :attr:`score`, in NPS points.
+
+        ``100 * sqrt((p_P + p_D - (p_P - p_D)**2) / n)`` with the promoter and
+        detractor shares ``p_P``, ``p_D`` (the per-respondent variance of the
+        -1/0/+1 coding over n). For a weighted sample it is the linearised
+        (Taylor) standard error of the weighted score. It is 0 when every
+        respondent is in one band, and NaN when the score is NaN.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> round(lm.nps_from_counts(detractors=20, passives=30, promoters=50).standard_error, 4)
+        7.8102
+        """
+        if np.isnan(self.score):
+            return float("nan")
+        return float(nps_standard_error(*self._cell_arrays()))
+
+    def confidence_interval(
+        self,
+        confidence_level: float = 0.95,
+        *,
+        method: str = "adjusted-wald",
+        n_resamples: int = 9999,
+        rng: object = None,
+        prior: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    ) -> ConfidenceInterval:
+        """Two-sided confidence interval for the score, on -100..100.
+
+        Parameters
+        ----------
+        confidence_level : float, default 0.95
+            Coverage probability of the interval, strictly between 0 and 1.
+        method : {"adjusted-wald", "wald", "score", "bayes", "percentile", "basic", "bca"}
+            "adjusted-wald" (default): Wald on the counts plus 3/4 detractor,
+            3/2 passive and 3/4 promoter (Rocks 2016). "wald": score
+            ± z x :attr:`standard_error`. "score": Tango's score interval,
+            solved numerically (Rocks 2016's iterative method). "bayes":
+            equal-tailed credible interval of the Dirichlet posterior with
+            parameter ``prior``. "percentile", "basic", "bca": bootstrap
+            intervals as defined by ``scipy.stats.bootstrap``, computed by
+            resampling the band counts (exact, and as fast for a million
+            respondents as for ten).
+        n_resamples : int, default 9999
+            Bootstrap resamples (bootstrap methods only), at least 2.
+        rng : None, int or numpy.random.Generator, optional
+            Source of randomness for the bootstrap methods; pass a seed for
+            reproducible intervals.
+        prior : tuple of 3 floats, default (1, 1, 1)
+            Dirichlet prior parameters for (detractors, passives, promoters),
+            positive; used by "bayes" only. The default is uniform over the
+            shares.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high`` in NPS points, clipped to [-100, 100]. NaN
+            only when the score itself is NaN.
+
+        Raises
+        ------
+        ValueError
+            For a confidence level outside (0, 1), an unknown method, fewer
+            than 2 resamples or a non-positive prior.
+        TypeError
+            For arguments of the wrong type.
+
+        Notes
+        -----
+        Degenerate samples get a definite answer: when every respondent is
+        in one band (including n = 1), "wald" and the bootstrap methods
+        return the zero-width interval at the score (they see no spread),
+        while "adjusted-wald", "score" and "bayes" return a proper interval
+        reaching towards the other bands. For weighted samples the analytic
+        methods use the linearised variance ("wald") or Kish's effective
+        sample size ("adjusted-wald", "score", "bayes"), and the bootstrap
+        resamples the distinct (band, weight) cells. The guide page
+        "Confidence intervals for NPS" gives the formulas, sources and a
+        coverage study.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> result = lm.nps_from_counts(detractors=20, passives=30, promoters=50)
+        >>> result.confidence_interval()
+        ConfidenceInterval(low=14.0511, high=44.2013)
+        >>> result.confidence_interval(0.9, method="wald")
+        ConfidenceInterval(low=17.1533, high=42.8467)
+        >>> result.confidence_interval(method="bca", rng=1)
+        ConfidenceInterval(low=14.0, high=45.0)
+        """
+        level = check_confidence_level(confidence_level)
+        chosen = check_choice(method, name="method", choices=NPS_METHODS)
+        resamples = check_n_resamples(n_resamples)
+        generator = check_rng(rng)
+        prior_array = check_positive_vector(prior, name="prior", size=3)
+        if np.isnan(self.score):
+            return ConfidenceInterval(float("nan"), float("nan"))
+        low, high = nps_interval(
+            *self._cell_arrays(),
+            confidence_level=level,
+            method=chosen,
+            n_resamples=resamples,
+            rng=generator,
+            prior=prior_array,
+        )
+        return ConfidenceInterval(float(low), float(high))
 
 
 def _result_from_totals(

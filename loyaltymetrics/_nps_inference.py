@@ -143,8 +143,11 @@ def _clip_points(value: FloatArray, bound: float) -> FloatArray:
 
 
 def _ratio_or_infinite(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """``numerator / denominator``, with a zero denominator giving 0 (if the
-    numerator is 0 too) or an infinity of the numerator's sign."""
+    """Divide, mapping a zero denominator to 0 or to an infinity.
+
+    A zero denominator gives 0 where the numerator is 0 too, and an infinity
+    of the numerator's sign otherwise.
+    """
     safe = np.where(denominator > 0, denominator, 1.0)
     return np.asarray(
         np.where(
@@ -329,7 +332,7 @@ def _normal_test(
     confidence_level: float,
     alternative: Alternative,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """z statistic, p-value and interval (points) from an estimate and its SE."""
+    """Return the z statistic, p-value and interval (points) from an estimate and its SE."""
     statistic = _ratio_or_infinite(difference, standard_error)
     z = normal_quantile(confidence_level, alternative)
     low = difference - z * standard_error

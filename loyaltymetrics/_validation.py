@@ -30,7 +30,9 @@ __all__ = [
     "check_count",
     "check_count_vector",
     "check_integer_scores",
+    "check_n_resamples",
     "check_nan_policy",
+    "check_positive_vector",
     "check_rng",
     "check_scale",
     "check_scale_range",
@@ -337,6 +339,32 @@ def check_scale_range(band: object, *, name: str, scale: tuple[int, int]) -> tup
     if first < low or last > high:
         raise ValueError(f"`{name}` must lie inside the scale {low}..{high}; got ({first}, {last})")
     return first, last
+
+
+def check_n_resamples(n_resamples: object) -> int:
+    """Return ``n_resamples`` as an int of at least 2 (a bootstrap needs a spread)."""
+    if isinstance(n_resamples, bool | np.bool_) or not isinstance(n_resamples, numbers.Integral):
+        raise TypeError(f"`n_resamples` must be an integer; got {n_resamples!r}")
+    if int(n_resamples) < 2:
+        raise ValueError(f"`n_resamples` must be at least 2; got {n_resamples!r}")
+    return int(n_resamples)
+
+
+def check_positive_vector(values: object, *, name: str, size: int) -> FloatArray:
+    """Return ``values`` as ``size`` positive finite floats (e.g. a Dirichlet prior)."""
+    if isinstance(values, str | bytes) or not isinstance(values, tuple | list | np.ndarray):
+        raise TypeError(f"`{name}` must be a sequence of {size} positive numbers; got {values!r}")
+    for value in values:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"`{name}` must be a sequence of {size} positive numbers; got {values!r}"
+            )
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != (size,):
+        raise ValueError(f"`{name}` must have exactly {size} entries; got shape {array.shape}")
+    if not (np.isfinite(array).all() and (array > 0).all()):
+        raise ValueError(f"`{name}` must be positive and finite; got {values!r}")
+    return array
 
 
 def check_rng(rng: object) -> np.random.Generator:
