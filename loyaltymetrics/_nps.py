@@ -95,7 +95,7 @@ class NPSResult(Result):
 
     @property
     def standard_error(self) -> float:
-        """Wald standard error of :attr:`score`, in NPS points.
+        """Wald standard error of ``score``, in NPS points.
 
         ``100 * sqrt((p_P + p_D - (p_P - p_D)**2) / n)`` with the promoter and
         detractor shares ``p_P``, ``p_D`` (the per-respondent variance of the

@@ -13,9 +13,9 @@ import loyaltymetrics as lm
 from loyaltymetrics._nps_inference import NPS_METHODS
 from loyaltymetrics._results import ConfidenceInterval
 
-counts_strategy = st.tuples(
-    st.integers(0, 60), st.integers(0, 60), st.integers(0, 60)
-).filter(lambda counts: sum(counts) > 0)
+counts_strategy = st.tuples(st.integers(0, 60), st.integers(0, 60), st.integers(0, 60)).filter(
+    lambda counts: sum(counts) > 0
+)
 BOOTSTRAP = ("percentile", "basic", "bca")
 
 

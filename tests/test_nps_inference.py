@@ -251,9 +251,7 @@ def test_linearised_standard_error_equals_robust_wls() -> None:
     rng = np.random.default_rng(11)
     bands = rng.choice(3, size=60)
     weights = rng.uniform(0.2, 3.0, size=60)
-    fit = statsmodels_api.WLS(100.0 * (bands - 1), np.ones(60), weights=weights).fit(
-        cov_type="HC0"
-    )
+    fit = statsmodels_api.WLS(100.0 * (bands - 1), np.ones(60), weights=weights).fit(cov_type="HC0")
     ours = float(nps_standard_error(np.ones(60, dtype=int), bands, weights))
     assert ours == pytest.approx(float(fit.bse[0]), rel=1e-10)
 
