@@ -35,6 +35,7 @@ __all__ = [
     "BootstrapInterval",
     "BootstrapMethod",
     "ProportionMethod",
+    "RandomSource",
     "count_bootstrap",
     "normal_quantile",
     "proportion_interval",
@@ -149,6 +150,9 @@ class BootstrapInterval:
 
 
 CountStatistic = Callable[..., FloatArray]
+#: A generator for the whole batch, or one generator per element of a
+#: one-dimensional batch (see ``count_bootstrap``).
+RandomSource = np.random.Generator | Sequence[np.random.Generator]
 
 
 def _quantile_sorted(sorted_values: FloatArray, q: FloatArray) -> FloatArray:
@@ -167,21 +171,46 @@ def _quantile_sorted(sorted_values: FloatArray, q: FloatArray) -> FloatArray:
     return np.asarray(low_values + fraction * (high_values - low_values), dtype=np.float64)
 
 
+def _resampling_probabilities(
+    sample: npt.NDArray[np.int64], total: npt.NDArray[np.int64]
+) -> FloatArray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = sample / total[..., None]
+    # An empty batch element (no rows) resamples to zeros; its statistic is
+    # the caller's business (typically NaN).
+    return np.asarray(np.where(total[..., None] > 0, p, 1.0 / sample.shape[-1]), dtype=np.float64)
+
+
+def _finite_std(theta_b: FloatArray) -> FloatArray:
+    """Return the standard deviation (ddof=1) over axis 0 of the finite replicates.
+
+    NaN, without a warning, where fewer than two replicates are finite (an
+    empty batch element, whose statistic is NaN in every replicate).
+    """
+    finite = np.isfinite(theta_b)
+    n_finite = finite.sum(axis=0)
+    values = np.where(finite, theta_b, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = values.sum(axis=0) / n_finite
+        squares = (np.where(finite, theta_b - mean, 0.0) ** 2).sum(axis=0)
+        std = np.sqrt(squares / (n_finite - 1))
+    return np.asarray(np.where(n_finite > 1, std, np.nan), dtype=np.float64)
+
+
 def _draw_replicates(
     samples: Sequence[npt.NDArray[np.int64]],
     statistic: CountStatistic,
     n_resamples: int,
-    rng: np.random.Generator,
+    rng: RandomSource,
 ) -> FloatArray:
     """Bootstrap distribution of ``statistic``: shape (n_resamples, *batch)."""
+    if not isinstance(rng, np.random.Generator):
+        return _draw_replicates_per_element(samples, statistic, n_resamples, list(rng))
     totals = [sample.sum(axis=-1) for sample in samples]
-    probabilities = []
-    for sample, total in zip(samples, totals, strict=True):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p = sample / total[..., None]
-        # An empty batch element (no rows) resamples to zeros; its statistic is
-        # the caller's business (typically NaN).
-        probabilities.append(np.where(total[..., None] > 0, p, 1.0 / sample.shape[-1]))
+    probabilities = [
+        _resampling_probabilities(sample, total)
+        for sample, total in zip(samples, totals, strict=True)
+    ]
     batch_size = int(np.prod(np.broadcast_shapes(*(t.shape for t in totals)), dtype=np.int64))
     cells = sum(sample.shape[-1] for sample in samples)
     block = max(1, _MAX_BLOCK_ELEMENTS // max(1, batch_size * cells))
@@ -193,6 +222,50 @@ def _draw_replicates(
             for total, p in zip(totals, probabilities, strict=True)
         ]
         replicates.append(np.asarray(statistic(*drawn), dtype=np.float64))
+    return np.concatenate(replicates, axis=0)
+
+
+def _draw_replicates_per_element(
+    samples: Sequence[npt.NDArray[np.int64]],
+    statistic: CountStatistic,
+    n_resamples: int,
+    generators: list[np.random.Generator],
+) -> FloatArray:
+    """Bootstrap distribution with one generator per element of a 1-d batch.
+
+    Element ``i`` draws all its replicates from ``generators[i]``, in the same
+    calls (same block sizes, samples in the same order) as a call with that
+    element's counts alone and that generator would make. Its replicates are
+    therefore exactly those of the single-element bootstrap, whatever the
+    other elements are.
+    """
+    batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in samples))
+    if len(batch_shape) != 1 or batch_shape[0] != len(generators):
+        raise ValueError(
+            "one generator per batch element needs a one-dimensional batch of "
+            f"{len(generators)} elements; got batch shape {batch_shape}"
+        )
+    arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in samples]
+    totals = [array.sum(axis=-1) for array in arrays]
+    probabilities = [
+        _resampling_probabilities(array, total) for array, total in zip(arrays, totals, strict=True)
+    ]
+    cells = sum(array.shape[-1] for array in arrays)
+    single_block = max(1, _MAX_BLOCK_ELEMENTS // cells)
+    # int32 halves the memory of the stored draws; counts never reach 2**31.
+    draws = [np.empty((n_resamples, *array.shape), dtype=np.int32) for array in arrays]
+    for index, generator in enumerate(generators):
+        for start in range(0, n_resamples, single_block):
+            size = min(single_block, n_resamples - start)
+            for draw, total, p in zip(draws, totals, probabilities, strict=True):
+                draw[start : start + size, index] = generator.multinomial(
+                    total[index], p[index], size=size
+                )
+    block = max(1, _MAX_BLOCK_ELEMENTS // max(1, batch_shape[0] * cells))
+    replicates = [
+        np.asarray(statistic(*(draw[start : start + block] for draw in draws)), dtype=np.float64)
+        for start in range(0, n_resamples, block)
+    ]
     return np.concatenate(replicates, axis=0)
 
 
@@ -299,7 +372,7 @@ def count_bootstrap(
     confidence_level: float,
     method: BootstrapMethod,
     n_resamples: int,
-    rng: np.random.Generator,
+    rng: RandomSource,
     alternative: Alternative = "two-sided",
     null_value: float | None = None,
 ) -> BootstrapInterval:
@@ -318,8 +391,14 @@ def count_bootstrap(
         The extra axes (resamples, or leave-one-out cells for BCa) always come
         first, so the statistic may broadcast arrays of shape
         ``(*batch, cells)`` (such as per-cell weights) against its arguments.
-    confidence_level, method, n_resamples, rng, alternative
+    confidence_level, method, n_resamples, alternative
         As in ``scipy.stats.bootstrap``; validated by the caller.
+    rng
+        A Generator for the whole batch, or a sequence of Generators, one per
+        element of a one-dimensional batch. With one generator per element,
+        element ``i``'s interval is exactly the interval of a call with that
+        element's counts alone and ``rng[i]``: it does not depend on the other
+        elements (segments) of the batch.
     null_value
         If given, also return the p-value of the test of ``statistic ==
         null_value`` that inverts the interval (see :class:`BootstrapInterval`).
@@ -337,9 +416,7 @@ def count_bootstrap(
     arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in raw]
     theta_hat = np.asarray(statistic(*arrays), dtype=np.float64)
     theta_b = _draw_replicates(arrays, statistic, n_resamples, rng)
-    finite_b = np.where(np.isfinite(theta_b), theta_b, np.nan)
-    with np.errstate(invalid="ignore"):
-        standard_error = np.asarray(np.nanstd(finite_b, axis=0, ddof=1), dtype=np.float64)
+    standard_error = _finite_std(theta_b)
     sorted_b = np.sort(theta_b, axis=0)
 
     alpha = 1.0 - confidence_level

@@ -1,0 +1,97 @@
+"""The count bootstrap with one generator per batch element (segments)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from loyaltymetrics._intervals import count_bootstrap
+
+COUNTS = np.array([[5, 0, 7], [1, 1, 0], [0, 0, 4], [0, 0, 0], [30, 12, 41]])
+OTHER = np.array([[2, 3, 9], [4, 4, 4], [1, 0, 0], [6, 1, 2], [0, 5, 5]])
+
+
+def _score(c: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100.0 * (c[..., 2] - c[..., 0]) / c.sum(axis=-1)
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _score(a) - _score(b)
+
+
+@pytest.mark.parametrize("method", ["percentile", "basic", "bca"])
+def test_each_element_equals_its_own_single_call(method: str) -> None:
+    seeds = np.random.SeedSequence(2024).spawn(len(COUNTS))
+    batch = count_bootstrap(
+        [COUNTS],
+        _score,
+        confidence_level=0.9,
+        method=method,  # type: ignore[arg-type]
+        n_resamples=999,
+        rng=[np.random.default_rng(seed) for seed in seeds],
+    )
+    for index, seed in enumerate(seeds):
+        alone = count_bootstrap(
+            [COUNTS[index]],
+            _score,
+            confidence_level=0.9,
+            method=method,  # type: ignore[arg-type]
+            n_resamples=999,
+            rng=np.random.default_rng(seed),
+        )
+        np.testing.assert_allclose(batch.low[index], alone.low, rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(batch.high[index], alone.high, rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(
+            batch.standard_error[index], alone.standard_error, rtol=1e-12, equal_nan=True
+        )
+
+
+def test_two_samples_and_several_blocks_match_single_calls() -> None:
+    # 2 samples x 3 cells: a block holds 4_000_000 // 6 resamples, so 700_000
+    # resamples take two blocks that alternate between the samples.
+    seeds = np.random.SeedSequence(7).spawn(2)
+    kwargs = {"confidence_level": 0.95, "method": "bca", "n_resamples": 700_000}
+    batch = count_bootstrap(
+        [COUNTS[[0, 4]], OTHER[[0, 4]]],
+        _difference,
+        rng=[np.random.default_rng(seed) for seed in seeds],
+        **kwargs,  # type: ignore[arg-type]
+    )
+    for position, index in enumerate([0, 4]):
+        alone = count_bootstrap(
+            [COUNTS[index], OTHER[index]],
+            _difference,
+            rng=np.random.default_rng(seeds[position]),
+            **kwargs,  # type: ignore[arg-type]
+        )
+        assert float(batch.low[position]) == pytest.approx(float(alone.low), rel=1e-12)
+        assert float(batch.high[position]) == pytest.approx(float(alone.high), rel=1e-12)
+
+
+def test_an_element_does_not_depend_on_the_others() -> None:
+    def interval(counts: np.ndarray) -> tuple[float, float]:
+        seeds = np.random.SeedSequence(11).spawn(len(counts))
+        result = count_bootstrap(
+            [counts],
+            _score,
+            confidence_level=0.95,
+            method="percentile",
+            n_resamples=500,
+            rng=[np.random.default_rng(seed) for seed in seeds],
+        )
+        return float(result.low[0]), float(result.high[0])
+
+    assert interval(COUNTS) == interval(np.array([COUNTS[0], [100, 200, 300]]))
+
+
+def test_generators_must_match_a_one_dimensional_batch() -> None:
+    with pytest.raises(ValueError, match="one generator per batch element"):
+        count_bootstrap(
+            [COUNTS],
+            _score,
+            confidence_level=0.95,
+            method="percentile",
+            n_resamples=10,
+            rng=[np.random.default_rng(1)],
+        )
