@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyaltymetrics._clv._bgnbd import BGNBDModel, fit_bgnbd
 from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
 from loyaltymetrics._nps_compare import NPSComparison, compare_nps
 from loyaltymetrics._nps_planning import nps_margin_of_error, nps_sample_size
@@ -33,6 +34,7 @@ from loyaltymetrics._sbg import SBGModel, fit_sbg
 from loyaltymetrics._survival import SurvivalCurve, kaplan_meier
 
 __all__ = [
+    "BGNBDModel",
     "ChurnResult",
     "ConfidenceInterval",
     "MeanResult",
@@ -46,6 +48,7 @@ __all__ = [
     "average_order_value",
     "churn_rate",
     "compare_nps",
+    "fit_bgnbd",
     "fit_sbg",
     "kaplan_meier",
     "nps",

@@ -1,0 +1,1 @@
+"""Customer lifetime value: formulas, RFM summaries and customer-base models."""

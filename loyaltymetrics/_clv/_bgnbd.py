@@ -1,0 +1,426 @@
+"""The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
+
+While alive, a customer buys at a Poisson rate ``lambda``; after every repeat
+purchase they drop out for good with probability ``p``. Across customers,
+``lambda ~ Gamma(r, alpha)`` (shape ``r``, rate ``alpha``) and
+``p ~ Beta(a, b)``. A customer's history is summarised by ``x`` (frequency:
+repeat purchases), ``t_x`` (recency: time of the last purchase, measured from
+the first) and ``T`` (time from the first purchase to the end of
+observation).
+
+All formulas are from Fader, Hardie & Lee (2005), "Counting your customers the
+easy way: an alternative to the Pareto/NBD model", Marketing Science 24(2),
+275-284: the likelihood (their eq. 6, written in logs), the expected number of
+purchases of a new customer (eq. 7), the purchase-count distribution (eq. 8),
+the conditional expectation (eq. 10) and the probability of being alive
+(their note "Computing P(alive) using the BG/NBD model").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from scipy import special, stats
+
+from loyaltymetrics._clv._fitting import (
+    FloatArray,
+    Objective,
+    check_fit_weights,
+    check_history,
+    collapse_patterns,
+    fit_log_parameters,
+    model_array,
+    standard_error_dict,
+)
+from loyaltymetrics._results import Result
+
+__all__ = ["BGNBDModel", "bgnbd_objective", "fit_bgnbd"]
+
+_PARAMETERS = ("r", "alpha", "a", "b")
+
+
+def _check_time(t: object, *, name: str = "t") -> FloatArray:
+    values = model_array(t, name=name)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        position = int(np.flatnonzero(bad.reshape(-1))[0])
+        raise ValueError(
+            f"`{name}` must be finite and >= 0; found {values.reshape(-1)[position]}"
+            + (f" at position {position}" if values.ndim else "")
+        )
+    return values
+
+
+def _output(values: FloatArray) -> FloatArray | float:
+    """Return a Python-float-compatible scalar for scalar input, else the array."""
+    out: FloatArray | float = values[()] if values.ndim == 0 else values
+    return out
+
+
+# Within this distance of a = 1 the factor (a + b - 1) / (a - 1) * [1 - ...] of
+# eqs. 7 and 10 is 0 / 0 and loses precision (at a = 1 exactly it is NaN); there
+# it is interpolated linearly between a = 1 -+ _NEAR_ONE, where it is still
+# accurate to about 1e-12. The interpolation error is O(_NEAR_ONE ** 2).
+_NEAR_ONE = 1e-4
+
+
+def _purchases_factor(
+    a: float,
+    shape: FloatArray | float,
+    b_shifted: FloatArray | float,
+    log_discount: FloatArray,
+    z: FloatArray,
+) -> FloatArray:
+    """Evaluate ``(a + B - 1) / (a - 1) * [1 - exp(log_discount) * 2F1(shape, B; a + B - 1; z)]``.
+
+    The common factor of Fader, Hardie & Lee (2005) eqs. 7 (``shape = r``,
+    ``B = b``) and 10 (``shape = r + x``, ``B = b + x``); removable
+    singularity at ``a = 1`` handled by interpolation.
+    """
+
+    def direct(a_value: float) -> FloatArray:
+        with np.errstate(all="ignore"):
+            bracket = 1.0 - np.exp(log_discount) * special.hyp2f1(
+                shape, b_shifted, a_value + b_shifted - 1.0, z
+            )
+            factor: FloatArray = (a_value + b_shifted - 1.0) / (a_value - 1.0) * bracket
+        return factor
+
+    if abs(a - 1.0) >= _NEAR_ONE:
+        return direct(a)
+    below, above = direct(1.0 - _NEAR_ONE), direct(1.0 + _NEAR_ONE)
+    interpolated: FloatArray = below + (above - below) * (a - (1.0 - _NEAR_ONE)) / (2 * _NEAR_ONE)
+    return interpolated
+
+
+@dataclass(frozen=True, repr=False)
+class BGNBDModel(Result):
+    """A fitted BG/NBD model (beta-geometric / negative binomial distribution).
+
+    Rates ``alpha`` and all times are in the units of the ``recency`` and
+    ``T`` the model was fitted on (days, weeks, ...).
+
+    Attributes
+    ----------
+    r, alpha : float
+        Shape and rate of the gamma distribution of purchase rates across
+        customers (mean rate ``r / alpha`` purchases per time unit).
+    a, b : float
+        Parameters of the beta distribution of the dropout probability after
+        each purchase (mean ``a / (a + b)``).
+    log_likelihood : float
+        Maximised log-likelihood (weighted by the customer weights).
+    standard_errors : dict of str to float
+        Standard errors of ``r``, ``alpha``, ``a`` and ``b`` from the inverse
+        Hessian of the log-likelihood (delta method from the log scale); NaN
+        when the fit did not converge.
+    converged : bool
+        True when the optimum is an interior maximum with a positive definite
+        Hessian. When False, do not use the estimates: ``message`` says why.
+    n_customers : float
+        Total weight of the customers the model was fitted on.
+    message : str
+        How the fit ended.
+
+    See Also
+    --------
+    fit_bgnbd : Fit the model.
+
+    Examples
+    --------
+    >>> from loyaltymetrics import BGNBDModel
+    >>> model = BGNBDModel(r=0.24, alpha=4.41, a=0.79, b=2.43)
+    >>> round(float(model.probability_alive(2, 30.43, 38.86)), 4)
+    0.7277
+    """
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float = float("nan")
+    standard_errors: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(_PARAMETERS, float("nan"))
+    )
+    converged: bool = True
+    n_customers: float = float("nan")
+    message: str = "parameters given directly"
+    _covariance: FloatArray | None = None
+
+    _display_fields: ClassVar[tuple[str, ...] | None] = (
+        "r",
+        "alpha",
+        "a",
+        "b",
+        "log_likelihood",
+        "converged",
+    )
+
+    def __post_init__(self) -> None:
+        for name in _PARAMETERS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+                raise TypeError(f"`{name}` must be a positive number; got {value!r}")
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"`{name}` must be a positive finite number; got {value!r}")
+
+    def probability_alive(
+        self, frequency: object, recency: object, T: object, /
+    ) -> FloatArray | float:
+        """Probability that a customer with this history is still alive at ``T``.
+
+        ``1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))``
+        for ``x > 0`` and 1 for ``x = 0`` (in the BG/NBD a customer can only
+        drop out right after a repeat purchase).
+
+        Examples
+        --------
+        >>> from loyaltymetrics import BGNBDModel
+        >>> model = BGNBDModel(r=0.24, alpha=4.41, a=0.79, b=2.43)
+        >>> model.probability_alive([0, 2, 2], [0.0, 30.43, 5.0], [38.86, 38.86, 38.86]).round(4)
+        array([1.    , 0.7277, 0.1246])
+        """
+        x, t_x, big_t = check_history(frequency, recency, T)
+        return _output(self._probability_alive(x, t_x, big_t))
+
+    def _probability_alive(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> FloatArray:
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        x_safe = np.maximum(x, 1.0)
+        log_odds_dead = (
+            np.log(a)
+            - np.log(b + x_safe - 1.0)
+            + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x))
+        )
+        alive: FloatArray = np.where(x > 0, special.expit(-log_odds_dead), 1.0)
+        return alive
+
+    def expected_purchases(
+        self, t: object, frequency: object, recency: object, T: object, /
+    ) -> FloatArray | float:
+        """Return the expected repeat purchases in the next ``t`` time units, given the history.
+
+        Fader, Hardie & Lee (2005), eq. 10:
+        ``E[Y(t) | x, t_x, T] = P(alive) * (a + b + x - 1) / (a - 1) *
+        [1 - ((alpha + T) / (alpha + T + t)) ** (r + x) *
+        2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t))]``.
+
+        Examples
+        --------
+        >>> from loyaltymetrics import BGNBDModel
+        >>> model = BGNBDModel(r=0.24, alpha=4.41, a=0.79, b=2.43)
+        >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 4)
+        1.2274
+        """
+        horizon = _check_time(t)
+        x, t_x, big_t = check_history(frequency, recency, T)
+        horizon, x, t_x, big_t = np.broadcast_arrays(horizon, x, t_x, big_t)
+        return _output(self._expected_purchases(horizon, x, t_x, big_t))
+
+    def _expected_purchases(
+        self, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        r, alpha, b = self.r, self.alpha, self.b
+        z = t / (alpha + big_t + t)
+        log_discount = (r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t))
+        expected = _purchases_factor(self.a, r + x, b + x, log_discount, z)
+        out: FloatArray = np.where(t > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
+        return out
+
+    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+        """Return the expected repeat purchases of a new customer in their first ``t`` time units.
+
+        Fader, Hardie & Lee (2005), eq. 7:
+        ``E[X(t)] = (a + b - 1) / (a - 1) *
+        [1 - (alpha / (alpha + t)) ** r * 2F1(r, b; a + b - 1; t / (alpha + t))]``.
+
+        Examples
+        --------
+        >>> from loyaltymetrics import BGNBDModel
+        >>> model = BGNBDModel(r=0.24, alpha=4.41, a=0.79, b=2.43)
+        >>> model.expected_purchases_new([0.0, 39.0, 78.0]).round(4)
+        array([0.    , 1.1864, 1.8463])
+        """
+        t_arr = _check_time(t)
+        r, alpha = self.r, self.alpha
+        log_discount = r * (np.log(alpha) - np.log(alpha + t_arr))
+        expected = _purchases_factor(self.a, r, self.b, log_discount, t_arr / (alpha + t_arr))
+        return _output(np.where(t_arr > 0, expected, 0.0))
+
+    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+        """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
+
+        Fader, Hardie & Lee (2005), eq. 8, with the finite sum written as a
+        negative binomial distribution function:
+        ``P(X(t) = n) = B(a, b + n) / B(a, b) * NB(n; r, alpha / (alpha + t))
+        + [n > 0] * B(a + 1, b + n - 1) / B(a, b) * P(NB >= n)``.
+
+        Examples
+        --------
+        >>> from loyaltymetrics import BGNBDModel
+        >>> model = BGNBDModel(r=0.24, alpha=4.41, a=0.79, b=2.43)
+        >>> model.probability_of_purchases([0, 1, 2], 39.0).round(4)
+        array([0.5776, 0.1976, 0.0846])
+        """
+        counts = model_array(n, name="n")
+        bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.floor(counts))
+        if bad.any():
+            raise ValueError("`n` must be whole numbers >= 0")
+        t_arr = _check_time(t)
+        counts, t_arr = np.broadcast_arrays(counts, t_arr)
+        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        success = alpha / (alpha + t_arr)
+        with np.errstate(all="ignore"):
+            log_first = (
+                special.betaln(a, b + counts)
+                - special.betaln(a, b)
+                + stats.nbinom.logpmf(counts, r, success)
+            )
+            second = np.exp(
+                special.betaln(a + 1.0, b + np.maximum(counts, 1.0) - 1.0) - special.betaln(a, b)
+            ) * stats.nbinom.sf(counts - 1.0, r, success)
+        return _output(np.exp(log_first) + np.where(counts > 0, second, 0.0))
+
+
+def bgnbd_objective(
+    x: FloatArray, t_x: FloatArray, big_t: FloatArray, weights: FloatArray
+) -> Objective:
+    """Weighted mean negative log-likelihood of BG/NBD over log(r, alpha, a, b), with gradient."""
+    share = weights / weights.sum()
+    repeat = x > 0
+    x_safe = np.maximum(x, 1.0)
+
+    def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
+        r, alpha, a, b = np.exp(log_params)
+        log_alpha_t = np.log(alpha + big_t)
+        log_alpha_tx = np.log(alpha + t_x)
+        term_a = -(r + x) * log_alpha_t
+        term_b = np.where(
+            repeat,
+            np.log(a) - np.log(b + x_safe - 1.0) - (r + x) * log_alpha_tx,
+            -np.inf,
+        )
+        mixture = np.logaddexp(term_a, term_b)
+        log_lik = (
+            special.gammaln(r + x)
+            - special.gammaln(r)
+            + r * np.log(alpha)
+            + special.betaln(a, b + x)
+            - special.betaln(a, b)
+            + mixture
+        )
+        weight_b = np.exp(term_b - mixture)
+        weight_a = 1.0 - weight_b
+        psi_ab = special.digamma(a + b)
+        psi_abx = special.digamma(a + b + x)
+        d_r = r * (
+            special.digamma(r + x)
+            - special.digamma(r)
+            + np.log(alpha)
+            - weight_a * log_alpha_t
+            - weight_b * log_alpha_tx
+        )
+        d_alpha = r - alpha * (r + x) * (weight_a / (alpha + big_t) + weight_b / (alpha + t_x))
+        d_a = a * (psi_ab - psi_abx) + weight_b
+        d_b = b * (
+            special.digamma(b + x)
+            - special.digamma(b)
+            + psi_ab
+            - psi_abx
+            - weight_b / (b + x_safe - 1.0)
+        )
+        gradient = np.array([share @ d_r, share @ d_alpha, share @ d_a, share @ d_b])
+        return -float(share @ log_lik), -gradient
+
+    return objective
+
+
+def fit_bgnbd(
+    frequency: object, recency: object, T: object, /, *, weights: object = None
+) -> BGNBDModel:
+    """Fit the BG/NBD model by maximum likelihood.
+
+    Customers are first collapsed to their distinct ``(frequency, recency,
+    T)`` patterns, so the cost grows with the number of distinct patterns.
+    The log-likelihood of Fader, Hardie & Lee (2005, eq. 6) is maximised over
+    the logarithms of ``(r, alpha, a, b)`` with L-BFGS-B and its analytic
+    gradient; standard errors come from the Hessian.
+
+    Parameters
+    ----------
+    frequency : array_like
+        Number of repeat purchases of each customer (whole numbers >= 0).
+    recency : array_like
+        Time from each customer's first to last purchase (0 when
+        ``frequency`` is 0).
+    T : array_like
+        Time from each customer's first purchase to the end of observation
+        (``T >= recency``). Same unit as ``recency``; ``alpha`` and all
+        predictions use that unit.
+    weights : array_like, optional
+        Frequency weights: customer ``i`` counts as ``weights[i]`` identical
+        customers (e.g. the counts of an already-collapsed table).
+
+    Returns
+    -------
+    BGNBDModel
+        The estimates with ``standard_errors`` and ``converged``. A fit whose
+        maximum is not attained (for example, no customer ever repeats) has
+        ``converged=False`` and NaN standard errors.
+
+    Notes
+    -----
+    The first purchase is not modelled: ``frequency`` counts repeat
+    purchases only (the convention of lifetimes).
+
+    Examples
+    --------
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics._clv._simulate import simulate_bgnbd
+    >>> x, t_x, T = simulate_bgnbd(5000, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=2)
+    >>> model = lm.fit_bgnbd(x, t_x, T)
+    >>> model.converged
+    True
+    >>> round(model.r, 2), round(model.alpha, 1), round(model.a, 2), round(model.b, 2)
+    (0.5, 9.8, 0.5, 2.48)
+    """
+    x, t_x, big_t = check_history(frequency, recency, T)
+    if x.ndim != 1:
+        raise ValueError("`frequency`, `recency` and `T` must be one-dimensional arrays")
+    n = x.shape[0]
+    if n == 0:
+        raise ValueError("`frequency` must contain at least one customer; got an empty array")
+    row_weights = check_fit_weights(weights, n=n)
+    (x, t_x, big_t), pattern_weights = collapse_patterns(x, t_x, big_t, weights=row_weights)
+    total_weight = float(pattern_weights.sum())
+    # Work in time units that make T of order 1, so that alpha starts near the
+    # right scale; alpha is converted back afterwards.
+    scale = float(pattern_weights @ big_t / total_weight)
+    if scale <= 0:
+        raise ValueError("`T` must be positive for at least one customer")
+    t_x_scaled, big_t_scaled = t_x / scale, big_t / scale
+    objective = bgnbd_objective(x, t_x_scaled, big_t_scaled, pattern_weights)
+    mean_rate = max(float(pattern_weights @ x) / float(pattern_weights @ big_t_scaled), 1e-3)
+    starts = [
+        np.log([1.0, 1.0 / mean_rate, 1.0, 3.0]),
+        np.log([0.25, 0.25 / mean_rate, 0.5, 2.0]),
+        np.log([0.1, 0.1, 0.1, 0.1]),
+        np.log([3.0, 3.0 / mean_rate, 3.0, 10.0]),
+    ]
+    fit = fit_log_parameters(objective, starts, total_weight=total_weight)
+    r, alpha_scaled, a, b = (float(value) for value in fit.params)
+    standard_errors = fit.standard_errors.copy()
+    standard_errors[1] *= scale
+    return BGNBDModel(
+        r=r,
+        alpha=alpha_scaled * scale,
+        a=a,
+        b=b,
+        log_likelihood=fit.log_likelihood - float(pattern_weights @ (x * np.log(scale))),
+        standard_errors=standard_error_dict(_PARAMETERS, standard_errors),
+        converged=fit.converged,
+        n_customers=total_weight,
+        message=fit.message,
+        _covariance=fit.covariance,
+    )

@@ -1,0 +1,373 @@
+"""Shared maximum-likelihood machinery for the customer-base models.
+
+Every model here (BG/NBD, Gamma-Gamma, and the models built on the same base)
+is fitted the same way:
+
+1. **Reduce.** Customers are collapsed to their distinct data patterns, e.g.
+   distinct ``(frequency, recency, T)`` rows, each with the total weight of the
+   customers that share it (:func:`collapse_patterns`). The likelihood is a
+   weighted sum over patterns, so the cost of a fit grows with the number of
+   distinct patterns, not with the number of customers.
+2. **Infer.** The negative log-likelihood, averaged per unit weight, is
+   minimised over the *logarithms* of the (positive) parameters with
+   :func:`scipy.optimize.minimize` (L-BFGS-B, analytic gradient), from one or
+   more starting points (:func:`fit_log_parameters`). The Hessian at the
+   optimum is taken by central differences of the analytic gradient; its
+   inverse is the covariance of the log-parameters, and the delta method gives
+   standard errors on the natural scale, ``se(theta) = theta * se(log theta)``.
+
+A fit is reported as converged only when the optimiser says so, the gradient
+is small, no parameter sits at the edge of the search box (an estimate running
+off to 0 or infinity means the maximum is not attained), the Hessian is
+positive definite, and no log-parameter has a standard error above 10 (a
+likelihood that flat means the optimiser stopped on its way to 0 or infinity).
+Anything else gives ``converged=False`` and NaN standard errors rather than a
+silently wrong answer.
+
+A model's objective is a callable ``objective(log_params) -> (value, gradient)``
+returning the weighted *mean* negative log-likelihood and its gradient with
+respect to the log-parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize
+
+from loyaltymetrics._validation import as_1d_array, check_weights
+
+__all__ = [
+    "LogParameterFit",
+    "Objective",
+    "PurchaseModel",
+    "SpendModel",
+    "check_fit_weights",
+    "check_history",
+    "check_number",
+    "collapse_patterns",
+    "fit_log_parameters",
+    "model_array",
+    "standard_error_dict",
+]
+
+FloatArray = npt.NDArray[np.float64]
+Objective = Callable[[FloatArray], tuple[float, FloatArray]]
+
+# Search box for the log-parameters: exp(+-30) spans 1e-13 .. 1e13. An estimate
+# that ends within _EDGE of it has run away towards 0 or infinity.
+_LOG_BOUND = 30.0
+_EDGE = 1.0
+# A converged fit has a mean-gradient no larger than this in any log-parameter.
+_GRADIENT_TOLERANCE = 1e-4
+_HESSIAN_STEP = 1e-4
+# A log-parameter whose standard error exceeds this is not determined by the data:
+# the likelihood is flat along it, typically because the maximum lies at 0 or
+# infinity and the optimiser stopped on the way there.
+_MAX_LOG_STANDARD_ERROR = 10.0
+
+
+@runtime_checkable
+class PurchaseModel(Protocol):
+    """What :func:`loyaltymetrics.predicted_clv` needs from a purchase model."""
+
+    def expected_purchases(
+        self, t: object, frequency: object, recency: object, T: object
+    ) -> FloatArray:
+        """Return the expected purchases in the next ``t`` time units, given each history."""
+        ...  # pragma: no cover
+
+
+@runtime_checkable
+class SpendModel(Protocol):
+    """What :func:`loyaltymetrics.predicted_clv` needs from a spend model."""
+
+    def expected_spend(self, frequency: object, monetary_value: object) -> FloatArray:
+        """Return the expected value of one future purchase, given each history."""
+        ...  # pragma: no cover
+
+
+def model_array(values: object, *, name: str) -> FloatArray:
+    """Coerce a scalar or array-like model argument to a float array (no NaN check)."""
+    if isinstance(values, bool | np.bool_):
+        raise TypeError(f"`{name}` must be numeric, not boolean")
+    if np.isscalar(values) or (isinstance(values, np.ndarray) and values.ndim == 0):
+        try:
+            return np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"`{name}` must be numeric; got {values!r}") from error
+    return as_1d_array(values, name=name).astype(np.float64, copy=False)
+
+
+def check_number(value: object, *, name: str, low: float, inclusive: bool) -> float:
+    """Return a finite real scalar above ``low`` (or equal to it when ``inclusive``)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number; got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number < low or (number == low and not inclusive):
+        bound = f">= {low:g}" if inclusive else f"> {low:g}"
+        raise ValueError(f"`{name}` must be finite and {bound}; got {value!r}")
+    return number
+
+
+def _first_position(mask: npt.NDArray[np.bool_]) -> int:
+    return int(np.flatnonzero(mask.reshape(-1))[0])
+
+
+def check_history(
+    frequency: object, recency: object, T: object
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Validate a customer history ``(frequency, recency, T)``; arrays broadcast.
+
+    ``frequency`` must be whole numbers >= 0, ``0 <= recency <= T``, and
+    ``recency == 0`` whenever ``frequency == 0`` (the lifetimes convention: a
+    customer with no repeat purchase has recency 0).
+    """
+    x = model_array(frequency, name="frequency")
+    t_x = model_array(recency, name="recency")
+    big_t = model_array(T, name="T")
+    try:
+        x, t_x, big_t = np.broadcast_arrays(x, t_x, big_t)
+    except ValueError as error:
+        raise ValueError(
+            "`frequency`, `recency` and `T` must have the same length (or broadcast); "
+            f"got shapes {np.shape(x)}, {np.shape(t_x)} and {np.shape(big_t)}"
+        ) from error
+    for name, values in (("frequency", x), ("recency", t_x), ("T", big_t)):
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise ValueError(
+                f"`{name}` must be finite (missing values are not allowed); "
+                f"found {values.reshape(-1)[_first_position(bad)]} at position "
+                f"{_first_position(bad)}"
+            )
+    bad = (x < 0) | (x != np.floor(x))
+    if bad.any():
+        position = _first_position(bad)
+        raise ValueError(
+            "`frequency` must be whole numbers >= 0; "
+            f"found {x.reshape(-1)[position]} at position {position}"
+        )
+    bad = t_x < 0
+    if bad.any():
+        position = _first_position(bad)
+        raise ValueError(
+            f"`recency` must be >= 0; found {t_x.reshape(-1)[position]} at position {position}"
+        )
+    bad = t_x > big_t
+    if bad.any():
+        position = _first_position(bad)
+        raise ValueError(
+            "`recency` must not exceed `T`; found recency "
+            f"{t_x.reshape(-1)[position]} > T {big_t.reshape(-1)[position]} at position {position}"
+        )
+    bad = (x == 0) & (t_x != 0)
+    if bad.any():
+        position = _first_position(bad)
+        raise ValueError(
+            "`recency` must be 0 for customers with `frequency` 0; "
+            f"found {t_x.reshape(-1)[position]} at position {position}"
+        )
+    return x, t_x, big_t
+
+
+def collapse_patterns(
+    *columns: FloatArray, weights: FloatArray | None = None
+) -> tuple[tuple[FloatArray, ...], FloatArray]:
+    """Collapse rows to their distinct patterns, summing the weights of repeats.
+
+    Parameters
+    ----------
+    *columns
+        Equal-length one-dimensional float arrays; row ``i`` is the pattern
+        ``(columns[0][i], columns[1][i], ...)``.
+    weights
+        Non-negative weight per row (default 1 each).
+
+    Returns
+    -------
+    patterns, pattern_weights
+        The distinct rows (one array per column, lexicographically sorted)
+        and the summed weight of each; patterns of zero total weight are
+        dropped.
+    """
+    n = columns[0].shape[0]
+    if n == 0:
+        return tuple(np.empty(0) for _ in columns), np.empty(0)
+    stacked = np.column_stack([np.asarray(column, dtype=np.float64) for column in columns])
+    # Sort rows lexicographically once; a new pattern starts wherever a row differs
+    # from the one before it. (np.unique(axis=0) does the same, more slowly.)
+    order = np.lexsort(stacked.T[::-1])
+    ordered = stacked[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    group = np.cumsum(starts) - 1
+    row_weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)[order]
+    pattern_weights = np.asarray(np.bincount(group, weights=row_weights), dtype=np.float64)
+    distinct = ordered[starts]
+    keep = pattern_weights > 0
+    return tuple(distinct[keep, j].copy() for j in range(len(columns))), pattern_weights[keep]
+
+
+def check_fit_weights(weights: object, *, n: int) -> FloatArray | None:
+    """Validate optional per-customer frequency weights (None stays None)."""
+    if weights is None:
+        return None
+    return check_weights(weights, n=n)
+
+
+@dataclass(frozen=True)
+class LogParameterFit:
+    """The outcome of :func:`fit_log_parameters`.
+
+    Attributes
+    ----------
+    params
+        Estimates on the natural (positive) scale.
+    log_likelihood
+        Total weighted log-likelihood at the estimate.
+    standard_errors
+        Delta-method standard errors on the natural scale (NaN unless converged).
+    covariance
+        Covariance matrix of the log-parameters (NaN unless converged).
+    converged
+        True only if the optimum is an interior, well-determined maximum.
+    message
+        Why the fit is or is not considered converged.
+    """
+
+    params: FloatArray
+    log_likelihood: float
+    standard_errors: FloatArray
+    covariance: FloatArray
+    converged: bool
+    message: str
+
+
+def _gradient_hessian(objective: Objective, point: FloatArray) -> FloatArray:
+    """Hessian of the mean objective by central differences of its gradient."""
+    k = point.shape[0]
+    hessian = np.empty((k, k))
+    for j in range(k):
+        step = np.zeros(k)
+        step[j] = _HESSIAN_STEP
+        _, upper = objective(point + step)
+        _, lower = objective(point - step)
+        hessian[:, j] = (upper - lower) / (2.0 * _HESSIAN_STEP)
+    return 0.5 * (hessian + hessian.T)
+
+
+def _safe(objective: Objective) -> Objective:
+    """Wrap an objective so overflow far from the optimum cannot escape or stall the search."""
+
+    def wrapped(point: FloatArray) -> tuple[float, FloatArray]:
+        with np.errstate(all="ignore"):
+            value, gradient = objective(point)
+        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
+            # A large finite value with a zero gradient makes the line search back off.
+            return 1e300, np.zeros_like(point)
+        return float(value), gradient
+
+    return wrapped
+
+
+def fit_log_parameters(
+    objective: Objective,
+    starts: Sequence[FloatArray],
+    *,
+    total_weight: float,
+) -> LogParameterFit:
+    """Maximise a likelihood over log-parameters; report whether it truly converged.
+
+    Parameters
+    ----------
+    objective
+        ``log_params -> (mean negative log-likelihood, gradient)``.
+    starts
+        Starting points (log scale), tried in order; the search stops at the
+        first one that converges, otherwise the best optimum found is
+        reported with ``converged=False``.
+    total_weight
+        Total weight of the customers (turns the mean into the total
+        log-likelihood and scales the covariance).
+    """
+    safe = _safe(objective)
+    best: tuple[float, FloatArray, bool, str] | None = None
+    for start in starts:
+        x0 = np.clip(np.asarray(start, dtype=np.float64), -_LOG_BOUND + 2, _LOG_BOUND - 2)
+        result = optimize.minimize(
+            safe,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.shape[0],
+            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+        )
+        point = np.asarray(result.x, dtype=np.float64)
+        value, gradient = safe(point)
+        ok, message = _assess(result.success, str(result.message), value, gradient, point)
+        if best is None or (ok and not best[2]) or (ok == best[2] and value < best[0]):
+            best = (value, point, ok, message)
+        if ok:
+            break
+    assert best is not None  # at least one start is always given
+    value, point, converged, message = best
+    k = point.shape[0]
+    covariance = np.full((k, k), np.nan)
+    if converged:
+        hessian = _gradient_hessian(safe, point) * total_weight
+        eigenvalues = np.linalg.eigvalsh(hessian)
+        if np.all(np.isfinite(eigenvalues)) and eigenvalues.min() > 0:
+            covariance = np.linalg.inv(hessian)
+            if np.sqrt(np.diag(covariance)).max() > _MAX_LOG_STANDARD_ERROR:
+                converged = False
+                message = (
+                    "the likelihood is flat along a parameter (the maximum is at 0 or "
+                    "infinity, or the parameter is not identified by the data)"
+                )
+                covariance = np.full((k, k), np.nan)
+        else:
+            converged = False
+            message = "the Hessian at the optimum is not positive definite"
+    params = np.exp(point)
+    with np.errstate(invalid="ignore"):
+        standard_errors = params * np.sqrt(np.diag(covariance))
+    return LogParameterFit(
+        params=params,
+        log_likelihood=-value * total_weight,
+        standard_errors=standard_errors,
+        covariance=covariance,
+        converged=converged,
+        message=message,
+    )
+
+
+def _assess(
+    success: bool, message: str, value: float, gradient: FloatArray, point: FloatArray
+) -> tuple[bool, str]:
+    if value >= 1e300:
+        return False, "the likelihood could not be evaluated at the optimum"
+    at_edge = np.abs(point) > _LOG_BOUND - _EDGE
+    if at_edge.any():
+        return False, (
+            "a parameter ran towards 0 or infinity (the maximum is not attained inside "
+            "the parameter space)"
+        )
+    if np.max(np.abs(gradient)) > _GRADIENT_TOLERANCE:
+        return False, f"the optimiser stopped away from a maximum: {message}"
+    if not success and "ABNORMAL" not in message.upper():
+        return False, f"the optimiser did not converge: {message}"
+    # L-BFGS-B reports an abnormal line search when it is already at machine
+    # precision; a small gradient at an interior point is a maximum all the same.
+    return True, "converged"
+
+
+def standard_error_dict(names: Sequence[str], values: FloatArray) -> dict[str, float]:
+    """Name the standard errors for display and export."""
+    return {name: float(value) for name, value in zip(names, values, strict=True)}
