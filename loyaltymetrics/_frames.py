@@ -51,6 +51,7 @@ __all__ = [
     "group_aggregate",
     "group_order",
     "import_narwhals",
+    "regroup",
 ]
 
 Aggregation = Literal["len", "count", "sum", "min", "max"]
@@ -243,8 +244,11 @@ def as_table(
                 _array_name(part, role=role, index=index, several=several)
                 for index, part in enumerate(parts)
             )
-            if len(set(names)) != len(names):
-                names = tuple(f"{role}_{index}" for index in range(len(parts)))
+            taken = set(arrays) | {other for other in roles if other != role}
+            if len(set(names)) != len(names) or taken & set(names):
+                # Series names that repeat, or clash with another argument's
+                # column, fall back to positional names.
+                names = tuple(f"{role}_{index}" if several else role for index in range(len(parts)))
             for name, part in zip(names, parts, strict=True):
                 arrays[name] = _key_array(part, name=role, n=n)
             resolved_arrays[role] = names
@@ -538,12 +542,32 @@ def group_order(grouped: Grouped) -> npt.NDArray[np.intp]:
     return np.lexsort(tuple(reversed(codes))).astype(np.intp)
 
 
+def regroup(
+    grouped: Grouped, keys: Sequence[str]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Group the rows of a collected table again, by a subset of its keys.
+
+    Returns ``(codes, first_rows)``: the group of every row, numbered in key
+    order (a missing key last, as :func:`group_order`), and one row of each
+    group, for reading its key values (pass it to :func:`columns_to_frame`).
+    """
+    n_rows = grouped.n_groups
+    if not keys:
+        return np.zeros(n_rows, dtype=np.intp), np.zeros(min(n_rows, 1), dtype=np.intp)
+    codes = [_factorize(grouped.keys[key])[0] for key in keys]
+    shape = tuple(int(code.max()) + 1 if code.size else 1 for code in codes)
+    combined = np.ravel_multi_index(tuple(codes), shape)
+    _, first_rows, group = np.unique(combined, return_index=True, return_inverse=True)
+    return group.astype(np.intp), first_rows.astype(np.intp)
+
+
 def columns_to_frame(
     keys: Grouped | None,
     rows: npt.NDArray[np.intp] | None,
     values: Mapping[str, npt.NDArray[Any]],
     *,
     table: Table,
+    key_columns: Sequence[str] | None = None,
 ) -> Any:
     """Build the result table in the caller's frame library.
 
@@ -557,22 +581,26 @@ def columns_to_frame(
         Further columns (numpy arrays, one entry per row).
     table
         The caller's input; decides the output library.
+    key_columns
+        Which key columns of ``keys`` to keep (default: all of them).
 
     Returns
     -------
     A native eager frame (see the module docstring for which library), or a
     dictionary of numpy arrays when the input was arrays.
     """
+    kept = list(keys.keys if key_columns is None else key_columns) if keys is not None else []
     if not table.is_frame or keys is None or keys._frame is None:
         out: dict[str, npt.NDArray[Any]] = {}
         if keys is not None:
-            for name, column in keys.keys.items():
+            for name in kept:
+                column = keys.keys[name]
                 out[name] = column if rows is None else column[rows]
         out.update(values)
         return out
     nw = import_narwhals()
     with _quiet_narwhals():
-        key_frame = keys._frame.select(*keys.keys)
+        key_frame = keys._frame.select(*kept)
         if rows is not None:
             key_frame = key_frame[np.asarray(rows, dtype=np.int64).tolist()]
         key_frame = nw.maybe_reset_index(key_frame)

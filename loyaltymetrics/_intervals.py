@@ -197,73 +197,80 @@ def _finite_std(theta_b: FloatArray) -> FloatArray:
     return np.asarray(np.where(n_finite > 1, std, np.nan), dtype=np.float64)
 
 
+def _sample_streams(rng: np.random.Generator, n_samples: int) -> list[np.random.Generator]:
+    """One generator per independent sample: ``rng`` itself, or children of it.
+
+    Each sample then consumes its own stream in order, so its draws do not
+    depend on how replicates are split into blocks (a multinomial draw of
+    ``a`` replicates followed by ``b`` equals one draw of ``a + b``).
+    """
+    if n_samples == 1:
+        return [rng]
+    try:
+        return list(rng.spawn(n_samples))
+    except TypeError:  # pragma: no cover - a bit generator seeded without a SeedSequence
+        return [np.random.default_rng(rng.integers(2**63, size=4)) for _ in range(n_samples)]
+
+
 def _draw_replicates(
     samples: Sequence[npt.NDArray[np.int64]],
     statistic: CountStatistic,
     n_resamples: int,
     rng: RandomSource,
 ) -> FloatArray:
-    """Bootstrap distribution of ``statistic``: shape (n_resamples, *batch)."""
-    if not isinstance(rng, np.random.Generator):
-        return _draw_replicates_per_element(samples, statistic, n_resamples, list(rng))
+    """Bootstrap distribution of ``statistic``: shape (n_resamples, *batch).
+
+    Sample ``j`` is resampled from the ``j``-th stream of
+    :func:`_sample_streams`; with one generator per batch element (a
+    sequence ``rng``), element ``i`` uses the streams of ``rng[i]``. Either
+    way an element's replicates are exactly those of a call with that
+    element's counts alone and its generator, because a multinomial draw
+    consumes its stream in order and cells with zero count consume nothing
+    when they come before the populated cells.
+    """
     totals = [sample.sum(axis=-1) for sample in samples]
     probabilities = [
         _resampling_probabilities(sample, total)
         for sample, total in zip(samples, totals, strict=True)
     ]
-    batch_size = int(np.prod(np.broadcast_shapes(*(t.shape for t in totals)), dtype=np.int64))
+    batch_shape = np.broadcast_shapes(*(t.shape for t in totals))
+    batch_size = int(np.prod(batch_shape, dtype=np.int64))
     cells = sum(sample.shape[-1] for sample in samples)
     block = max(1, _MAX_BLOCK_ELEMENTS // max(1, batch_size * cells))
-    replicates: list[FloatArray] = []
-    for start in range(0, n_resamples, block):
-        size = min(block, n_resamples - start)
-        drawn = [
-            rng.multinomial(total, p, size=(size, *total.shape))
-            for total, p in zip(totals, probabilities, strict=True)
+    if isinstance(rng, np.random.Generator):
+        streams = _sample_streams(rng, len(samples))
+
+        def draw(size: int) -> list[npt.NDArray[np.int64]]:
+            return [
+                stream.multinomial(total, p, size=(size, *total.shape))
+                for stream, total, p in zip(streams, totals, probabilities, strict=True)
+            ]
+
+    else:
+        generators = list(rng)
+        if len(batch_shape) != 1 or batch_shape[0] != len(generators):
+            raise ValueError(
+                "one generator per batch element needs a one-dimensional batch of "
+                f"{len(generators)} elements; got batch shape {batch_shape}"
+            )
+        element_streams = [_sample_streams(g, len(samples)) for g in generators]
+        arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in samples]
+        totals = [array.sum(axis=-1) for array in arrays]
+        probabilities = [
+            np.broadcast_to(p, array.shape) for p, array in zip(probabilities, arrays, strict=True)
         ]
-        replicates.append(np.asarray(statistic(*drawn), dtype=np.float64))
-    return np.concatenate(replicates, axis=0)
 
+        def draw(size: int) -> list[npt.NDArray[np.int64]]:
+            out = [np.empty((size, *array.shape), dtype=np.int64) for array in arrays]
+            for index, streams in enumerate(element_streams):
+                for j, stream in enumerate(streams):
+                    out[j][:, index] = stream.multinomial(
+                        totals[j][index], probabilities[j][index], size=size
+                    )
+            return out
 
-def _draw_replicates_per_element(
-    samples: Sequence[npt.NDArray[np.int64]],
-    statistic: CountStatistic,
-    n_resamples: int,
-    generators: list[np.random.Generator],
-) -> FloatArray:
-    """Bootstrap distribution with one generator per element of a 1-d batch.
-
-    Element ``i`` draws all its replicates from ``generators[i]``, in the same
-    calls (same block sizes, samples in the same order) as a call with that
-    element's counts alone and that generator would make. Its replicates are
-    therefore exactly those of the single-element bootstrap, whatever the
-    other elements are.
-    """
-    batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in samples))
-    if len(batch_shape) != 1 or batch_shape[0] != len(generators):
-        raise ValueError(
-            "one generator per batch element needs a one-dimensional batch of "
-            f"{len(generators)} elements; got batch shape {batch_shape}"
-        )
-    arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in samples]
-    totals = [array.sum(axis=-1) for array in arrays]
-    probabilities = [
-        _resampling_probabilities(array, total) for array, total in zip(arrays, totals, strict=True)
-    ]
-    cells = sum(array.shape[-1] for array in arrays)
-    single_block = max(1, _MAX_BLOCK_ELEMENTS // cells)
-    # int32 halves the memory of the stored draws; counts never reach 2**31.
-    draws = [np.empty((n_resamples, *array.shape), dtype=np.int32) for array in arrays]
-    for index, generator in enumerate(generators):
-        for start in range(0, n_resamples, single_block):
-            size = min(single_block, n_resamples - start)
-            for draw, total, p in zip(draws, totals, probabilities, strict=True):
-                draw[start : start + size, index] = generator.multinomial(
-                    total[index], p[index], size=size
-                )
-    block = max(1, _MAX_BLOCK_ELEMENTS // max(1, batch_shape[0] * cells))
     replicates = [
-        np.asarray(statistic(*(draw[start : start + block] for draw in draws)), dtype=np.float64)
+        np.asarray(statistic(*draw(min(block, n_resamples - start))), dtype=np.float64)
         for start in range(0, n_resamples, block)
     ]
     return np.concatenate(replicates, axis=0)

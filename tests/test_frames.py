@@ -325,3 +325,44 @@ def test_numpy_and_engine_group_bys_agree(rows: list[tuple[str | None, int, int 
             np.testing.assert_array_equal(
                 reference.values[name][reference_order], other.values[name][order]
             )
+
+
+@pytest.mark.parametrize("kind", ["pandas", "duckdb", "arrays"])
+def test_regroup_by_a_subset_of_the_keys(kind: str) -> None:
+    table = _table(kind)
+    key = table.columns["by"][0]
+    score = table.columns["score"][0]
+    grouped = _frames.group_aggregate(table, [key, score], {"rows": ("len", None)})
+    codes, first_rows = _frames.regroup(grouped, [key])
+    # Rows (a, 1), (a, 3), (b, 2) x2, (missing, missing): three segments in key order.
+    assert np.bincount(codes, weights=grouped.values["rows"]).tolist() == [2.0, 2.0, 1.0]
+    assert grouped.keys[key][first_rows].tolist() == ["a", "b", None]
+    out = _frames.columns_to_frame(
+        grouped, first_rows, {"n": np.array([2, 2, 1])}, table=table, key_columns=[key]
+    )
+    columns = (
+        list(out)
+        if isinstance(out, dict)
+        else list(out.column_names if kind == "duckdb" else out.columns)
+    )
+    assert columns == [key, "n"]
+    everything_codes, everything_rows = _frames.regroup(grouped, [])
+    assert set(everything_codes.tolist()) == {0}
+    assert everything_rows.tolist() == [0]
+
+
+def test_array_names_that_clash_fall_back_to_positional_names() -> None:
+    table = _frames.as_table(
+        [1, 2],
+        data_role="score",
+        roles={"by": [pd.Series(["x", "y"], name="score")], "weights": [1.0, 1.0]},
+        key_roles=("by",),
+    )
+    assert table.columns["by"] == ("by_0",)
+    single = _frames.as_table(
+        [1, 2],
+        data_role="score",
+        roles={"by": pd.Series(["x", "y"], name="weights"), "weights": [1.0, 1.0]},
+        key_roles=("by",),
+    )
+    assert single.columns["by"] == ("by",)

@@ -20,25 +20,30 @@ def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _score(a) - _score(b)
 
 
+def _generators(entropy: int, n: int) -> list[np.random.Generator]:
+    # Fresh seed sequences each time: spawning (done for two-sample calls)
+    # advances the SeedSequence a generator was built from.
+    return [np.random.default_rng(seed) for seed in np.random.SeedSequence(entropy).spawn(n)]
+
+
 @pytest.mark.parametrize("method", ["percentile", "basic", "bca"])
 def test_each_element_equals_its_own_single_call(method: str) -> None:
-    seeds = np.random.SeedSequence(2024).spawn(len(COUNTS))
     batch = count_bootstrap(
         [COUNTS],
         _score,
         confidence_level=0.9,
         method=method,  # type: ignore[arg-type]
         n_resamples=999,
-        rng=[np.random.default_rng(seed) for seed in seeds],
+        rng=_generators(2024, len(COUNTS)),
     )
-    for index, seed in enumerate(seeds):
+    for index, generator in enumerate(_generators(2024, len(COUNTS))):
         alone = count_bootstrap(
             [COUNTS[index]],
             _score,
             confidence_level=0.9,
             method=method,  # type: ignore[arg-type]
             n_resamples=999,
-            rng=np.random.default_rng(seed),
+            rng=generator,
         )
         np.testing.assert_allclose(batch.low[index], alone.low, rtol=1e-12, equal_nan=True)
         np.testing.assert_allclose(batch.high[index], alone.high, rtol=1e-12, equal_nan=True)
@@ -48,21 +53,21 @@ def test_each_element_equals_its_own_single_call(method: str) -> None:
 
 
 def test_two_samples_and_several_blocks_match_single_calls() -> None:
-    # 2 samples x 3 cells: a block holds 4_000_000 // 6 resamples, so 700_000
-    # resamples take two blocks that alternate between the samples.
-    seeds = np.random.SeedSequence(7).spawn(2)
+    # 2 samples x 3 cells: a single call draws 4_000_000 // 6 resamples per
+    # block, the batch of two half as many, so the blocks differ; each sample
+    # has its own stream, so the draws do not.
     kwargs = {"confidence_level": 0.95, "method": "bca", "n_resamples": 700_000}
     batch = count_bootstrap(
         [COUNTS[[0, 4]], OTHER[[0, 4]]],
         _difference,
-        rng=[np.random.default_rng(seed) for seed in seeds],
+        rng=_generators(7, 2),
         **kwargs,  # type: ignore[arg-type]
     )
     for position, index in enumerate([0, 4]):
         alone = count_bootstrap(
             [COUNTS[index], OTHER[index]],
             _difference,
-            rng=np.random.default_rng(seeds[position]),
+            rng=_generators(7, 2)[position],
             **kwargs,  # type: ignore[arg-type]
         )
         assert float(batch.low[position]) == pytest.approx(float(alone.low), rel=1e-12)
@@ -71,14 +76,13 @@ def test_two_samples_and_several_blocks_match_single_calls() -> None:
 
 def test_an_element_does_not_depend_on_the_others() -> None:
     def interval(counts: np.ndarray) -> tuple[float, float]:
-        seeds = np.random.SeedSequence(11).spawn(len(counts))
         result = count_bootstrap(
             [counts],
             _score,
             confidence_level=0.95,
             method="percentile",
             n_resamples=500,
-            rng=[np.random.default_rng(seed) for seed in seeds],
+            rng=_generators(11, len(counts)),
         )
         return float(result.low[0]), float(result.high[0])
 
@@ -95,3 +99,36 @@ def test_generators_must_match_a_one_dimensional_batch() -> None:
             n_resamples=10,
             rng=[np.random.default_rng(1)],
         )
+
+
+def test_empty_cells_before_the_populated_ones_change_nothing() -> None:
+    # Segments padded to a common number of cells put the empty cells first:
+    # a multinomial draw spends no randomness on a zero-probability cell that
+    # comes before the populated ones.
+    values = np.array([-1.0, 0.0, 1.0])
+    padded_values = np.array([0.0, 0.0, -1.0, 0.0, 1.0])
+
+    def mean_of(cell_values: np.ndarray):  # type: ignore[no-untyped-def]
+        def statistic(c: np.ndarray) -> np.ndarray:
+            return (c * cell_values).sum(axis=-1) / c.sum(axis=-1)
+
+        return statistic
+
+    plain = count_bootstrap(
+        [np.array([4, 9, 2])],
+        mean_of(values),
+        confidence_level=0.95,
+        method="bca",
+        n_resamples=999,
+        rng=np.random.default_rng(3),
+    )
+    padded = count_bootstrap(
+        [np.array([0, 0, 4, 9, 2])],
+        mean_of(padded_values),
+        confidence_level=0.95,
+        method="bca",
+        n_resamples=999,
+        rng=np.random.default_rng(3),
+    )
+    assert float(padded.low) == pytest.approx(float(plain.low), rel=1e-12)
+    assert float(padded.high) == pytest.approx(float(plain.high), rel=1e-12)
