@@ -8,7 +8,7 @@ importing this module is cheap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,11 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._nps import NPSResult
+from loyaltymetrics._results import ConfidenceInterval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_score_distribution"]
+__all__ = ["plot_nps", "plot_score_distribution"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -54,12 +55,12 @@ class _Bands:
     scores: FloatArray
 
 
-def _nps_bands(data: object, *, name: str) -> _Bands:
-    """Read band shares from an NPSResult or a mapping of labels to NPSResults."""
+def _nps_results(data: object, *, name: str) -> dict[str, NPSResult]:
+    """Read an NPSResult or a non-empty mapping of labels to NPSResults as a dict."""
     if isinstance(data, NPSResult):
-        results: dict[str, NPSResult] = {"overall": data}
-    elif isinstance(data, Mapping) and data:
-        results = {}
+        return {"overall": data}
+    if isinstance(data, Mapping) and data:
+        results: dict[str, NPSResult] = {}
         for label, result in data.items():
             if not isinstance(result, NPSResult):
                 raise TypeError(
@@ -67,11 +68,16 @@ def _nps_bands(data: object, *, name: str) -> _Bands:
                     f"got {type(result).__name__} for {label!r}"
                 )
             results[str(label)] = result
-    else:
-        raise TypeError(
-            f"`{name}` must be an NPSResult or a non-empty mapping of segment labels to "
-            f"NPSResult; got {type(data).__name__}"
-        )
+        return results
+    raise TypeError(
+        f"`{name}` must be an NPSResult or a non-empty mapping of segment labels to "
+        f"NPSResult; got {type(data).__name__}"
+    )
+
+
+def _nps_bands(data: object, *, name: str) -> _Bands:
+    """Band shares of an NPSResult or of a mapping of labels to NPSResults."""
+    results = _nps_results(data, name=name)
     shares = np.array(
         [[r.detractor_share, r.passive_share, r.promoter_share] for r in results.values()],
         dtype=np.float64,
@@ -173,5 +179,155 @@ def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Ax
     axes.set_xlim(-max(limit, 10) - 5, right_end + 25)
     axes.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize="small", frameon=False, ncols=3
+    )
+    return axes
+
+
+@dataclass(frozen=True)
+class _Forest:
+    """Rows of a forest plot: each segment's estimate and interval, and the overall."""
+
+    labels: list[str]
+    scores: FloatArray
+    lows: FloatArray
+    highs: FloatArray
+    overall: tuple[float, float, float] | None  # (score, low, high)
+
+
+def _nps_forest(
+    data: object, *, overall: object, interval: Callable[[NPSResult], ConfidenceInterval]
+) -> _Forest:
+    results = _nps_results(data, name="result_or_breakdown")
+    intervals = [interval(result) for result in results.values()]
+    reference = None
+    if overall is not None:
+        if not isinstance(overall, NPSResult):
+            raise TypeError(f"`overall` must be an NPSResult or None; got {type(overall).__name__}")
+        low, high = interval(overall)
+        reference = (overall.score, low, high)
+    labels = [f"{label} (n={_format_n(result.n)})" for label, result in results.items()]
+    return _Forest(
+        labels=labels,
+        scores=np.array([r.score for r in results.values()], dtype=np.float64),
+        lows=np.array([ci.low for ci in intervals], dtype=np.float64),
+        highs=np.array([ci.high for ci in intervals], dtype=np.float64),
+        overall=reference,
+    )
+
+
+def _format_n(n: float) -> str:
+    return f"{n:,.0f}" if n == round(n) else f"{n:,.1f}"
+
+
+def plot_nps(
+    result_or_breakdown: object,
+    /,
+    *,
+    ax: Axes | None = None,
+    overall: NPSResult | None = None,
+    confidence_level: float = 0.95,
+    method: str = "adjusted-wald",
+    n_resamples: int = 9999,
+    rng: object = None,
+) -> Axes:
+    """Forest plot of Net Promoter Scores with their confidence intervals.
+
+    One row per segment: the score as a dot and its confidence interval as a
+    horizontal line, on the -100..100 scale. The overall score, when known, is
+    a dashed vertical reference line with its own interval shaded, so segments
+    whose interval misses the band stand out.
+
+    Parameters
+    ----------
+    result_or_breakdown : NPSResult or mapping of str to NPSResult
+        One result (a single row labelled "overall"), or several keyed by
+        segment label and drawn top to bottom in mapping order.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+    overall : NPSResult, optional
+        The whole sample's result, drawn as the reference line.
+    confidence_level : float, default 0.95
+        Confidence level of the intervals.
+    method : str, default "adjusted-wald"
+        Interval method, as in :meth:`NPSResult.confidence_interval
+        <loyaltymetrics.NPSResult.confidence_interval>`.
+    n_resamples : int, default 9999
+        Bootstrap resamples, for the bootstrap methods.
+    rng : None, int or numpy.random.Generator, optional
+        Random source of the bootstrap methods; seed it for a reproducible
+        figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    TypeError
+        If ``result_or_breakdown`` or ``overall`` has the wrong type.
+    ValueError
+        For a bad ``confidence_level`` or ``method`` (see
+        :meth:`NPSResult.confidence_interval
+        <loyaltymetrics.NPSResult.confidence_interval>`).
+
+    See Also
+    --------
+    plot_score_distribution : the detractor, passive and promoter shares behind each score.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.datasets import load_survey
+    >>> from loyaltymetrics.plotting import plot_nps
+    >>> survey = load_survey()
+    >>> by_region = {
+    ...     region: lm.nps(survey["nps"][survey["region"] == region])
+    ...     for region in ("North", "South", "East", "West")
+    ... }
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_nps(by_region, overall=lm.nps(survey["nps"]), ax=ax)
+    >>> ax.get_yticklabels()[1].get_text()
+    'South (n=709)'
+    >>> plt.close(fig)
+    """
+
+    def interval(result: NPSResult) -> ConfidenceInterval:
+        return result.confidence_interval(
+            confidence_level, method=method, n_resamples=n_resamples, rng=rng
+        )
+
+    forest = _nps_forest(result_or_breakdown, overall=overall, interval=interval)
+    axes = _axes(ax)
+    rows = np.arange(len(forest.labels))
+    if forest.overall is not None:
+        score, low, high = forest.overall
+        axes.axvspan(
+            low, high, color="0.9", zorder=0, label=f"overall {100 * confidence_level:g}% CI"
+        )
+        axes.axvline(score, color="0.3", linestyle="--", linewidth=1, label=f"overall {score:.1f}")
+    axes.errorbar(
+        forest.scores,
+        rows,
+        xerr=np.vstack([forest.scores - forest.lows, forest.highs - forest.scores]),
+        fmt="o",
+        color=_BAND_COLOURS[2],
+        ecolor=_BAND_COLOURS[2],
+        capsize=3,
+        label=f"NPS and {100 * confidence_level:g}% CI",
+    )
+    axes.set_yticks(rows, forest.labels)
+    axes.invert_yaxis()
+    axes.set_ylim(len(rows) - 0.5, -0.5)
+    axes.set_xlabel("Net Promoter Score (-100 to 100)")
+    lowest = float(np.nanmin(forest.lows))
+    highest = float(np.nanmax(forest.highs))
+    if forest.overall is not None:
+        lowest, highest = min(lowest, forest.overall[1]), max(highest, forest.overall[2])
+    margin = max(5.0, 0.1 * (highest - lowest))
+    axes.set_xlim(max(-100.0, lowest - margin) - 2, min(100.0, highest + margin) + 2)
+    axes.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small", frameon=False, ncols=3
     )
     return axes

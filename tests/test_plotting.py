@@ -80,3 +80,52 @@ def test_score_distribution_bad_input(axes: Axes) -> None:
     undefined = lm.nps([10, np.nan], nan_policy="propagate")
     with pytest.raises(ValueError, match="undefined shares"):
         plotting.plot_score_distribution({"x": undefined}, ax=axes)
+
+
+def _errorbar_segments(ax: Axes) -> np.ndarray:
+    """The (low, high) x-extent of each horizontal error bar, top row first."""
+    (collection,) = ax.collections
+    return np.array([[seg[0][0], seg[1][0]] for seg in collection.get_segments()])
+
+
+def test_plot_nps_draws_each_interval_and_the_overall_reference(axes: Axes) -> None:
+    results = {
+        "a": lm.nps_from_counts(detractors=10, passives=20, promoters=30),
+        "b": lm.nps_from_counts(detractors=5, passives=5, promoters=40),
+    }
+    overall = lm.nps_from_counts(detractors=15, passives=25, promoters=70)
+    returned = plotting.plot_nps(results, overall=overall, ax=axes, confidence_level=0.9)
+    assert returned is axes
+    # The intervals drawn are the library's own 90% adjusted-Wald intervals.
+    expected = [tuple(r.confidence_interval(0.9)) for r in results.values()]
+    np.testing.assert_allclose(_errorbar_segments(axes), expected)
+    (line,) = axes.lines[:1]
+    # a: 100 * (30 - 10) / 60 = 33.3; b: 100 * (40 - 5) / 50 = 70; overall 100 * 55 / 110 = 50.
+    points = [line.get_xdata() for line in axes.lines if line.get_marker() == "o"]
+    np.testing.assert_allclose(points[0], [100 * 20 / 60, 70.0])
+    reference = [line for line in axes.lines if line.get_linestyle() == "--"]
+    assert reference[0].get_xdata()[0] == pytest.approx(50.0)
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["a (n=60)", "b (n=50)"]
+    axes.figure.canvas.draw()
+
+
+def test_plot_nps_bootstrap_is_reproducible_with_a_seed() -> None:
+    result = lm.nps([10, 9, 9, 8, 7, 6, 3, 10, 10, 0])
+    drawn = []
+    for _ in range(2):
+        figure, ax = plt.subplots()
+        plotting.plot_nps(result, ax=ax, method="bca", n_resamples=999, rng=7)
+        drawn.append(_errorbar_segments(ax))
+        plt.close(figure)
+    np.testing.assert_array_equal(drawn[0], drawn[1])
+    expected = result.confidence_interval(method="bca", n_resamples=999, rng=7)
+    np.testing.assert_allclose(drawn[0][0], tuple(expected))
+
+
+def test_plot_nps_bad_input(axes: Axes) -> None:
+    with pytest.raises(TypeError, match="`result_or_breakdown` must be"):
+        plotting.plot_nps([10, 9], ax=axes)
+    with pytest.raises(TypeError, match="`overall` must be an NPSResult"):
+        plotting.plot_nps(lm.nps([10]), overall=3.0, ax=axes)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="confidence_level"):
+        plotting.plot_nps(lm.nps([10]), confidence_level=95, ax=axes)
