@@ -32,7 +32,8 @@ ax.set_title("Net Promoter Score by region")
 plt.show()
 
 # %%
-# The South's interval lies wholly below the overall band: with 709 responses
-# its score is lower than the rest of the survey by more than sampling noise.
-# The other regions' intervals overlap the overall score.
+# The South's interval lies wholly below the overall band, North's and West's
+# above it. Comparing each region's interval with the overall one is only a
+# rough guide, though: the overall score includes the region itself. The
+# interval of the overall score:
 overall.confidence_interval()

@@ -50,6 +50,8 @@ class _Metric:
     scale: tuple[int, int]
     #: (result attribute, column name) of the shares shown next to the score.
     shares: tuple[tuple[str, str], ...]
+    #: The interval method the report uses, as the library names it.
+    interval_method: str
     compute: Callable[[FloatArray, FloatArray | None], Any]
 
 
@@ -67,6 +69,7 @@ _METRICS = {
             ("passive_share", "passives"),
             ("promoter_share", "promoters"),
         ),
+        interval_method="adjusted-wald",
         compute=_compute_nps,
     ),
 }
@@ -431,12 +434,17 @@ def _records(report: _Report) -> list[dict[str, Any]]:
     records = []
     for row in report.rows:
         result = row.result
+        low, high = result.confidence_interval(
+            report.confidence_level, method=report.metric.interval_method
+        )
         record: dict[str, Any] = {
             "breakdown": row.breakdown,
             "segment": row.segment,
             "label": row.label,
             "n": float(result.n),
             "score": float(result.score),
+            "ci_low": float(low),
+            "ci_high": float(high),
         }
         for attribute, _ in report.metric.shares:
             record[attribute] = float(getattr(result, attribute))
@@ -454,11 +462,16 @@ def _count(value: float) -> str:
 
 def _display_cells(report: _Report) -> tuple[list[str], list[list[str]]]:
     """Header and rows of human-readable cells for the table and Markdown formats."""
-    header = ["segment", "n", report.metric.name.upper()]
+    header = ["segment", "n", report.metric.name.upper(), f"{100 * report.confidence_level:g}% CI"]
     header += [column for _, column in report.metric.shares]
     body = []
     for record in _records(report):
-        cells = [record["label"], _count(record["n"]), _number(record["score"], 1)]
+        cells = [
+            record["label"],
+            _count(record["n"]),
+            _number(record["score"], 1),
+            f"{_number(record['ci_low'], 1)} to {_number(record['ci_high'], 1)}",
+        ]
         cells += [
             _number(100 * record[attribute], 1) + "%" for attribute, _ in report.metric.shares
         ]
@@ -471,7 +484,8 @@ def _title(report: _Report) -> list[str]:
     return [
         f"{report.metric.title} of {report.source}",
         f"score column {report.score_column!r}{weighted}; "
-        f"{report.n_omitted} missing answers omitted",
+        f"{report.n_omitted} missing answers omitted; "
+        f"{report.metric.interval_method} confidence intervals",
     ]
 
 
@@ -531,6 +545,7 @@ def _format_json(report: _Report) -> str:
         "score_column": report.score_column,
         "weights_column": report.weights_column,
         "confidence_level": report.confidence_level,
+        "interval_method": report.metric.interval_method,
         "n_omitted": report.n_omitted,
         "rows": [
             {key: _json_value(value) for key, value in record.items()}
@@ -567,14 +582,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> from loyaltymetrics._cli import main
     >>> main(["report", "--by", "plan"])
     Net Promoter Score of the bundled example survey (synthetic data)
-    score column 'nps'; 0 missing answers omitted
+    score column 'nps'; 0 missing answers omitted; adjusted-wald confidence intervals
     <BLANKLINE>
-    segment             n   NPS  detractors  passives  promoters
-    overall          3000  25.7       22.5%     29.3%      48.2%
+    segment             n   NPS        95% CI  detractors  passives  promoters
+    overall          3000  25.7  22.8 to 28.6       22.5%     29.3%      48.2%
     <BLANKLINE>
-    plan=basic       1642  20.5       25.1%     29.3%      45.6%
-    plan=enterprise   424  41.0       15.1%     28.8%      56.1%
-    plan=pro          934  27.9       21.2%     29.7%      49.1%
+    plan=basic       1642  20.5  16.5 to 24.4       25.1%     29.3%      45.6%
+    plan=enterprise   424  41.0  33.7 to 47.7       15.1%     28.8%      56.1%
+    plan=pro          934  27.9  22.8 to 32.9       21.2%     29.7%      49.1%
     0
     """
     parser = _build_parser()

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._intervals import normal_quantile
-from loyaltymetrics._results import Result
+from loyaltymetrics._results import TabularResult
 from loyaltymetrics._validation import (
     as_1d_array,
     as_1d_indicator,
@@ -45,7 +45,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, repr=False)
-class SurvivalCurve(Result):
+class SurvivalCurve(TabularResult):
     """A Kaplan-Meier survival curve.
 
     One entry per distinct duration in the data (event or censoring time),
@@ -76,6 +76,16 @@ class SurvivalCurve(Result):
         Number of events (total event weight).
     confidence_level : float
         Coverage of the pointwise limits.
+
+    Examples
+    --------
+    In a notebook the curve displays as a table; ``to_frame()`` gives that
+    table as a pandas (default) or polars DataFrame, one row per time.
+
+    >>> import loyaltymetrics as lm
+    >>> curve = lm.kaplan_meier([1, 2, 2, 3], [1, 1, 0, 1])
+    >>> curve.to_frame(backend="polars").columns
+    ['time', 'survival', 'survival_low', 'survival_high', 'at_risk', 'events', 'censored']
     """
 
     times: FloatArray
@@ -96,6 +106,17 @@ class SurvivalCurve(Result):
         "median",
         "confidence_level",
     )
+
+    def _table(self) -> dict[str, FloatArray]:
+        return {
+            "time": self.times,
+            "survival": self.survival,
+            "survival_low": self.survival_low,
+            "survival_high": self.survival_high,
+            "at_risk": self.at_risk,
+            "events": self.events,
+            "censored": self.censored,
+        }
 
     @overload
     def survival_at(self, t: float) -> float: ...

@@ -17,11 +17,12 @@ import numpy.typing as npt
 
 from loyaltymetrics._nps import NPSResult
 from loyaltymetrics._results import ConfidenceInterval
+from loyaltymetrics._survival import SurvivalCurve
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_nps", "plot_score_distribution"]
+__all__ = ["plot_nps", "plot_score_distribution", "plot_survival"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -330,4 +331,80 @@ def plot_nps(
     axes.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small", frameon=False, ncols=3
     )
+    return axes
+
+
+def plot_survival(
+    curve: SurvivalCurve, /, *, ax: Axes | None = None, label: str | None = None
+) -> Axes:
+    """Kaplan–Meier survival curve with its confidence band.
+
+    The estimate is drawn as a step function starting at 1 at time 0, the
+    pointwise confidence interval as a shaded band, and censored observations
+    as small ticks on the curve, as in the usual survival-analysis figure.
+
+    Parameters
+    ----------
+    curve : SurvivalCurve
+        A result of :func:`loyaltymetrics.kaplan_meier`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+    label : str, optional
+        Legend label of the curve, for several curves on one Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    TypeError
+        If ``curve`` is not a SurvivalCurve.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.plotting import plot_survival
+    >>> curve = lm.kaplan_meier([3, 5, 5, 8, 10, 12], observed=[1, 1, 0, 1, 0, 1])
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_survival(curve, ax=ax, label="all customers")
+    >>> plt.close(fig)
+    """
+    if not isinstance(curve, SurvivalCurve):
+        raise TypeError(f"`curve` must be a SurvivalCurve; got {type(curve).__name__}")
+    axes = _axes(ax)
+    times = np.concatenate([[0.0], curve.times])
+    survival = np.concatenate([[1.0], curve.survival])
+    low = np.concatenate([[1.0], curve.survival_low])
+    high = np.concatenate([[1.0], curve.survival_high])
+    (line,) = axes.step(times, survival, where="post", label=label)
+    colour = line.get_color()
+    level = f"{100 * curve.confidence_level:g}% CI"
+    axes.fill_between(
+        times,
+        low,
+        high,
+        step="post",
+        alpha=0.25,
+        color=colour,
+        linewidth=0,
+        label=level if label is None else f"{label}, {level}",
+    )
+    censored = curve.censored > 0
+    if censored.any():
+        axes.plot(
+            curve.times[censored],
+            curve.survival[censored],
+            linestyle="none",
+            marker="|",
+            color=colour,
+            markersize=8,
+        )
+    axes.set_ylim(0, 1.02)
+    axes.set_xlim(left=0)
+    axes.set_xlabel("time")
+    axes.set_ylabel("share surviving")
+    axes.legend(loc="best", fontsize="small", frameon=False)
     return axes

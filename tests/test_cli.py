@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import loyaltymetrics as lm
 from loyaltymetrics._cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +29,15 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
         cwd=cwd or ROOT,
         env=env,
     )
+
+
+def run_in_process(
+    capsys: pytest.CaptureFixture[str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    """Call ``main`` directly (fast), captured like a process run."""
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
 
 
 def assert_one_line_error(completed: subprocess.CompletedProcess[str], text: str) -> None:
@@ -71,18 +81,19 @@ def test_report_on_csv_with_missing_values_and_a_segment(survey_csv: Path) -> No
     assert completed.returncode == 0, completed.stderr
     out = completed.stdout.splitlines()
     assert "score column 'score'; 2 missing answers omitted" in out[1]
+    assert "adjusted-wald confidence intervals" in out[1]
     rows = {line.split()[0]: line.split() for line in out[3:] if line}
     assert rows["overall"][1:3] == ["6", "0.0"]
     assert rows["team=a"][1:3] == ["4", "25.0"]
     assert rows["team=b"][1:3] == ["2", "-50.0"]
 
 
-def test_bad_column_name(survey_csv: Path) -> None:
+def test_bad_column_name(survey_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     completed = run("report", str(survey_csv), "--score", "nps")
     assert_one_line_error(completed, "no column 'nps'")
     assert "'id', 'score', 'team'" in completed.stderr
-    completed = run("report", str(survey_csv), "--score", "score", "--by", "region")
-    assert_one_line_error(completed, "no column 'region'")
+    completed = run_in_process(capsys, "report", str(survey_csv), "--score", "score", "--by", "x")
+    assert_one_line_error(completed, "no column 'x'")
 
 
 def test_non_existent_file(tmp_path: Path) -> None:
@@ -90,25 +101,29 @@ def test_non_existent_file(tmp_path: Path) -> None:
     assert_one_line_error(completed, "no such file")
 
 
-def test_directory_and_binary_file(tmp_path: Path) -> None:
-    assert_one_line_error(run("report", str(tmp_path), "--score", "x"), "is a directory")
+def test_directory_and_binary_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    completed = run_in_process(capsys, "report", str(tmp_path), "--score", "x")
+    assert_one_line_error(completed, "is a directory")
     binary = tmp_path / "data.csv"
     binary.write_bytes(b"\xff\xfe\x00\x81score\n")
-    assert_one_line_error(run("report", str(binary), "--score", "x"), "not UTF-8")
+    completed = run_in_process(capsys, "report", str(binary), "--score", "x")
+    assert_one_line_error(completed, "not UTF-8")
 
 
 def test_score_outside_the_scale_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "survey.csv"
     path.write_text("score\n10\n\n11\n")  # the blank line 3 is skipped; 11 is on line 4
-    completed = run("report", str(path), "--score", "score")
+    completed = run("report", str(path), "--score", "score")  # as a process: no traceback
     assert_one_line_error(completed, "column 'score', line 4: score 11 is not a whole number")
     assert "0..10" in completed.stderr
 
 
-def test_non_numeric_and_fractional_scores(tmp_path: Path) -> None:
+def test_non_numeric_and_fractional_scores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "survey.csv"
     path.write_text("score\n10\nten\n")
-    completed = run("report", str(path), "--score", "score")
+    completed = run_in_process(capsys, "report", str(path), "--score", "score")
     assert_one_line_error(completed, "column 'score', line 3: score 'ten' is not a number")
     path.write_text("score\n9.5\n")
     assert main(["report", str(path), "--score", "score"]) == 2
@@ -131,8 +146,11 @@ def test_empty_file_and_header_only(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "no data rows" in capsys.readouterr().err
 
 
-def test_score_is_required_with_a_file(survey_csv: Path) -> None:
-    assert_one_line_error(run("report", str(survey_csv)), "--score is required")
+def test_score_is_required_with_a_file(
+    survey_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    completed = run_in_process(capsys, "report", str(survey_csv))
+    assert_one_line_error(completed, "--score is required")
 
 
 def test_semicolon_separated_file_with_byte_order_mark(
@@ -163,10 +181,10 @@ def test_weights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert document["n_omitted"] == 1
 
 
-def test_missing_weight_of_an_answer(tmp_path: Path) -> None:
+def test_missing_weight_of_an_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "survey.csv"
     path.write_text("score,w\n10,3\n0,\n")
-    completed = run("report", str(path), "--score", "score", "--weights", "w")
+    completed = run_in_process(capsys, "report", str(path), "--score", "score", "--weights", "w")
     assert_one_line_error(completed, "column 'w', line 3: weight missing")
 
 
@@ -240,14 +258,15 @@ def test_help_reads_well() -> None:
     assert "bundled example" in completed.stdout
 
 
-def test_bad_option_values_are_usage_errors(survey_csv: Path) -> None:
-    completed = run("report", "--confidence-level", "95")
-    assert completed.returncode == 2
-    assert "strictly between 0 and 1" in completed.stderr
-    assert "Traceback" not in completed.stderr
-    completed = run("report", "--format", "xml")
-    assert completed.returncode == 2
-    assert "invalid choice" in completed.stderr
+def test_bad_option_values_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "--confidence-level", "95"])
+    assert exit_info.value.code == 2
+    assert "strictly between 0 and 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "--format", "xml"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
 
 
 def test_console_script_is_declared() -> None:
@@ -255,3 +274,21 @@ def test_console_script_is_declared() -> None:
 
     (script,) = entry_points(group="console_scripts", name="loyaltymetrics")
     assert script.value == "loyaltymetrics._cli:main"
+
+
+def test_intervals_are_the_librarys_at_the_chosen_level(
+    survey_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["report", str(survey_csv), "--score", "score", "--by", "team", "--format", "csv"]
+    assert main([*args, "--confidence-level", "0.8"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # Band counts from the fixture: overall 2/2/2, team a 1/1/2, team b 1/1/0.
+    expected = {
+        "overall": lm.nps_from_counts(detractors=2, passives=2, promoters=2),
+        "a": lm.nps_from_counts(detractors=1, passives=1, promoters=2),
+        "b": lm.nps_from_counts(detractors=1, passives=1, promoters=0),
+    }
+    for row in rows:
+        low, high = expected[row["segment"]].confidence_interval(0.8, method="adjusted-wald")
+        assert float(row["ci_low"]) == pytest.approx(low)
+        assert float(row["ci_high"]) == pytest.approx(high)

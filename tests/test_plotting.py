@@ -99,7 +99,6 @@ def test_plot_nps_draws_each_interval_and_the_overall_reference(axes: Axes) -> N
     # The intervals drawn are the library's own 90% adjusted-Wald intervals.
     expected = [tuple(r.confidence_interval(0.9)) for r in results.values()]
     np.testing.assert_allclose(_errorbar_segments(axes), expected)
-    (line,) = axes.lines[:1]
     # a: 100 * (30 - 10) / 60 = 33.3; b: 100 * (40 - 5) / 50 = 70; overall 100 * 55 / 110 = 50.
     points = [line.get_xdata() for line in axes.lines if line.get_marker() == "o"]
     np.testing.assert_allclose(points[0], [100 * 20 / 60, 70.0])
@@ -129,3 +128,30 @@ def test_plot_nps_bad_input(axes: Axes) -> None:
         plotting.plot_nps(lm.nps([10]), overall=3.0, ax=axes)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="confidence_level"):
         plotting.plot_nps(lm.nps([10]), confidence_level=95, ax=axes)
+
+
+def test_plot_survival_steps_from_one_with_its_band(axes: Axes) -> None:
+    # lm.kaplan_meier's own docstring example: survival 0.8571, 0.7143, 0.5357, 0.1786, 0.1786
+    # at times 1..5, censored observations at 2 and 5.
+    curve = lm.kaplan_meier([1, 2, 2, 3, 4, 4, 5], [1, 1, 0, 1, 1, 1, 0])
+    returned = plotting.plot_survival(curve, ax=axes, label="all")
+    assert returned is axes
+    step, ticks = axes.lines
+    np.testing.assert_allclose(step.get_xdata(), [0, 1, 2, 3, 4, 5])
+    np.testing.assert_allclose(step.get_ydata(), [1, *curve.survival])
+    assert step.get_drawstyle() == "steps-post"
+    np.testing.assert_allclose(ticks.get_xdata(), [2, 5])  # censoring marks
+    np.testing.assert_allclose(ticks.get_ydata(), curve.survival[[1, 4]])
+    (band,) = axes.collections
+    vertices = np.concatenate([path.vertices for path in band.get_paths()])
+    # The band spans the pointwise interval: its extremes are the extreme limits.
+    assert vertices[:, 1].min() == pytest.approx(curve.survival_low.min())
+    assert vertices[:, 1].max() == pytest.approx(1.0)
+    labels = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert labels == ["all", "all, 95% CI"]
+    axes.figure.canvas.draw()
+
+
+def test_plot_survival_bad_input(axes: Axes) -> None:
+    with pytest.raises(TypeError, match="`curve` must be a SurvivalCurve"):
+        plotting.plot_survival([1, 2, 3], ax=axes)  # type: ignore[arg-type]
