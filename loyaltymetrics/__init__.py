@@ -30,11 +30,29 @@ from loyaltymetrics._retention import (
     repeat_purchase_rate,
     retention_rate,
 )
+from loyaltymetrics._satisfaction import (
+    CESResult,
+    CSATResult,
+    ces,
+    ces_from_counts,
+    csat,
+    csat_from_counts,
+)
+from loyaltymetrics._satisfaction_compare import (
+    CESComparison,
+    CSATComparison,
+    compare_ces,
+    compare_csat,
+)
 from loyaltymetrics._sbg import SBGModel, fit_sbg
 from loyaltymetrics._survival import SurvivalCurve, kaplan_meier
 
 __all__ = [
     "BGNBDModel",
+    "CESComparison",
+    "CESResult",
+    "CSATComparison",
+    "CSATResult",
     "ChurnResult",
     "ConfidenceInterval",
     "MeanResult",
@@ -46,8 +64,14 @@ __all__ = [
     "SurvivalCurve",
     "__version__",
     "average_order_value",
+    "ces",
+    "ces_from_counts",
     "churn_rate",
+    "compare_ces",
+    "compare_csat",
     "compare_nps",
+    "csat",
+    "csat_from_counts",
     "fit_bgnbd",
     "fit_sbg",
     "kaplan_meier",
