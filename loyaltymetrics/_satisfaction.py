@@ -261,7 +261,7 @@ class CSATResult(Result):
         Returns
         -------
         ConfidenceInterval
-            On the 0..100 scale of :attr:`score`; NaN when the score is NaN.
+            On the 0..100 scale of ``score``; NaN when the score is NaN.
 
         Raises
         ------
@@ -332,7 +332,7 @@ class CESResult(Result):
     scale : tuple of int
         The answer scale ``(low, high)``, inclusive.
     agree : tuple of int
-        The range counted in :attr:`agree_share`, inclusive.
+        The range counted in ``agree_share``, inclusive.
     version : {"2.0", "original"}
         Which CES question the answers come from.
     """
@@ -393,7 +393,7 @@ class CESResult(Result):
         -------
         ConfidenceInterval
             On the answer scale for the mean; on 0..100 (the scale of
-            :attr:`score`) for the agree share. NaN when the estimate is NaN.
+            ``score``) for the agree share. NaN when the estimate is NaN.
 
         Raises
         ------

@@ -56,7 +56,8 @@ class CSATComparison(Comparison):
         error for the bootstrap methods.
     pvalue : float
         p-value of the null hypothesis of equal satisfied shares, against
-        ``alternative``.
+        ``alternative``; for the bootstrap methods, that of the test which
+        inverts the bootstrap interval.
     method : str
         The method used.
     alternative : str
@@ -83,7 +84,8 @@ class CESComparison(Comparison):
         bootstrap (difference over its bootstrap standard error).
     pvalue : float
         p-value of the null hypothesis of no difference, against
-        ``alternative``.
+        ``alternative``; for the bootstrap methods, that of the test which
+        inverts the bootstrap interval.
     method : str
         The method used.
     alternative : str
@@ -233,7 +235,8 @@ def compare_csat(
         Pearson's chi-square test of the 2x2 table). "wald": difference ± z
         standard error, unpooled, with the matching z test. Bootstrap
         methods: the two samples' counts resampled independently; the
-        statistic is the difference over its bootstrap standard error.
+        statistic is the difference over its bootstrap standard error and the
+        p-value inverts the bootstrap interval (as in :func:`compare_nps`).
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
         The alternative hypothesis: "greater" means CSAT(a) > CSAT(b).
     n_resamples : int, default 9999

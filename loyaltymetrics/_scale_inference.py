@@ -384,7 +384,13 @@ def _bootstrap_difference(
     n_resamples: int,
     rng: np.random.Generator | None,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Bootstrap interval of ``a - b``; statistic = difference / bootstrap SE."""
+    """Bootstrap interval of ``a - b`` and the test that inverts it.
+
+    The statistic is the difference over its bootstrap standard error; the
+    p-value is that of the count bootstrap's inverted interval (the largest
+    ``1 - confidence_level`` at which the interval still contains 0), so the
+    test and the interval always agree.
+    """
 
     def difference(count_a: IntArray, count_b: IntArray) -> FloatArray:
         return a.statistic(count_a) - b.statistic(count_b)
@@ -397,9 +403,11 @@ def _bootstrap_difference(
         n_resamples=n_resamples,
         rng=_rng(rng),
         alternative=alternative,
+        null_value=0.0,
     )
+    assert result.pvalue is not None  # requested through null_value
     statistic = _ratio(a.estimate - b.estimate, result.standard_error)
-    return result.low, result.high, statistic, _pvalue(statistic, alternative)
+    return result.low, result.high, statistic, result.pvalue
 
 
 def _one_sided_level(confidence_level: float, alternative: Alternative) -> float:
@@ -443,7 +451,8 @@ def share_difference(
         (pooled-variance) z test, ``z = d / sqrt(p (1 - p) (1/n_a + 1/n_b))``
         with ``p`` the pooled share, for the p-value. "wald": ``d ± z se`` with
         the unpooled standard error, and the matching z test. Bootstrap
-        methods: the count bootstrap of ``d`` with ``z = d / se_boot``. Weighted
+        methods: the count bootstrap of ``d``, with ``z = d / se_boot`` and the
+        p-value of the test that inverts the bootstrap interval. Weighted
         samples use Kish's effective sample sizes for n.
     alternative
         "two-sided", "less" (a < b) or "greater" (a > b). A one-sided interval
@@ -544,8 +553,8 @@ def mean_difference(
         se_a**2 + se_b**2`` (linearised variances for weighted data) and the
         Welch-Satterthwaite degrees of freedom ``se**4 / (se_a**4 / (n_a - 1)
         + se_b**4 / (n_b - 1))`` (Welch 1947); or a bootstrap method
-        "percentile", "basic", "bca" with ``t = d / se_boot`` and a normal
-        p-value.
+        "percentile", "basic", "bca" with ``t = d / se_boot`` and the p-value
+        of the test that inverts the bootstrap interval.
     alternative
         "two-sided", "less" (a < b) or "greater" (a > b). A one-sided interval
         is open (infinite) on the other side.

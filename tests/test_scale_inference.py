@@ -483,7 +483,27 @@ def test_bootstrap_differences_agree_with_scipy_and_batch_broadcasts() -> None:
     assert float(statistic[0]) == pytest.approx(
         float(difference[0]) / reference.standard_error, rel=0.05
     )
-    assert float(pvalue[0]) == pytest.approx(2 * stats.norm.sf(abs(float(statistic[0]))))
+    # The p-value inverts the interval: with the same replicates (same seed),
+    # the interval excludes 0 below level 1 - p and contains it above. The
+    # differences lie on a lattice of step 1/40 with mass at 0, so a limit sits
+    # exactly at 0 over a small range of levels; step 0.01 away from it.
+    p = float(pvalue[0])
+    assert 0.0 < p < 1.0
+    for level, contains_zero in ((1 - p - 0.01, False), (1 - p + 0.01, True)):
+        _, low_at, high_at, _, _ = mean_difference(
+            a,
+            None,
+            None,
+            b,
+            None,
+            None,
+            offset=1,
+            confidence_level=level,
+            method="bca",
+            n_resamples=9999,
+            rng=np.random.default_rng(7),
+        )
+        assert (float(low_at[0]) < 0.0 < float(high_at[0])) is contains_zero
     share_reference = stats.bootstrap(
         ((rows(a[0]) >= 4).astype(float), (rows(b[0]) >= 4).astype(float)),
         lambda x, y, axis: x.mean(axis=axis) - y.mean(axis=axis),
