@@ -39,6 +39,7 @@ __all__ = [
     "count_bootstrap",
     "normal_quantile",
     "proportion_interval",
+    "tail_pvalue",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,6 +57,23 @@ BOOTSTRAP_METHODS: tuple[BootstrapMethod, ...] = ("percentile", "basic", "bca")
 
 # Replicates are drawn in blocks so that memory stays bounded for many segments.
 _MAX_BLOCK_ELEMENTS = 4_000_000
+
+
+def tail_pvalue(
+    greater: npt.ArrayLike, less: npt.ArrayLike, alternative: Alternative
+) -> FloatArray:
+    """Return the p-value under ``alternative`` from the two one-sided p-values.
+
+    ``greater`` is the p-value against "greater" (the upper tail), ``less``
+    against "less"; two-sided is twice the smaller one, capped at 1.
+    """
+    if alternative == "greater":
+        pvalue = np.asarray(greater, dtype=np.float64)
+    elif alternative == "less":
+        pvalue = np.asarray(less, dtype=np.float64)
+    else:
+        pvalue = np.minimum(1.0, 2.0 * np.minimum(greater, less))
+    return np.asarray(pvalue, dtype=np.float64)
 
 
 def normal_quantile(confidence_level: float, alternative: Alternative = "two-sided") -> float:
@@ -363,13 +381,7 @@ def _bootstrap_pvalue(
             gamma = np.where(q <= 0.0, 0.0, np.where(q >= 1.0, 1.0, gamma))
             greater = np.where(np.isfinite(z0), gamma, q)
         less = 1.0 - greater
-    if alternative == "greater":
-        pvalue = greater
-    elif alternative == "less":
-        pvalue = less
-    else:
-        pvalue = np.minimum(1.0, 2.0 * np.minimum(greater, less))
-    return np.asarray(np.clip(pvalue, 0.0, 1.0), dtype=np.float64)
+    return np.asarray(np.clip(tail_pvalue(greater, less, alternative), 0.0, 1.0), dtype=np.float64)
 
 
 def count_bootstrap(

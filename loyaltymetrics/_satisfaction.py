@@ -17,7 +17,7 @@ for weighted data); the inference runs on those counts through
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,8 @@ from loyaltymetrics._results import ConfidenceInterval, Result
 from loyaltymetrics._scale_inference import (
     MEAN_METHODS,
     SHARE_METHODS,
+    MeanMethod,
+    ShareMethod,
     mean_interval,
     share_interval,
 )
@@ -135,59 +137,48 @@ def _inference_options(
     return check_confidence_level(confidence_level), check_n_resamples(n_resamples), check_rng(rng)
 
 
-def _share_interval(
+def _interval(
     cells: CellTable | None,
     *,
     scale: tuple[int, int],
-    band: tuple[int, int],
+    band: tuple[int, int] | None,
     confidence_level: object,
     method: object,
     n_resamples: object,
     rng: object,
 ) -> ConfidenceInterval:
-    """Interval for the share in ``band`` on 0..100 (NaN for an undefined result)."""
+    """Interval for the share in ``band`` on 0..100, or for the mean if ``band`` is None.
+
+    NaN limits for an undefined result (``cells`` None).
+    """
     level, resamples, generator = _inference_options(confidence_level, n_resamples, rng)
-    chosen = check_choice(method, name="method", choices=SHARE_METHODS)
+    choices: tuple[str, ...] = MEAN_METHODS if band is None else SHARE_METHODS
+    chosen = check_choice(method, name="method", choices=choices)
     if cells is None:
         return ConfidenceInterval(float("nan"), float("nan"))
+    if band is None:
+        _, low, high = mean_interval(
+            cells.count,
+            cells.point,
+            cells.weight,
+            offset=scale[0],
+            confidence_level=level,
+            method=cast("MeanMethod", chosen),
+            n_resamples=resamples,
+            rng=generator,
+        )
+        return ConfidenceInterval(float(low), float(high))
     _, low, high = share_interval(
         cells.count,
         cells.point,
         cells.weight,
         in_range=(band[0] - scale[0], band[1] - scale[0]),
         confidence_level=level,
-        method=chosen,
+        method=cast("ShareMethod", chosen),
         n_resamples=resamples,
         rng=generator,
     )
     return ConfidenceInterval(100.0 * float(low), 100.0 * float(high))
-
-
-def _mean_interval(
-    cells: CellTable | None,
-    *,
-    scale: tuple[int, int],
-    confidence_level: object,
-    method: object,
-    n_resamples: object,
-    rng: object,
-) -> ConfidenceInterval:
-    """Interval for the mean score (NaN for an undefined result)."""
-    level, resamples, generator = _inference_options(confidence_level, n_resamples, rng)
-    chosen = check_choice(method, name="method", choices=MEAN_METHODS)
-    if cells is None:
-        return ConfidenceInterval(float("nan"), float("nan"))
-    _, low, high = mean_interval(
-        cells.count,
-        cells.point,
-        cells.weight,
-        offset=scale[0],
-        confidence_level=level,
-        method=chosen,
-        n_resamples=resamples,
-        rng=generator,
-    )
-    return ConfidenceInterval(float(low), float(high))
 
 
 @dataclass(frozen=True, repr=False)
@@ -297,7 +288,7 @@ class CSATResult(Result):
         >>> result.confidence_interval(method="bca", rng=1)
         ConfidenceInterval(low=71.0, high=87.0)
         """
-        return _share_interval(
+        return _interval(
             None if np.isnan(self.score) else self._cells,
             scale=self.scale,
             band=self.satisfied,
@@ -425,21 +416,13 @@ class CESResult(Result):
         """
         target = check_choice(of, name="of", choices=_ESTIMANDS)
         cells = None if np.isnan(self.mean) else self._cells
-        if target == "mean":
-            return _mean_interval(
-                cells,
-                scale=self.scale,
-                confidence_level=confidence_level,
-                method="t" if method is None else method,
-                n_resamples=n_resamples,
-                rng=rng,
-            )
-        return _share_interval(
+        default = "t" if target == "mean" else "wilson"
+        return _interval(
             cells,
             scale=self.scale,
-            band=self.agree,
+            band=None if target == "mean" else self.agree,
             confidence_level=confidence_level,
-            method="wilson" if method is None else method,
+            method=default if method is None else method,
             n_resamples=n_resamples,
             rng=rng,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -174,33 +175,73 @@ def _comparison_options(
     return chosen, side, level, resamples, generator
 
 
-def _difference_fields(
-    outputs: tuple[npt.NDArray[np.float64], ...], *, scale_factor: float, bound: float
-) -> dict[str, object]:
+def _cell_arrays(result: CSATResult | CESResult) -> tuple[npt.NDArray[np.generic], ...]:
+    cells = result._cells
+    assert cells is not None  # every constructor of a result stores its cells
+    return cells.count, cells.point, cells.weight
+
+
+def _compare(
+    a: CSATResult | CESResult,
+    b: CSATResult | CESResult,
+    band: tuple[int, int] | None,
+    *,
+    estimate: float,
+    method: str,
+    alternative: str,
+    confidence_level: float,
+    n_resamples: int,
+    rng: object,
+) -> dict[str, Any]:
+    """Fields of a comparison of the shares in ``band``, or of the means if None.
+
+    ``estimate`` is one of the two estimates; if either is NaN, so is every
+    numeric field. Shares are reported in points (x 100) within [-100, 100],
+    means within plus or minus the scale width.
+    """
+    methods = MEAN_DIFFERENCE_METHODS if band is None else SHARE_DIFFERENCE_METHODS
+    chosen, side, level, resamples, generator = _comparison_options(
+        method, methods, alternative, confidence_level, n_resamples, rng
+    )
+    fields: dict[str, Any] = {"method": chosen, "alternative": side}
+    undefined = np.isnan(estimate) or a._cells is None or b._cells is None
+    if undefined:
+        nan = float("nan")
+        return fields | {
+            "difference": nan,
+            "confidence_interval": ConfidenceInterval(nan, nan),
+            "statistic": nan,
+            "pvalue": nan,
+        }
+    first = a.scale[0]
+    options: dict[str, Any] = {
+        "confidence_level": level,
+        "method": chosen,
+        "alternative": side,
+        "n_resamples": resamples,
+        "rng": generator,
+    }
+    if band is None:
+        outputs = mean_difference(*_cell_arrays(a), *_cell_arrays(b), offset=first, **options)
+        factor, bound = 1.0, float(a.scale[1] - first)
+    else:
+        outputs = share_difference(
+            *_cell_arrays(a),
+            *_cell_arrays(b),
+            in_range=(band[0] - first, band[1] - first),
+            **options,
+        )
+        factor, bound = 100.0, 100.0
     difference, low, high, statistic, pvalue = (float(np.ravel(x)[0]) for x in outputs)
-    return {
-        "difference": scale_factor * difference,
+    return fields | {
+        "difference": factor * difference,
         "confidence_interval": ConfidenceInterval(
-            float(np.clip(scale_factor * low, -bound, bound)),
-            float(np.clip(scale_factor * high, -bound, bound)),
+            float(np.clip(factor * low, -bound, bound)),
+            float(np.clip(factor * high, -bound, bound)),
         ),
         "statistic": statistic,
         "pvalue": pvalue,
     }
-
-
-_NAN_FIELDS: dict[str, object] = {
-    "difference": float("nan"),
-    "confidence_interval": ConfidenceInterval(float("nan"), float("nan")),
-    "statistic": float("nan"),
-    "pvalue": float("nan"),
-}
-
-
-def _cell_arrays(result: CSATResult | CESResult) -> tuple[npt.NDArray[np.int64], ...]:
-    cells = result._cells
-    assert cells is not None  # every constructor of a result stores its cells
-    return cells.count, cells.point, cells.weight  # type: ignore[return-value]
 
 
 def compare_csat(
@@ -282,27 +323,18 @@ def compare_csat(
     a_result = _csat_sample(a, "a", scale, satisfied)
     b_result = _csat_sample(b, "b", scale, satisfied)
     _check_same(a_result, b_result, {"scale": scale, "satisfied": satisfied})
-    chosen, side, level, resamples, generator = _comparison_options(
-        method, SHARE_DIFFERENCE_METHODS, alternative, confidence_level, n_resamples, rng
+    fields = _compare(
+        a_result,
+        b_result,
+        a_result.satisfied,
+        estimate=a_result.score + b_result.score,
+        method=method,
+        alternative=alternative,
+        confidence_level=confidence_level,
+        n_resamples=n_resamples,
+        rng=rng,
     )
-    if np.isnan(a_result.score) or np.isnan(b_result.score):
-        return CSATComparison(method=chosen, alternative=side, **_NAN_FIELDS)  # type: ignore[arg-type]
-    low = a_result.satisfied[0] - a_result.scale[0]
-    outputs = share_difference(
-        *_cell_arrays(a_result),
-        *_cell_arrays(b_result),
-        in_range=(low, low + a_result.satisfied[1] - a_result.satisfied[0]),
-        confidence_level=level,
-        method=chosen,  # type: ignore[arg-type]
-        alternative=side,
-        n_resamples=resamples,
-        rng=generator,
-    )
-    return CSATComparison(
-        method=chosen,
-        alternative=side,
-        **_difference_fields(outputs, scale_factor=100.0, bound=100.0),  # type: ignore[arg-type]
-    )
+    return CSATComparison(**fields)
 
 
 def compare_ces(
@@ -387,42 +419,15 @@ def compare_ces(
     b_result = _ces_sample(b, "b", scale, agree, chosen_version)
     _check_same(a_result, b_result, {"version": None, "scale": scale, "agree": agree})
     default = "welch" if target == "mean" else "newcombe"
-    methods = MEAN_DIFFERENCE_METHODS if target == "mean" else SHARE_DIFFERENCE_METHODS
-    chosen, side, level, resamples, generator = _comparison_options(
-        default if method is None else method,
-        methods,
-        alternative,
-        confidence_level,
-        n_resamples,
-        rng,
+    fields = _compare(
+        a_result,
+        b_result,
+        None if target == "mean" else a_result.agree,
+        estimate=a_result.mean + b_result.mean,
+        method=default if method is None else method,
+        alternative=alternative,
+        confidence_level=confidence_level,
+        n_resamples=n_resamples,
+        rng=rng,
     )
-    if np.isnan(a_result.mean) or np.isnan(b_result.mean):
-        return CESComparison(method=chosen, alternative=side, of=target, **_NAN_FIELDS)  # type: ignore[arg-type]
-    first = a_result.scale[0]
-    if target == "mean":
-        outputs = mean_difference(
-            *_cell_arrays(a_result),
-            *_cell_arrays(b_result),
-            offset=first,
-            confidence_level=level,
-            method=chosen,  # type: ignore[arg-type]
-            alternative=side,
-            n_resamples=resamples,
-            rng=generator,
-        )
-        fields = _difference_fields(
-            outputs, scale_factor=1.0, bound=float(a_result.scale[1] - first)
-        )
-    else:
-        outputs = share_difference(
-            *_cell_arrays(a_result),
-            *_cell_arrays(b_result),
-            in_range=(a_result.agree[0] - first, a_result.agree[1] - first),
-            confidence_level=level,
-            method=chosen,  # type: ignore[arg-type]
-            alternative=side,
-            n_resamples=resamples,
-            rng=generator,
-        )
-        fields = _difference_fields(outputs, scale_factor=100.0, bound=100.0)
-    return CESComparison(method=chosen, alternative=side, of=target, **fields)  # type: ignore[arg-type]
+    return CESComparison(of=target, **fields)

@@ -58,6 +58,7 @@ from loyaltymetrics._intervals import (
     count_bootstrap,
     normal_quantile,
     proportion_interval,
+    tail_pvalue,
 )
 
 __all__ = [
@@ -345,13 +346,7 @@ def _pvalue(
             upper, lower = special.ndtr(-statistic), special.ndtr(statistic)
         else:
             upper, lower = stats.t.sf(statistic, df), stats.t.cdf(statistic, df)
-    if alternative == "greater":
-        pvalue = upper
-    elif alternative == "less":
-        pvalue = lower
-    else:
-        pvalue = np.minimum(1.0, 2.0 * np.minimum(upper, lower))
-    return np.asarray(pvalue, dtype=np.float64)
+    return tail_pvalue(upper, lower, alternative)
 
 
 def _ratio(difference: FloatArray, standard_error: FloatArray) -> FloatArray:
