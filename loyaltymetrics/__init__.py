@@ -15,6 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from loyaltymetrics._clv._bgnbd import BGNBDModel, fit_bgnbd
+from loyaltymetrics._clv._formulas import clv, predicted_clv
+from loyaltymetrics._clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
+from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
 from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
 from loyaltymetrics._nps_compare import NPSComparison, compare_nps
 from loyaltymetrics._nps_planning import nps_margin_of_error, nps_sample_size
@@ -55,6 +58,7 @@ __all__ = [
     "CSATResult",
     "ChurnResult",
     "ConfidenceInterval",
+    "GammaGammaModel",
     "MeanResult",
     "NPSComparison",
     "NPSResult",
@@ -67,21 +71,26 @@ __all__ = [
     "ces",
     "ces_from_counts",
     "churn_rate",
+    "clv",
     "compare_ces",
     "compare_csat",
     "compare_nps",
     "csat",
     "csat_from_counts",
     "fit_bgnbd",
+    "fit_gamma_gamma",
     "fit_sbg",
+    "historical_clv",
     "kaplan_meier",
     "nps",
     "nps_from_counts",
     "nps_margin_of_error",
     "nps_sample_size",
+    "predicted_clv",
     "purchase_frequency",
     "repeat_purchase_rate",
     "retention_rate",
+    "rfm_summary",
 ]
 
 

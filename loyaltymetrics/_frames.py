@@ -45,12 +45,14 @@ __all__ = [
     "Aggregation",
     "Grouped",
     "Table",
+    "as_narwhals_frame",
     "as_table",
     "check_numeric",
     "columns_to_frame",
     "group_aggregate",
     "group_order",
     "import_narwhals",
+    "quiet_narwhals",
     "regroup",
 ]
 
@@ -78,7 +80,8 @@ def import_narwhals() -> ModuleType:
 
 
 @contextlib.contextmanager
-def _quiet_narwhals() -> Iterator[None]:
+def quiet_narwhals() -> Iterator[None]:
+    """Silence narwhals' notice that its Dask support moves to a plugin."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_DASK_PLUGIN_MESSAGE, category=FutureWarning)
         yield
@@ -93,14 +96,14 @@ _FRAME_PACKAGES = frozenset(
 )
 
 
-def _as_narwhals_frame(data: object) -> Any:
+def as_narwhals_frame(data: object) -> Any:
     """Wrap a dataframe with narwhals; None when ``data`` is not a dataframe."""
     if isinstance(data, np.ndarray | list | tuple | str | bytes):
         return None
     if type(data).__module__.split(".")[0] not in _FRAME_PACKAGES:
         return None
     nw = import_narwhals()
-    with _quiet_narwhals():
+    with quiet_narwhals():
         wrapped = nw.from_native(data, pass_through=True)
     # Series and arrays come back unchanged: they are one column, not a table.
     return wrapped if isinstance(wrapped, nw.DataFrame | nw.LazyFrame) else None
@@ -208,10 +211,10 @@ def as_table(
     ValueError
         If a named column is not in the frame, or arrays differ in length.
     """
-    frame = _as_narwhals_frame(data)
+    frame = as_narwhals_frame(data)
     if frame is not None:
         nw = import_narwhals()
-        with _quiet_narwhals():
+        with quiet_narwhals():
             available = list(frame.collect_schema().names())
         kind: Literal["eager", "lazy"] = "lazy" if isinstance(frame, nw.LazyFrame) else "eager"
         resolved = {
@@ -275,7 +278,7 @@ def check_numeric(table: Table, role: str) -> None:
     """Raise TypeError unless every column of ``role`` is numeric (not boolean)."""
     if not table.is_frame:
         return  # arrays were coerced (and checked) by ``as_1d_array`` in ``as_table``
-    with _quiet_narwhals():
+    with quiet_narwhals():
         schema = table._frame.collect_schema()
     for column in table.columns[role]:
         dtype = schema[column]
@@ -365,7 +368,7 @@ def _group_frame(
     drop_null_keys: bool,
 ) -> Grouped:
     nw = import_narwhals()
-    with _quiet_narwhals():
+    with quiet_narwhals():
         frame = table._frame
         summed = sorted(
             {
@@ -599,7 +602,7 @@ def columns_to_frame(
         out.update(values)
         return out
     nw = import_narwhals()
-    with _quiet_narwhals():
+    with quiet_narwhals():
         key_frame = keys._frame.select(*kept)
         if rows is not None:
             key_frame = key_frame[np.asarray(rows, dtype=np.int64).tolist()]

@@ -32,7 +32,9 @@ from loyaltymetrics._clv._fitting import (
     collapse_patterns,
     fit_log_parameters,
     model_array,
+    shares_by_value,
     standard_error_dict,
+    weighted_sum,
 )
 from loyaltymetrics._results import Result
 
@@ -286,52 +288,54 @@ class BGNBDModel(Result):
 def bgnbd_objective(
     x: FloatArray, t_x: FloatArray, big_t: FloatArray, weights: FloatArray
 ) -> Objective:
-    """Weighted mean negative log-likelihood of BG/NBD over log(r, alpha, a, b), with gradient."""
+    """Weighted mean negative log-likelihood of BG/NBD over log(r, alpha, a, b), with gradient.
+
+    The gamma, beta and digamma terms depend on the frequency only, so they
+    are evaluated once per distinct frequency; only logarithms and
+    exponentials are evaluated per pattern.
+    """
     share = weights / weights.sum()
+    distinct_x, share_x = shares_by_value(x, share)
     repeat = x > 0
     x_safe = np.maximum(x, 1.0)
 
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = np.exp(log_params)
+        log_alpha = np.log(alpha)
         log_alpha_t = np.log(alpha + big_t)
         log_alpha_tx = np.log(alpha + t_x)
+        b_shifted = b + x_safe - 1.0
         term_a = -(r + x) * log_alpha_t
-        term_b = np.where(
-            repeat,
-            np.log(a) - np.log(b + x_safe - 1.0) - (r + x) * log_alpha_tx,
-            -np.inf,
-        )
+        term_b = np.where(repeat, np.log(a) - np.log(b_shifted) - (r + x) * log_alpha_tx, -np.inf)
         mixture = np.logaddexp(term_a, term_b)
-        log_lik = (
-            special.gammaln(r + x)
-            - special.gammaln(r)
-            + r * np.log(alpha)
-            + special.betaln(a, b + x)
-            - special.betaln(a, b)
-            + mixture
-        )
         weight_b = np.exp(term_b - mixture)
         weight_a = 1.0 - weight_b
-        psi_ab = special.digamma(a + b)
-        psi_abx = special.digamma(a + b + x)
-        d_r = r * (
-            special.digamma(r + x)
-            - special.digamma(r)
-            + np.log(alpha)
-            - weight_a * log_alpha_t
-            - weight_b * log_alpha_tx
+        log_lik_x = (
+            special.gammaln(r + distinct_x)
+            - special.gammaln(r)
+            + special.betaln(a, b + distinct_x)
+            - special.betaln(a, b)
         )
-        d_alpha = r - alpha * (r + x) * (weight_a / (alpha + big_t) + weight_b / (alpha + t_x))
-        d_a = a * (psi_ab - psi_abx) + weight_b
+        value = weighted_sum(share_x, log_lik_x) + r * log_alpha + weighted_sum(share, mixture)
+        psi_ab = special.digamma(a + b)
+        psi_abx = special.digamma(a + b + distinct_x)
+        d_r = r * (
+            weighted_sum(share_x, special.digamma(r + distinct_x))
+            - special.digamma(r)
+            + log_alpha
+            - weighted_sum(share, weight_a * log_alpha_t + weight_b * log_alpha_tx)
+        )
+        d_alpha = r - alpha * weighted_sum(
+            share, (r + x) * (weight_a / (alpha + big_t) + weight_b / (alpha + t_x))
+        )
+        d_a = a * (psi_ab - weighted_sum(share_x, psi_abx)) + weighted_sum(share, weight_b)
         d_b = b * (
-            special.digamma(b + x)
+            weighted_sum(share_x, special.digamma(b + distinct_x) - psi_abx)
             - special.digamma(b)
             + psi_ab
-            - psi_abx
-            - weight_b / (b + x_safe - 1.0)
+            - weighted_sum(share, weight_b / b_shifted)
         )
-        gradient = np.array([share @ d_r, share @ d_alpha, share @ d_a, share @ d_b])
-        return -float(share @ log_lik), -gradient
+        return -float(value), -np.array([d_r, d_alpha, d_a, d_b])
 
     return objective
 
@@ -369,6 +373,11 @@ def fit_bgnbd(
         maximum is not attained (for example, no customer ever repeats) has
         ``converged=False`` and NaN standard errors.
 
+    See Also
+    --------
+    rfm_summary : Turn a transaction log into ``frequency``, ``recency``, ``T``.
+    predicted_clv : Value customers with a purchase and a spend model.
+
     Notes
     -----
     The first purchase is not modelled: ``frequency`` counts repeat
@@ -396,12 +405,14 @@ def fit_bgnbd(
     total_weight = float(pattern_weights.sum())
     # Work in time units that make T of order 1, so that alpha starts near the
     # right scale; alpha is converted back afterwards.
-    scale = float(pattern_weights @ big_t / total_weight)
+    scale = weighted_sum(pattern_weights, big_t) / total_weight
     if scale <= 0:
         raise ValueError("`T` must be positive for at least one customer")
     t_x_scaled, big_t_scaled = t_x / scale, big_t / scale
     objective = bgnbd_objective(x, t_x_scaled, big_t_scaled, pattern_weights)
-    mean_rate = max(float(pattern_weights @ x) / float(pattern_weights @ big_t_scaled), 1e-3)
+    mean_rate = max(
+        weighted_sum(pattern_weights, x) / weighted_sum(pattern_weights, big_t_scaled), 1e-3
+    )
     starts = [
         np.log([1.0, 1.0 / mean_rate, 1.0, 3.0]),
         np.log([0.25, 0.25 / mean_rate, 0.5, 2.0]),
@@ -417,7 +428,7 @@ def fit_bgnbd(
         alpha=alpha_scaled * scale,
         a=a,
         b=b,
-        log_likelihood=fit.log_likelihood - float(pattern_weights @ (x * np.log(scale))),
+        log_likelihood=fit.log_likelihood - np.log(scale) * weighted_sum(pattern_weights, x),
         standard_errors=standard_error_dict(_PARAMETERS, standard_errors),
         converged=fit.converged,
         n_customers=total_weight,

@@ -54,7 +54,9 @@ __all__ = [
     "collapse_patterns",
     "fit_log_parameters",
     "model_array",
+    "shares_by_value",
     "standard_error_dict",
+    "weighted_sum",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -94,14 +96,18 @@ class SpendModel(Protocol):
 
 
 def model_array(values: object, *, name: str) -> FloatArray:
-    """Coerce a scalar or array-like model argument to a float array (no NaN check)."""
+    """Coerce a number or an array-like (any shape for numpy arrays) to float64.
+
+    Missing values are not checked here; callers decide what they allow.
+    """
     if isinstance(values, bool | np.bool_):
         raise TypeError(f"`{name}` must be numeric, not boolean")
-    if np.isscalar(values) or (isinstance(values, np.ndarray) and values.ndim == 0):
-        try:
-            return np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"`{name}` must be numeric; got {values!r}") from error
+    if isinstance(values, numbers.Real):
+        return np.asarray(float(values))
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        if values.dtype.kind not in "iuf":
+            raise TypeError(f"`{name}` must be numeric; got dtype {values.dtype}")
+        return values.astype(np.float64, copy=False)
     return as_1d_array(values, name=name).astype(np.float64, copy=False)
 
 
@@ -213,6 +219,28 @@ def collapse_patterns(
     distinct = ordered[starts]
     keep = pattern_weights > 0
     return tuple(distinct[keep, j].copy() for j in range(len(columns))), pattern_weights[keep]
+
+
+def weighted_sum(weights: FloatArray, values: FloatArray) -> float:
+    """Return ``sum(weights * values)`` without BLAS.
+
+    ``weights @ values`` goes through BLAS, whose threads can make each call
+    thousands of times slower on a busy machine; the objectives call this
+    dozens of times per evaluation.
+    """
+    return float(np.sum(weights * values))
+
+
+def shares_by_value(values: FloatArray, share: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Distinct ``values`` and the total ``share`` of each.
+
+    Objective terms that depend on the frequency alone (gamma, beta and
+    digamma functions) are evaluated once per distinct frequency and weighted
+    by these totals.
+    """
+    distinct, position = np.unique(values, return_inverse=True)
+    totals = np.asarray(np.bincount(position, weights=share), dtype=np.float64)
+    return distinct, totals
 
 
 def check_fit_weights(weights: object, *, n: int) -> FloatArray | None:

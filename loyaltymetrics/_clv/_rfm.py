@@ -1,0 +1,702 @@
+"""RFM summaries and historical value from a transaction log (the reduce step).
+
+A transaction log is reduced once to one row per customer. The group-bys run
+inside the caller's dataframe engine through narwhals (pandas, polars eager or
+lazy, pyarrow, Dask, DuckDB, ...); only the per-customer table is collected. A
+mapping of column names to arrays (such as
+:func:`loyaltymetrics.datasets.load_transactions` returns) is reduced with
+numpy instead.
+
+Times are turned into integer *period numbers* first: whole days, hours or
+weeks (weeks start on Monday) since 1970-01-01, counted on the wall-clock time
+(time zones are dropped). Purchases in the same period count as one purchase
+whose value is their sum. This is the convention of lifetimes'
+``summary_data_from_transaction_data`` and ``calibration_and_holdout_data``.
+"""
+
+from __future__ import annotations
+
+import datetime as _datetime
+import functools
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, ParamSpec, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from loyaltymetrics._clv._fitting import FloatArray, check_number
+from loyaltymetrics._frames import (
+    Grouped,
+    Table,
+    as_narwhals_frame,
+    columns_to_frame,
+    import_narwhals,
+    quiet_narwhals,
+)
+from loyaltymetrics._validation import as_1d_array, check_choice
+
+__all__ = ["historical_clv", "rfm_summary"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+Period = Literal["D", "W", "h"]
+_PERIODS: tuple[Period, ...] = ("D", "W", "h")
+_MICROSECONDS_PER = {"D": 86_400_000_000, "W": 86_400_000_000, "h": 3_600_000_000}
+# 1970-01-01 is a Thursday: shifting day numbers by 3 makes weeks start on Monday.
+# Adding 7 * 100_000 days keeps every date after the year 1697 non-negative, so
+# floor division means the same thing in every engine.
+_WEEK_SHIFT = 3 + 7 * 100_000
+_EPOCH = _datetime.datetime(1970, 1, 1)
+_PERIOD = "__lm_period"
+_INSTANT = "__lm_instant"
+_VALUE = "__lm_value"
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """How the time column becomes comparable numbers and period numbers."""
+
+    is_datetime: bool
+    period: Period
+
+    def period_of(self, instant: FloatArray | float) -> FloatArray:
+        """Period number of times on the instant scale (microseconds or raw numbers)."""
+        values = np.asarray(instant, dtype=np.float64)
+        if not self.is_datetime:
+            return values
+        units = np.floor_divide(values, _MICROSECONDS_PER[self.period])
+        if self.period == "W":
+            units = np.floor_divide(units + _WEEK_SHIFT, 7)
+        return np.asarray(units, dtype=np.float64)
+
+
+def _check_names(**names: object) -> None:
+    for argument, name in names.items():
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"`{argument}` must be a column name (str); got {name!r}")
+
+
+def _boundary(value: object, *, name: str, scale: _Scale) -> float:
+    """Convert ``observation_end`` / ``calibration_end`` to the instant scale."""
+    if not scale.is_datetime:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"`{name}` must be a number (the `time` column holds numbers)")
+        number = float(value)
+        if not np.isfinite(number):
+            raise ValueError(f"`{name}` must be finite; got {value!r}")
+        return number
+    if isinstance(value, bool | numbers.Real):
+        raise TypeError(f"`{name}` must be a date or datetime (the `time` column holds dates)")
+    if isinstance(value, _datetime.datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)  # wall-clock time, as for the column
+    converter = getattr(value, "to_datetime64", None)
+    if callable(converter):  # pandas Timestamp
+        tz_free = getattr(value, "tz_localize", None)
+        if getattr(value, "tzinfo", None) is not None and callable(tz_free):
+            value = tz_free(None)
+        value = value.to_datetime64()  # type: ignore[attr-defined]
+    try:
+        stamp = np.datetime64(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"`{name}` must be a date, datetime or ISO date string; got {value!r}"
+        ) from error
+    if np.isnat(stamp):
+        raise ValueError(f"`{name}` must not be missing")
+    return float(np.asarray(stamp).astype("datetime64[us]").astype(np.int64))
+
+
+# --------------------------------------------------------------------------- numpy reduce
+
+
+@dataclass(frozen=True)
+class _Customers:
+    """Per-customer statistics, sorted by customer id (the reduced table)."""
+
+    customer: npt.NDArray[Any]
+    columns: dict[str, FloatArray]
+
+
+def _read_arrays(
+    transactions: Mapping[str, object], customer: str, time: str, value: str | None
+) -> tuple[npt.NDArray[Any], FloatArray, bool, FloatArray | None]:
+    for name in (customer, time, value):
+        if name is not None and name not in transactions:
+            raise ValueError(f"`transactions` has no column {name!r}")
+    ids = np.asarray(transactions[customer])
+    if ids.ndim != 1:
+        raise ValueError(f"`transactions[{customer!r}]` must be one-dimensional")
+    n = ids.shape[0]
+    if ids.dtype.kind == "f" and np.isnan(ids).any():
+        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+    if ids.dtype.kind == "O" and any(item is None for item in ids.tolist()):
+        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+    raw_time = np.asarray(transactions[time])
+    if raw_time.ndim != 1 or raw_time.shape[0] != n:
+        raise ValueError(f"column {time!r} must be one-dimensional with the length of {customer!r}")
+    if raw_time.dtype.kind == "M":
+        if np.isnat(raw_time).any():
+            raise ValueError(f"column {time!r} must not contain missing times")
+        instant = raw_time.astype("datetime64[us]").astype(np.int64).astype(np.float64)
+        is_datetime = True
+    else:
+        numeric = as_1d_array(raw_time, name=time)
+        instant = numeric.astype(np.float64)
+        if not np.isfinite(instant).all():
+            raise ValueError(f"column {time!r} must not contain missing or infinite times")
+        is_datetime = False
+    amounts = None
+    if value is not None:
+        amounts = as_1d_array(transactions[value], name=value).astype(np.float64)
+        if amounts.shape[0] != n:
+            raise ValueError(f"column {value!r} must have the length of {customer!r}")
+        if not np.isfinite(amounts).all():
+            raise ValueError(
+                f"column {value!r} must not contain missing or infinite values; "
+                "drop or fill them first"
+            )
+    return ids, instant, is_datetime, amounts
+
+
+def _new_group(*sorted_keys: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Mark the rows of the sorted keys that start a new group."""
+    n = sorted_keys[0].shape[0]
+    starts = np.zeros(n, dtype=bool)
+    if n:
+        starts[0] = True
+        for key in sorted_keys:
+            starts[1:] |= key[1:] != key[:-1]
+    return starts
+
+
+def _reduce_arrays(
+    ids: npt.NDArray[Any], period: FloatArray, amounts: FloatArray | None
+) -> _Customers:
+    """First/last period, number of periods and mean repeat-period value per customer."""
+    order = np.lexsort((period, ids))
+    ids, period = ids[order], period[order]
+    new_cell = _new_group(ids, period)
+    cell = np.cumsum(new_cell) - 1
+    cell_ids, cell_period = ids[new_cell], period[new_cell]
+    new_customer = _new_group(cell_ids)
+    group = np.cumsum(new_customer) - 1
+    starts = np.flatnonzero(new_customer)
+    ends = np.append(starts[1:], cell_ids.shape[0]) - 1
+    n_periods = np.bincount(group, minlength=starts.shape[0]).astype(np.float64)
+    columns = {
+        "first": cell_period[starts],
+        "last": cell_period[ends],
+        "n_periods": n_periods,
+    }
+    if amounts is not None:
+        cell_value = np.bincount(cell, weights=amounts[order])
+        repeat = ~new_customer
+        repeat_sum = np.bincount(
+            group[repeat], weights=cell_value[repeat], minlength=starts.shape[0]
+        )
+        columns["repeat_mean"] = np.where(
+            n_periods > 1, repeat_sum / np.maximum(n_periods - 1.0, 1.0), 0.0
+        )
+    return _Customers(cell_ids[starts], columns)
+
+
+def _holdout_arrays(
+    base: _Customers, ids: npt.NDArray[Any], period: FloatArray, amounts: FloatArray | None
+) -> dict[str, FloatArray]:
+    """Distinct holdout periods and mean raw holdout value of each base customer."""
+    n = base.customer.shape[0]
+    frequency = np.zeros(n)
+    mean_value = np.zeros(n)
+    if ids.shape[0] and n:
+        position = np.searchsorted(base.customer, ids).clip(0, n - 1)
+        known = base.customer[position] == ids
+        position, period = position[known], period[known]
+        order = np.lexsort((period, position))
+        new_cell = _new_group(position[order], period[order])
+        frequency = np.bincount(position[order][new_cell], minlength=n).astype(np.float64)
+        if amounts is not None:
+            rows = np.bincount(position, minlength=n)
+            totals = np.bincount(position, weights=amounts[known], minlength=n)
+            mean_value = np.where(rows > 0, totals / np.maximum(rows, 1), 0.0)
+    out = {"frequency_holdout": frequency}
+    if amounts is not None:
+        out["monetary_value_holdout"] = mean_value
+    return out
+
+
+# --------------------------------------------------------------------------- frame reduce
+
+
+def _as_frame(transactions: object) -> Any:
+    """Wrap a dataframe with narwhals; None for a mapping of arrays; TypeError otherwise."""
+    frame = as_narwhals_frame(transactions)
+    if frame is None and not isinstance(transactions, Mapping):
+        raise TypeError(
+            "`transactions` must be a dataframe (pandas, polars, pyarrow, Dask, DuckDB, ...) "
+            f"or a mapping of column names to arrays; got {type(transactions).__name__}"
+        )
+    return frame
+
+
+def _frame_inputs(
+    frame: Any, customer: str, time: str, value: str | None
+) -> tuple[Any, Any, bool, float]:
+    """Return (lazy frame of id/instant/value, narwhals module, is_datetime, last instant)."""
+    nw = import_narwhals()
+    lazy = frame.lazy()
+    schema = lazy.collect_schema()
+    for name in (customer, time, value):
+        if name is not None and name not in schema:
+            raise ValueError(f"`transactions` has no column {name!r}")
+    dtype = schema[time]
+    column = nw.col(time)
+    if dtype == nw.Date:
+        column = column.cast(nw.Datetime("us"))
+        is_datetime = True
+    elif isinstance(dtype, nw.Datetime):
+        if dtype.time_zone is not None:
+            column = column.dt.replace_time_zone(None)
+        is_datetime = True
+    elif dtype.is_numeric():
+        is_datetime = False
+    else:
+        raise TypeError(f"column {time!r} must hold dates, datetimes or numbers; got {dtype}")
+    instant = (column - nw.lit(_EPOCH)).dt.total_microseconds() if is_datetime else column
+    selected = [nw.col(customer), instant.cast(nw.Float64).alias(_INSTANT)]
+    if value is not None:
+        if not schema[value].is_numeric():
+            raise TypeError(f"column {value!r} must be numeric; got {schema[value]}")
+        selected.append(nw.col(value).cast(nw.Float64).alias(_VALUE))
+    lazy = lazy.select(*selected)
+    checks = [
+        nw.col(customer).is_null().any().alias(customer),
+        nw.col(_INSTANT).is_null().any(),
+    ]
+    if value is not None:
+        checks.append(nw.col(_VALUE).is_null().any())
+        checks.append((~nw.col(_VALUE).is_finite()).any().alias("__lm_infinite"))
+    summary = lazy.select(
+        *checks, nw.col(_INSTANT).max().alias("__lm_max"), nw.len().alias("__lm_rows")
+    ).collect()
+    flags = summary.row(0)[: len(checks)]
+    messages = [
+        f"customer ids in column {customer!r} must not be missing",
+        f"column {time!r} must not contain missing times",
+        f"column {value!r} must not contain missing values; drop or fill them first",
+        f"column {value!r} must not contain infinite values",
+    ]
+    for flag, message in zip(flags, messages, strict=False):
+        if flag:
+            raise ValueError(message)
+    if summary["__lm_rows"][0] == 0:
+        raise ValueError("`transactions` must contain at least one transaction")
+    return lazy, nw, is_datetime, float(summary["__lm_max"][0])
+
+
+def _period_expr(nw: Any, scale: _Scale) -> Any:
+    instant = nw.col(_INSTANT)
+    if not scale.is_datetime:
+        return instant
+    units = instant // _MICROSECONDS_PER[scale.period]
+    if scale.period == "W":
+        return (units + _WEEK_SHIFT) // 7
+    return units
+
+
+def _reduce_frame(nw: Any, lazy: Any, customer: str, with_value: bool) -> Any:
+    """Lazy per-customer table: first, last, n_periods (and repeat_mean)."""
+    cell_value = [nw.col(_VALUE).sum()] if with_value else []
+    cells = (
+        lazy.group_by(customer, _PERIOD).agg(*cell_value)
+        if with_value
+        else (lazy.select(customer, _PERIOD).unique())
+    )
+    per_customer = cells.group_by(customer).agg(
+        nw.col(_PERIOD).min().alias("first"),
+        nw.col(_PERIOD).max().alias("last"),
+        nw.len().alias("n_periods"),
+    )
+    if with_value:
+        repeats = (
+            cells.join(per_customer.select(customer, "first"), on=customer)
+            .filter(nw.col(_PERIOD) > nw.col("first"))
+            .group_by(customer)
+            .agg(nw.col(_VALUE).mean().alias("repeat_mean"))
+        )
+        per_customer = per_customer.join(repeats, on=customer, how="left")
+    return per_customer
+
+
+def _holdout_frame(nw: Any, lazy: Any, customer: str, with_value: bool) -> Any:
+    """Lazy holdout table: distinct periods and mean raw value per customer."""
+    frequency = (
+        lazy.select(customer, _PERIOD)
+        .unique()
+        .group_by(customer)
+        .agg(nw.len().alias("frequency_holdout"))
+    )
+    if not with_value:
+        return frequency
+    mean_value = lazy.group_by(customer).agg(nw.col(_VALUE).mean().alias("monetary_value_holdout"))
+    return frequency.join(mean_value, on=customer)
+
+
+def _collect_columns(
+    nw: Any, table: Any, customer: str
+) -> tuple[Any, npt.NDArray[Any], dict[str, FloatArray]]:
+    """Sort by customer, collect, and return (eager frame, ids, float columns)."""
+    eager = table.sort(customer).collect()
+    ids = eager[customer].to_numpy()
+    columns = {
+        name: np.asarray(eager[name].fill_null(0).to_numpy(), dtype=np.float64)
+        for name in eager.columns
+        if name != customer
+    }
+    return eager, ids, columns
+
+
+# --------------------------------------------------------------------------- assemble
+
+
+def _summary_columns(
+    table: dict[str, FloatArray], end_period: float, *, with_value: bool, suffix: str = ""
+) -> dict[str, npt.NDArray[Any]]:
+    """Compute the lifetimes summary columns from the reduced per-customer table."""
+    columns: dict[str, npt.NDArray[Any]] = {
+        f"frequency{suffix}": (table["n_periods"] - 1).astype(np.int64),
+        f"recency{suffix}": table["last"] - table["first"],
+        f"T{suffix}": end_period - table["first"],
+    }
+    if with_value:
+        columns[f"monetary_value{suffix}"] = table["repeat_mean"]
+    return columns
+
+
+def _ends(
+    observation_end: object, calibration_end: object, *, scale: _Scale, last_instant: float
+) -> tuple[float, float | None]:
+    if observation_end is None:
+        observation = last_instant
+    else:
+        observation = _boundary(observation_end, name="observation_end", scale=scale)
+    if calibration_end is None:
+        return observation, None
+    calibration = _boundary(calibration_end, name="calibration_end", scale=scale)
+    if calibration >= observation:
+        raise ValueError(
+            "`calibration_end` must be before `observation_end` (or the last purchase)"
+        )
+    return observation, calibration
+
+
+def _output(
+    frame: Any, eager: Any, customer: str, ids: npt.NDArray[Any], columns: dict[str, Any]
+) -> Any:
+    """One row per customer in the caller's library (a dict of arrays for arrays)."""
+    if frame is None:
+        return {customer: ids, **columns}
+    kind: Literal["eager", "lazy"] = (
+        "lazy" if isinstance(frame, import_narwhals().LazyFrame) else "eager"
+    )
+    return columns_to_frame(
+        Grouped(keys={customer: ids}, values={}, _frame=eager),
+        None,
+        columns,
+        table=Table(kind=kind, columns={}, _frame=frame),
+    )
+
+
+def _quietly(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``function`` with narwhals' Dask packaging notice silenced."""
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with quiet_narwhals():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_quietly
+def rfm_summary(
+    transactions: object,
+    /,
+    *,
+    customer: str,
+    time: str,
+    value: str | None = None,
+    period: Period = "D",
+    observation_end: object = None,
+    calibration_end: object = None,
+) -> Any:
+    """Summarise a transaction log per customer: frequency, recency, T, monetary value.
+
+    The summary is the input of :func:`fit_bgnbd` and :func:`fit_gamma_gamma`
+    and follows the convention of lifetimes'
+    ``summary_data_from_transaction_data`` exactly:
+
+    * times are cut into periods (``period``); all purchases of a customer in
+      one period count as one purchase whose value is their sum;
+    * ``frequency`` is the number of periods with a purchase, minus one (the
+      first purchase is not a repeat purchase);
+    * ``recency`` is the number of periods from the first to the last
+      purchase; ``T`` from the first purchase to ``observation_end``;
+    * ``monetary_value`` is the mean value of the repeat-purchase periods
+      (0 for customers without repeat purchases).
+
+    Purchases after the period of ``observation_end`` are ignored.
+
+    Parameters
+    ----------
+    transactions : dataframe or mapping of str to array_like
+        One row per purchase. Any dataframe narwhals supports (pandas, polars
+        eager or lazy, pyarrow, Dask, DuckDB, ...; needs the ``frames``
+        extra); the group-bys run inside its engine and only one row per
+        customer is collected. A mapping of column names to arrays is
+        reduced with numpy.
+    customer : str
+        Column of customer ids (any type that can be compared and sorted).
+    time : str
+        Column of purchase times: dates or datetimes (time zones are dropped;
+        the wall-clock time counts), or numbers that are already period
+        numbers (``period`` then does not apply: each distinct number is a
+        period).
+    value : str, optional
+        Column of purchase values; adds ``monetary_value``.
+    period : {"D", "W", "h"}, default "D"
+        Length of a period for date and datetime times: a day, a week
+        (Monday to Sunday) or an hour. ``recency`` and ``T`` are in these
+        units.
+    observation_end : date, datetime, str or number, optional
+        End of observation; default the last purchase.
+    calibration_end : date, datetime, str or number, optional
+        Split the log as lifetimes' ``calibration_and_holdout_data`` does:
+        the summary columns get a ``_cal`` suffix and describe purchases up
+        to ``calibration_end`` (inclusive); ``frequency_holdout`` counts the
+        periods with a purchase after it, up to ``observation_end``;
+        ``monetary_value_holdout`` is the mean value of those purchases (of
+        the individual purchases, not of the periods, as in lifetimes);
+        ``duration_holdout`` is the number of periods between the two ends.
+        Customers whose first purchase is after ``calibration_end`` are not
+        included.
+
+    Returns
+    -------
+    DataFrame or dict of str to numpy.ndarray
+        One row per customer, sorted by customer id: the ``customer`` column
+        and ``frequency`` (int), ``recency``, ``T`` (float), and
+        ``monetary_value`` when ``value`` is given. Eager input gives the same
+        kind of frame back; lazy input is collected to the eager frame its
+        engine produces (polars ``LazyFrame`` -> polars ``DataFrame``, Dask ->
+        pandas, DuckDB -> pyarrow ``Table``); a mapping gives a dict of numpy
+        arrays.
+
+    Raises
+    ------
+    ValueError
+        For missing ids, times or values, unknown columns, an empty log, or a
+        ``calibration_end`` that is not before ``observation_end``.
+    TypeError
+        For a time column that holds neither dates nor numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import loyaltymetrics as lm
+    >>> log = {
+    ...     "id": np.array(["a", "a", "a", "b"]),
+    ...     "day": np.array(["2025-01-01", "2025-01-01", "2025-01-08", "2025-01-05"],
+    ...                     dtype="datetime64[D]"),
+    ...     "amount": np.array([10.0, 5.0, 20.0, 7.0]),
+    ... }
+    >>> summary = lm.rfm_summary(log, customer="id", time="day", value="amount",
+    ...                          observation_end="2025-01-31")
+    >>> summary["frequency"], summary["recency"], summary["T"], summary["monetary_value"]
+    (array([1, 0]), array([7., 0.]), array([30., 26.]), array([20.,  0.]))
+    """
+    _check_names(customer=customer, time=time)
+    _check_names(value=value)
+    chosen = check_choice(period, name="period", choices=_PERIODS)
+    with_value = value is not None
+    frame = _as_frame(transactions)
+    if frame is None:
+        assert isinstance(transactions, Mapping)
+        ids, instant, is_datetime, amounts = _read_arrays(transactions, customer, time, value)
+        if ids.shape[0] == 0:
+            raise ValueError("`transactions` must contain at least one transaction")
+        scale = _Scale(is_datetime, chosen)
+        observation, calibration = _ends(
+            observation_end, calibration_end, scale=scale, last_instant=float(instant.max())
+        )
+        periods = scale.period_of(instant)
+        cutoff = (
+            instant <= calibration
+            if calibration is not None
+            else (periods <= scale.period_of(observation))
+        )
+        if not cutoff.any():
+            raise ValueError("no purchase falls before `calibration_end`")
+        table = _reduce_arrays(
+            ids[cutoff], periods[cutoff], None if amounts is None else amounts[cutoff]
+        )
+        base_ids, base = table.customer, table.columns
+        eager = None
+        if calibration is not None:
+            holdout = (instant > calibration) & (instant <= observation)
+            holdout_columns = _holdout_arrays(
+                table, ids[holdout], periods[holdout], None if amounts is None else amounts[holdout]
+            )
+    else:
+        lazy, nw, is_datetime, last = _frame_inputs(frame, customer, time, value)
+        scale = _Scale(is_datetime, chosen)
+        observation, calibration = _ends(
+            observation_end, calibration_end, scale=scale, last_instant=last
+        )
+        lazy = lazy.with_columns(_period_expr(nw, scale).alias(_PERIOD))
+        if calibration is None:
+            cutoff_expr = nw.col(_PERIOD) <= float(scale.period_of(observation))
+        else:
+            cutoff_expr = nw.col(_INSTANT) <= calibration
+        table_lazy = _reduce_frame(nw, lazy.filter(cutoff_expr), customer, with_value)
+        if calibration is not None:
+            holdout_lazy = _holdout_frame(
+                nw,
+                lazy.filter((nw.col(_INSTANT) > calibration) & (nw.col(_INSTANT) <= observation)),
+                customer,
+                with_value,
+            )
+            table_lazy = table_lazy.join(holdout_lazy, on=customer, how="left")
+        eager, base_ids, base = _collect_columns(nw, table_lazy, customer)
+        if base_ids.shape[0] == 0:
+            raise ValueError("no purchase falls before `calibration_end`")
+        holdout_columns = {name: base[name] for name in base if name.endswith("_holdout")}
+    if calibration is None:
+        columns = _summary_columns(base, float(scale.period_of(observation)), with_value=with_value)
+    else:
+        columns = _summary_columns(
+            base, float(scale.period_of(calibration)), with_value=with_value, suffix="_cal"
+        )
+        columns["frequency_holdout"] = holdout_columns["frequency_holdout"].astype(np.int64)
+        if with_value:
+            columns["monetary_value_holdout"] = holdout_columns["monetary_value_holdout"]
+        columns["duration_holdout"] = np.full(
+            base_ids.shape[0], float(scale.period_of(observation) - scale.period_of(calibration))
+        )
+    return _output(frame, eager, customer, base_ids, columns)
+
+
+@_quietly
+def historical_clv(
+    transactions: object,
+    /,
+    *,
+    customer: str,
+    time: str,
+    value: str,
+    discount_rate: float = 0.0,
+    period: Period = "D",
+    observation_end: object = None,
+) -> Any:
+    """Realised value of each customer from a transaction log, optionally discounted.
+
+    Each customer's purchases up to ``observation_end`` are summed, every
+    purchase discounted back to the period of the customer's first purchase:
+    ``sum_j value_j / (1 + discount_rate) ** (period_j - first_period)``.
+    With ``discount_rate=0`` this is the customer's total spend.
+
+    Parameters
+    ----------
+    transactions : dataframe or mapping of str to array_like
+        One row per purchase; see :func:`rfm_summary` for the frames
+        accepted and how lazy input is collected.
+    customer, time, value : str
+        Columns of customer ids, purchase times (dates, datetimes or
+        numbers) and purchase values.
+    discount_rate : float, default 0.0
+        Discount rate per period, >= 0.
+    period : {"D", "W", "h"}, default "D"
+        Period length for date and datetime times (see :func:`rfm_summary`).
+    observation_end : date, datetime, str or number, optional
+        Purchases in later periods are ignored; default the last purchase.
+
+    Returns
+    -------
+    DataFrame or dict of str to numpy.ndarray
+        One row per customer, sorted by id: ``customer``, ``purchases``
+        (number of transactions), ``revenue`` (undiscounted total) and
+        ``historical_clv`` (discounted total).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import loyaltymetrics as lm
+    >>> log = {"id": np.array([1, 1, 2]), "day": np.array([0, 10, 3]),
+    ...        "amount": np.array([100.0, 110.0, 50.0])}
+    >>> out = lm.historical_clv(log, customer="id", time="day", value="amount",
+    ...                         discount_rate=0.01)
+    >>> out["revenue"], out["historical_clv"].round(2)
+    (array([210.,  50.]), array([199.58,  50.  ]))
+    """
+    _check_names(customer=customer, time=time, value=value)
+    if value is None:
+        raise TypeError("`value` must be a column name (str); got None")
+    chosen = check_choice(period, name="period", choices=_PERIODS)
+    rate = check_number(discount_rate, name="discount_rate", low=0.0, inclusive=True)
+    log_growth = float(np.log1p(rate))
+    frame = _as_frame(transactions)
+    if frame is None:
+        assert isinstance(transactions, Mapping)
+        ids, instant, is_datetime, amounts = _read_arrays(transactions, customer, time, value)
+        if ids.shape[0] == 0:
+            raise ValueError("`transactions` must contain at least one transaction")
+        assert amounts is not None  # value is a column name
+        scale = _Scale(is_datetime, chosen)
+        observation, _ = _ends(
+            observation_end, None, scale=scale, last_instant=float(instant.max())
+        )
+        periods = scale.period_of(instant)
+        keep = periods <= scale.period_of(observation)
+        ids, periods, amounts = ids[keep], periods[keep], amounts[keep]
+        order = np.lexsort((periods, ids))
+        ids, periods, amounts = ids[order], periods[order], amounts[order]
+        new_customer = _new_group(ids)
+        group = np.cumsum(new_customer) - 1
+        first = periods[new_customer][group]
+        discounted = amounts * np.exp(-(periods - first) * log_growth)
+        return _output(
+            None,
+            None,
+            customer,
+            ids[new_customer],
+            {
+                "purchases": np.bincount(group).astype(np.int64),
+                "revenue": np.bincount(group, weights=amounts),
+                "historical_clv": np.bincount(group, weights=discounted),
+            },
+        )
+    lazy, nw, is_datetime, last = _frame_inputs(frame, customer, time, value)
+    scale = _Scale(is_datetime, chosen)
+    observation, _ = _ends(observation_end, None, scale=scale, last_instant=last)
+    lazy = lazy.with_columns(_period_expr(nw, scale).alias(_PERIOD)).filter(
+        nw.col(_PERIOD) <= float(scale.period_of(observation))
+    )
+    first = lazy.group_by(customer).agg(nw.col(_PERIOD).min().alias("first"))
+    table = (
+        lazy.join(first, on=customer)
+        .with_columns(
+            (nw.col(_VALUE) * (-(nw.col(_PERIOD) - nw.col("first")) * log_growth).exp()).alias(
+                "historical_clv"
+            )
+        )
+        .group_by(customer)
+        .agg(
+            nw.len().alias("purchases"),
+            nw.col(_VALUE).sum().alias("revenue"),
+            nw.col("historical_clv").sum(),
+        )
+    )
+    eager, ids_out, columns = _collect_columns(nw, table, customer)
+    columns["purchases"] = columns["purchases"].astype(np.int64)
+    return _output(frame, eager, customer, ids_out, columns)
