@@ -48,6 +48,7 @@ from loyaltymetrics._satisfaction_compare import (
     compare_csat,
 )
 from loyaltymetrics._sbg import SBGModel, fit_sbg
+from loyaltymetrics._segments import SegmentBreakdown, by_segment
 from loyaltymetrics._survival import SurvivalCurve, kaplan_meier
 
 __all__ = [
@@ -65,9 +66,11 @@ __all__ = [
     "RepeatPurchaseResult",
     "RetentionResult",
     "SBGModel",
+    "SegmentBreakdown",
     "SurvivalCurve",
     "__version__",
     "average_order_value",
+    "by_segment",
     "ces",
     "ces_from_counts",
     "churn_rate",

@@ -799,16 +799,17 @@ def by_segment(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> survey = lm.datasets.load_survey(as_frame="pandas")
+    >>> from loyaltymetrics.datasets import load_survey
+    >>> survey = load_survey(as_frame="pandas")
     >>> result = lm.by_segment(survey, score="nps", by="region", rng=1)
     >>> round(result.overall, 2), result.n, result.n_segments
-    (23.37, 3000, 4)
+    (25.73, 3000, 4)
     >>> result.table[["region", "n", "score", "low", "high", "significant"]].round(1)
       region    n  score   low  high  significant
-    0   East  778   24.7  19.2  30.2        False
-    1  North  901   27.6  22.5  32.6         True
-    2  South  709   14.2   8.5  19.9         True
-    3   West  612   26.6  20.5  32.6        False
+    0   East  778   26.0  20.2  31.5        False
+    1  North  901   32.7  27.6  37.7         True
+    2  South  709    7.6   1.5  13.7         True
+    3   West  612   36.1  29.9  41.9         True
 
     Arrays work too, and so does every other metric:
 

@@ -68,3 +68,24 @@ def test_pyspark_gives_the_hand_counted_groups(spark: object) -> None:
         np.testing.assert_array_equal(grouped.values[name][order], expected)
     out = _frames.columns_to_frame(grouped, order, {"x": np.arange(3.0)}, table=table)
     assert isinstance(out, pa.Table)
+
+
+def test_by_segment_on_pyspark_equals_pandas(spark: object) -> None:
+    import loyaltymetrics as lm
+
+    survey = pd.DataFrame(
+        {
+            "region": ["north", "south", None, "north", "south", "north", "south"] * 5,
+            "nps": [10, 3, 9, 7, 8, 0, 9] * 5,
+            "weight": [1.0, 2.0, 0.5, 1.5, 1.0, 2.0, 1.0] * 5,
+        }
+    )
+    options = {"score": "nps", "by": "region", "weights": "weight", "method": "bca", "rng": 4}
+    on_spark = lm.by_segment(spark.createDataFrame(survey), n_resamples=299, **options)  # type: ignore[attr-defined]
+    on_pandas = lm.by_segment(survey, n_resamples=299, **options)
+    assert isinstance(on_spark.table, pa.Table)
+    assert on_spark.table.column("region").to_pylist() == ["north", "south", None]
+    for name in ("n", "score", "low", "high", "difference", "pvalue_corrected"):
+        np.testing.assert_allclose(
+            on_spark.table.column(name).to_numpy(), on_pandas.table[name].to_numpy(), rtol=1e-12
+        )
