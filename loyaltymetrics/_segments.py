@@ -49,6 +49,7 @@ from loyaltymetrics._nps_inference import (
     nps_interval,
 )
 from loyaltymetrics._results import ConfidenceInterval, TabularResult, format_value
+from loyaltymetrics._satisfaction import CES_DEFAULTS, CES_VERSIONS, CSAT_SATISFIED, CSAT_SCALE
 from loyaltymetrics._scale_inference import (
     MEAN_METHODS,
     SHARE_DIFFERENCE_METHODS,
@@ -81,11 +82,6 @@ Differences = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 _METRICS = ("nps", "csat", "ces")
 _COMPARE = ("rest", "overall")
 _CES_ESTIMANDS = ("mean", "agree_share")
-_CES_VERSIONS = ("2.0", "original")
-#: Published defaults: CSAT top-2-box on 1..5; CES 2.0 agreement 5-7 on 1..7;
-#: the original CES effort scale 1..5 with low effort (1-2) counted.
-_CSAT_DEFAULTS = ((1, 5), (4, 5))
-_CES_DEFAULTS = {"2.0": ((1, 7), (5, 7)), "original": ((1, 5), (1, 2))}
 _ROWS = "__loyaltymetrics_rows"
 
 
@@ -244,7 +240,9 @@ def _share_metric(
             n_resamples=n_resamples,
             rng=_as_generator(rng),
         )
-        return 100.0 * d, 100.0 * low, 100.0 * high, statistic, pvalue
+        # Points within [-100, 100], as compare_csat reports them.
+        low, high = np.clip(100.0 * low, -100.0, 100.0), np.clip(100.0 * high, -100.0, 100.0)
+        return 100.0 * d, low, high, statistic, pvalue
 
     return _Metric(
         name=name,
@@ -279,7 +277,7 @@ def _mean_metric(
         )
 
     def difference(a: _Cells, b: _Cells, rng: RandomSource) -> Differences:
-        return mean_difference(
+        d, low, high, statistic, pvalue = mean_difference(
             a.count,
             a.cell,
             a.weight,
@@ -292,6 +290,9 @@ def _mean_metric(
             n_resamples=n_resamples,
             rng=_as_generator(rng),
         )
+        # Within plus or minus the scale's width, as compare_ces reports it.
+        width = float(scale[1] - scale[0])
+        return d, np.clip(low, -width, width), np.clip(high, -width, width), statistic, pvalue
 
     return _Metric(
         name="ces",
@@ -313,9 +314,9 @@ def _metric(
         return _nps_metric(options, method, level, n_resamples)
     if metric == "csat":
         _pop_options("csat", options, ("scale", "satisfied", "nan_policy"))
-        scale = check_scale(options.get("scale", _CSAT_DEFAULTS[0]))
+        scale = check_scale(options.get("scale", CSAT_SCALE))
         satisfied = check_scale_range(
-            options.get("satisfied", _CSAT_DEFAULTS[1]), name="satisfied", scale=scale
+            options.get("satisfied", CSAT_SATISFIED), name="satisfied", scale=scale
         )
         return _share_metric(
             "csat",
@@ -327,8 +328,8 @@ def _metric(
             n_resamples=n_resamples,
         )
     _pop_options("ces", options, ("scale", "agree", "version", "of", "nan_policy"))
-    version = check_choice(options.get("version", "2.0"), name="version", choices=_CES_VERSIONS)
-    default_scale, default_agree = _CES_DEFAULTS[version]
+    version = check_choice(options.get("version", "2.0"), name="version", choices=CES_VERSIONS)
+    default_scale, default_agree = CES_DEFAULTS[version]
     scale = check_scale(options.get("scale") or default_scale)
     of = check_choice(options.get("of", "mean"), name="of", choices=_CES_ESTIMANDS)
     nan_policy = check_nan_policy(options.get("nan_policy", "raise"))

@@ -461,3 +461,92 @@ def test_inputs_are_not_modified() -> None:
     frame = SMALL.copy()
     lm.by_segment(frame, score="nps", by="segment", weights="weight", method="bca", rng=0)
     pd.testing.assert_frame_equal(frame, SMALL)
+
+
+@settings(max_examples=40)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["p", "q", "r"]),
+            st.integers(1, 7),
+            st.sampled_from([0.5, 1.0, 2.5]),
+        ),
+        min_size=2,
+        max_size=50,
+    ),
+    metric=st.sampled_from(["csat", "ces-mean", "ces-agree"]),
+    method=st.sampled_from([None, "wald", "exact", "percentile", "bca"]),
+    weighted=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_csat_and_ces_segments_equal_the_single_group_functions(
+    rows: list[tuple[str, int, float]],
+    metric: str,
+    method: str | None,
+    weighted: bool,
+    seed: int,
+) -> None:
+    """As for NPS: csat/ces and compare_csat/compare_ces on each segment's rows."""
+    frame = pd.DataFrame(rows, columns=["segment", "answer", "weight"])
+    if metric == "csat":
+        options: dict[str, object] = {"scale": (1, 7), "satisfied": (6, 7)}
+        single, compare, estimate = lm.csat, lm.compare_csat, "score"
+        extra: dict[str, object] = {}
+    else:
+        options = {"agree": (5, 7)}
+        single, compare = lm.ces, lm.compare_ces  # type: ignore[assignment]
+        of = "mean" if metric == "ces-mean" else "agree_share"
+        estimate = "mean" if of == "mean" else "score"
+        extra = {"of": of}
+    if method in ("wald", "exact") and estimate == "mean":
+        method = "t"
+    result = lm.by_segment(
+        frame,
+        metric="csat" if metric == "csat" else "ces",
+        score="answer",
+        by="segment",
+        weights="weight" if weighted else None,
+        method=method,
+        n_resamples=99,
+        rng=seed,
+        **options,
+        **extra,
+    )
+    table = _columns(result)
+    n_segments = result.n_segments
+    children = np.random.default_rng(seed).spawn(2 * n_segments + 1)
+    for index, key in enumerate(table["segment"]):
+        mask = (frame["segment"] == key).to_numpy()
+        weights = frame.loc[mask, "weight"] if weighted else None
+        alone = single(frame.loc[mask, "answer"], weights=weights, **options)  # type: ignore[operator]
+        interval = alone.confidence_interval(
+            method=result.method, n_resamples=99, rng=children[1 + index], **extra
+        )
+        value = getattr(alone, estimate)
+        np.testing.assert_allclose(
+            [table[estimate][index], table["low"][index], table["high"][index]],
+            [value, interval.low, interval.high],
+            rtol=1e-9,
+            atol=1e-9,
+        )
+        if n_segments == 1:
+            continue
+        rest = single(
+            frame.loc[~mask, "answer"],
+            weights=frame.loc[~mask, "weight"] if weighted else None,
+            **options,
+        )  # type: ignore[operator]
+        versus = compare(
+            alone,
+            rest,
+            method=result.comparison_method,
+            n_resamples=99,
+            rng=children[1 + n_segments + index],
+            **extra,
+        )  # type: ignore[operator]
+        np.testing.assert_allclose(
+            [table["difference"][index], table["difference_low"][index], table["pvalue"][index]],
+            [versus.difference, versus.confidence_interval.low, versus.pvalue],
+            rtol=1e-9,
+            atol=1e-9,
+        )
