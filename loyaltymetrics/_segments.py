@@ -583,7 +583,7 @@ class SegmentBreakdown(TabularResult):
         library for an eager frame (pandas, polars, pyarrow); for a lazy
         frame the library its engine collects to (polars for a polars
         ``LazyFrame``, pandas for Dask, pyarrow for DuckDB and PySpark); a
-        dictionary of numpy arrays for array input. :meth:`to_frame` converts
+        dictionary of numpy arrays for array input. ``to_frame()`` converts
         to pandas or polars. The columns are described in
         :func:`by_segment`.
     metric : str
@@ -598,7 +598,7 @@ class SegmentBreakdown(TabularResult):
     n : float
         Responses counted overall (the sum of their weights when weighted).
     n_segments : int
-        Number of segments (rows of :attr:`table`).
+        Number of segments (rows of ``table``).
     confidence_level : float
         Level of every interval; ``1 - confidence_level`` is also the level
         at which ``significant`` is decided.
