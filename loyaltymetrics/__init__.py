@@ -18,6 +18,7 @@ from loyaltymetrics._clv._bgnbd import BGNBDModel, fit_bgnbd
 from loyaltymetrics._clv._formulas import clv, predicted_clv
 from loyaltymetrics._clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
 from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
+from loyaltymetrics._cohorts import CohortTable, cohort_retention
 from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
 from loyaltymetrics._nps_compare import NPSComparison, compare_nps
 from loyaltymetrics._nps_planning import nps_margin_of_error, nps_sample_size
@@ -58,6 +59,7 @@ __all__ = [
     "CSATComparison",
     "CSATResult",
     "ChurnResult",
+    "CohortTable",
     "ConfidenceInterval",
     "GammaGammaModel",
     "MeanResult",
@@ -75,6 +77,7 @@ __all__ = [
     "ces_from_counts",
     "churn_rate",
     "clv",
+    "cohort_retention",
     "compare_ces",
     "compare_csat",
     "compare_nps",

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal
@@ -48,6 +48,8 @@ __all__ = [
     "as_narwhals_frame",
     "as_table",
     "check_numeric",
+    "check_temporal",
+    "collect_reduced",
     "columns_to_frame",
     "group_aggregate",
     "group_order",
@@ -224,7 +226,16 @@ def as_table(
         }
         return Table(kind=kind, columns=resolved, _frame=frame)
 
-    values = as_1d_array(data, name=data_role)
+    if data_role in key_roles:
+        # The data column is a key itself (customer ids): any dtype, strings allowed.
+        to_numpy = getattr(data, "to_numpy", None)
+        values = np.asarray(to_numpy() if callable(to_numpy) else data)
+        if values.ndim != 1:
+            raise ValueError(
+                f"`{data_role}` must be one-dimensional; got an array of shape {values.shape}"
+            )
+    else:
+        values = as_1d_array(data, name=data_role)
     n = values.shape[0]
     arrays: dict[str, npt.NDArray[Any]] = {data_role: values}
     resolved_arrays: dict[str, tuple[str, ...]] = {data_role: (data_role,)}
@@ -284,6 +295,41 @@ def check_numeric(table: Table, role: str) -> None:
         dtype = schema[column]
         if not dtype.is_numeric():
             raise TypeError(f"`{role}` column {column!r} must be numeric; its dtype is {dtype}")
+
+
+def check_temporal(table: Table, role: str) -> None:
+    """Raise TypeError unless every column of ``role`` holds dates or datetimes."""
+    if not table.is_frame:
+        return
+    nw = import_narwhals()
+    with _quiet_narwhals():
+        schema = table._frame.collect_schema()
+    for column in table.columns[role]:
+        dtype = schema[column]
+        if not (dtype == nw.Date or dtype == nw.Datetime):
+            raise TypeError(
+                f"`{role}` column {column!r} must hold dates or datetimes; its dtype is {dtype}"
+            )
+
+
+def collect_reduced(table: Table, build: Callable[[ModuleType, Any], Any]) -> dict[str, Any]:
+    """Run a reduction built from narwhals expressions in the frame's engine and collect it.
+
+    For reductions that one :func:`group_aggregate` cannot express (a group-by
+    of a group-by, a join of two aggregates), ``build(nw, frame)`` receives
+    the narwhals module and the caller's (eager or lazy) narwhals frame and
+    returns the reduced narwhals frame, which must be small. It is evaluated
+    by the engine, collected, and returned as numpy columns (missing values
+    as None, see :func:`group_aggregate`).
+    """
+    if not table.is_frame:
+        raise TypeError("collect_reduced needs a dataframe; reduce plain arrays with numpy")
+    nw = import_narwhals()
+    with _quiet_narwhals():
+        reduced = build(nw, table._frame)
+        if isinstance(reduced, nw.LazyFrame):
+            reduced = reduced.collect()
+        return {name: _missing_as_none(reduced[name].to_numpy()) for name in reduced.columns}
 
 
 @dataclass(frozen=True)

@@ -340,6 +340,7 @@ def churn_rate(*, start: int, end: int, new: int) -> ChurnResult:
     See Also
     --------
     retention_rate : the complement.
+    cohort_retention : retention of acquisition cohorts over many periods.
 
     Examples
     --------

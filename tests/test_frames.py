@@ -366,3 +366,39 @@ def test_array_names_that_clash_fall_back_to_positional_names() -> None:
         key_roles=("by",),
     )
     assert single.columns["by"] == ("by",)
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_collect_reduced_runs_a_chained_reduction_in_the_engine(kind: str) -> None:
+    table = _frames.as_table(
+        _native(kind), data_role="score", roles={"score": "score", "by": "seg"}, key_roles=("by",)
+    )
+
+    def per_segment_then_total(nw, frame):
+        per_segment = frame.group_by("seg", drop_null_keys=True).agg(nw.len().alias("rows"))
+        return per_segment.select(nw.col("rows").sum().alias("rows"), nw.len().alias("segments"))
+
+    out = _frames.collect_reduced(table, per_segment_then_total)
+    assert (int(out["rows"][0]), int(out["segments"][0])) == (4, 2)
+
+
+def test_collect_reduced_needs_a_frame_and_check_temporal() -> None:
+    arrays = _frames.as_table([1.0], data_role="score", roles={})
+    with pytest.raises(TypeError, match="needs a dataframe"):
+        _frames.collect_reduced(arrays, lambda nw, frame: frame)
+    _frames.check_temporal(arrays, "score")  # arrays are checked by the caller
+    frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "x": [1]})
+    table = _frames.as_table(frame, data_role="x", roles={"x": "x", "t": "when"})
+    _frames.check_temporal(table, "t")
+    with pytest.raises(TypeError, match="`x` column 'x' must hold dates or datetimes"):
+        _frames.check_temporal(table, "x")
+
+
+def test_data_role_may_be_a_key_of_any_dtype() -> None:
+    table = _frames.as_table(
+        np.array(["a", "b"]), data_role="customer", roles={"t": [1, 2]}, key_roles=("customer", "t")
+    )
+    assert table._arrays is not None
+    assert table._arrays["customer"].tolist() == ["a", "b"]
+    with pytest.raises(ValueError, match="one-dimensional"):
+        _frames.as_table([["a"]], data_role="customer", roles={}, key_roles=("customer",))
