@@ -302,7 +302,7 @@ def check_temporal(table: Table, role: str) -> None:
     if not table.is_frame:
         return
     nw = import_narwhals()
-    with _quiet_narwhals():
+    with quiet_narwhals():
         schema = table._frame.collect_schema()
     for column in table.columns[role]:
         dtype = schema[column]
@@ -325,7 +325,7 @@ def collect_reduced(table: Table, build: Callable[[ModuleType, Any], Any]) -> di
     if not table.is_frame:
         raise TypeError("collect_reduced needs a dataframe; reduce plain arrays with numpy")
     nw = import_narwhals()
-    with _quiet_narwhals():
+    with quiet_narwhals():
         reduced = build(nw, table._frame)
         if isinstance(reduced, nw.LazyFrame):
             reduced = reduced.collect()
