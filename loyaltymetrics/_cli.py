@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._nps import NPS_SCALE, nps
+from loyaltymetrics._satisfaction import CES_DEFAULTS, CSAT_SCALE, ces, csat
 from loyaltymetrics._validation import check_confidence_level
 
 __all__ = ["main"]
@@ -48,15 +49,16 @@ class _Metric:
     name: str
     title: str
     scale: tuple[int, int]
-    #: (result attribute, column name) of the shares shown next to the score.
-    shares: tuple[tuple[str, str], ...]
+    #: The result attribute reported with its interval, its column label and decimals.
+    estimate: str
+    estimate_label: str
+    digits: int
+    #: (result attribute, column label) of further columns: shares in 0..1 shown
+    #: as percentages, and the "mean" answer shown as a number on the scale.
+    extras: tuple[tuple[str, str], ...]
     #: The interval method the report uses, as the library names it.
     interval_method: str
     compute: Callable[[FloatArray, FloatArray | None], Any]
-
-
-def _compute_nps(scores: FloatArray, weights: FloatArray | None) -> Any:
-    return nps(scores, weights=weights, nan_policy="omit")
 
 
 _METRICS = {
@@ -64,13 +66,38 @@ _METRICS = {
         name="nps",
         title="Net Promoter Score",
         scale=NPS_SCALE,
-        shares=(
+        estimate="score",
+        estimate_label="NPS",
+        digits=1,
+        extras=(
             ("detractor_share", "detractors"),
             ("passive_share", "passives"),
             ("promoter_share", "promoters"),
         ),
         interval_method="adjusted-wald",
-        compute=_compute_nps,
+        compute=lambda scores, weights: nps(scores, weights=weights, nan_policy="omit"),
+    ),
+    "csat": _Metric(
+        name="csat",
+        title="Customer satisfaction (CSAT: % answering 4-5)",
+        scale=CSAT_SCALE,
+        estimate="score",
+        estimate_label="CSAT",
+        digits=1,
+        extras=(("mean", "mean"),),
+        interval_method="wilson",
+        compute=lambda scores, weights: csat(scores, weights=weights, nan_policy="omit"),
+    ),
+    "ces": _Metric(
+        name="ces",
+        title="Customer effort score (CES 2.0: mean on 1-7, higher is easier)",
+        scale=CES_DEFAULTS["2.0"][0],
+        estimate="mean",
+        estimate_label="CES",
+        digits=2,
+        extras=(("agree_share", "agree (5-7)"),),
+        interval_method="t",
+        compute=lambda scores, weights: ces(scores, weights=weights, nan_policy="omit"),
     ),
 }
 
@@ -295,7 +322,7 @@ def _scores(table: _Table, name: str, metric: _Metric) -> FloatArray:
         position = int(np.flatnonzero(bad)[0])
         raise CommandError(
             f"column {name!r}, {table.locations[position]}: score {scores[position]:g} is not "
-            f"a whole number in {low}..{high}, the {metric.title} scale"
+            f"a whole number in {low}..{high}, the {metric.estimate_label} scale"
         )
     if not present.any():
         raise CommandError(f"column {name!r} has no answers: every value is missing")
@@ -442,11 +469,11 @@ def _records(report: _Report) -> list[dict[str, Any]]:
             "segment": row.segment,
             "label": row.label,
             "n": float(result.n),
-            "score": float(result.score),
+            report.metric.estimate: float(getattr(result, report.metric.estimate)),
             "ci_low": float(low),
             "ci_high": float(high),
         }
-        for attribute, _ in report.metric.shares:
+        for attribute, _ in report.metric.extras:
             record[attribute] = float(getattr(result, attribute))
         records.append(record)
     return records
@@ -460,21 +487,27 @@ def _count(value: float) -> str:
     return f"{value:.0f}" if value == round(value) else f"{value:.1f}"
 
 
+def _extra_cell(attribute: str, value: float) -> str:
+    if attribute == "mean":
+        return _number(value, 2)
+    return _number(100 * value, 1) + "%"
+
+
 def _display_cells(report: _Report) -> tuple[list[str], list[list[str]]]:
     """Header and rows of human-readable cells for the table and Markdown formats."""
-    header = ["segment", "n", report.metric.name.upper(), f"{100 * report.confidence_level:g}% CI"]
-    header += [column for _, column in report.metric.shares]
+    metric = report.metric
+    header = ["segment", "n", metric.estimate_label, f"{100 * report.confidence_level:g}% CI"]
+    header += [label for _, label in metric.extras]
     body = []
     for record in _records(report):
         cells = [
             record["label"],
             _count(record["n"]),
-            _number(record["score"], 1),
-            f"{_number(record['ci_low'], 1)} to {_number(record['ci_high'], 1)}",
+            _number(record[metric.estimate], metric.digits),
+            f"{_number(record['ci_low'], metric.digits)} to "
+            f"{_number(record['ci_high'], metric.digits)}",
         ]
-        cells += [
-            _number(100 * record[attribute], 1) + "%" for attribute, _ in report.metric.shares
-        ]
+        cells += [_extra_cell(attribute, record[attribute]) for attribute, _ in metric.extras]
         body.append(cells)
     return header, body
 

@@ -115,7 +115,7 @@ def test_score_outside_the_scale_names_the_line(tmp_path: Path) -> None:
     path.write_text("score\n10\n\n11\n")  # the blank line 3 is skipped; 11 is on line 4
     completed = run("report", str(path), "--score", "score")  # as a process: no traceback
     assert_one_line_error(completed, "column 'score', line 4: score 11 is not a whole number")
-    assert "0..10" in completed.stderr
+    assert "0..10, the NPS scale" in completed.stderr
 
 
 def test_non_numeric_and_fractional_scores(
@@ -292,3 +292,33 @@ def test_intervals_are_the_librarys_at_the_chosen_level(
         low, high = expected[row["segment"]].confidence_interval(0.8, method="adjusted-wald")
         assert float(row["ci_low"]) == pytest.approx(low)
         assert float(row["ci_high"]) == pytest.approx(high)
+
+
+def test_csat_and_ces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("sat,effort\n5,7\n4,5\n3,1\n2,\n,7\n")
+    assert (
+        main(["report", str(path), "--score", "sat", "--metric", "csat", "--format", "json"]) == 0
+    )
+    (overall,) = json.loads(capsys.readouterr().out)["rows"]
+    # CSAT: 2 of the 4 answers (5, 4) are satisfied: 100 * 2 / 4 = 50; mean (5+4+3+2)/4 = 3.5.
+    assert overall["score"] == pytest.approx(50.0)
+    assert overall["mean"] == pytest.approx(3.5)
+    low, high = lm.csat_from_counts([0, 1, 1, 1, 1]).confidence_interval(method="wilson")
+    assert (overall["ci_low"], overall["ci_high"]) == pytest.approx((low, high))
+    assert main(["report", str(path), "--score", "effort", "--metric", "ces"]) == 0
+    out = capsys.readouterr().out
+    # CES 2.0: answers 7, 5, 1, 7: mean 20 / 4 = 5.00; 3 of 4 agree (5..7): 75.0%.
+    overall_line = next(line for line in out.splitlines() if line.startswith("overall"))
+    assert overall_line.split()[1:3] == ["4", "5.00"]
+    assert overall_line.endswith("75.0%")
+    assert "1 missing answers omitted; t confidence intervals" in out
+
+
+def test_scale_follows_the_metric(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("sat\n5\n9\n")  # 9 is a fine NPS answer but not a CSAT one
+    assert main(["report", str(path), "--score", "sat", "--metric", "csat"]) == 2
+    assert (
+        "line 3: score 9 is not a whole number in 1..5, the CSAT scale" in capsys.readouterr().err
+    )
