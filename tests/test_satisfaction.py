@@ -409,3 +409,41 @@ def test_bad_counts_and_interval_options() -> None:
         ces_result.confidence_interval(of="median")
     with pytest.raises(TypeError, match="`rng` must be"):
         ces_result.confidence_interval(method="bca", rng="seed")
+
+
+@given(answers_on_a_scale(), answers_on_a_scale())
+def test_splitting_and_merging_samples(
+    first: tuple[tuple[int, int], tuple[int, int], list[int]],
+    second: tuple[tuple[int, int], tuple[int, int], list[int]],
+) -> None:
+    scale, band, values = first
+    others = [min(max(v, scale[0]), scale[1]) for v in second[2]]
+    merged = lm.csat(values + others, scale=scale, satisfied=band)
+    parts = [lm.csat(part, scale=scale, satisfied=band) for part in (values, others)]
+    summed = np.add(parts[0].counts, parts[1].counts)
+    assert lm.csat_from_counts(summed, scale=scale, satisfied=band) == merged
+    # The comparison of raw samples equals that of their results, both ways round.
+    forward = lm.compare_ces(values, others, scale=scale, agree=band)
+    from_results = lm.compare_ces(
+        lm.ces(values, scale=scale, agree=band), lm.ces(others, scale=scale, agree=band)
+    )
+    # assert_equal treats NaN as equal to NaN (one-answer samples have no t test).
+    np.testing.assert_equal(forward.to_dict(), from_results.to_dict())
+    backward = lm.compare_ces(others, values, scale=scale, agree=band)
+    assert backward.difference == pytest.approx(-forward.difference, abs=1e-12)
+    if np.isfinite(forward.pvalue):
+        assert backward.pvalue == pytest.approx(forward.pvalue, rel=1e-9, abs=1e-15)
+
+
+def test_unit_weights_leave_comparisons_unchanged() -> None:
+    a, b = [5, 4, 4, 3, 5, 2, 1], [1, 2, 5, 4, 3, 3, 2, 5]
+    for compare, build in ((lm.compare_csat, lm.csat), (lm.compare_ces, lm.ces)):
+        plain = compare(a, b)  # type: ignore[operator]
+        weighted = compare(  # type: ignore[operator]
+            build(a, weights=np.ones(len(a))), build(b, weights=np.ones(len(b)))
+        )
+        assert weighted.difference == pytest.approx(plain.difference, abs=1e-12)
+        assert tuple(weighted.confidence_interval) == pytest.approx(
+            tuple(plain.confidence_interval), abs=1e-9
+        )
+        assert weighted.pvalue == pytest.approx(plain.pvalue, rel=1e-9)
