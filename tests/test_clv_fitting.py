@@ -122,3 +122,17 @@ def test_check_history_rules() -> None:
         check_history(True, 0.0, 1.0)
     with pytest.raises(TypeError, match="`recency`"):
         check_history([1], ["a"], [1.0])
+
+
+@pytest.mark.parametrize("max_keys", [2**62, 1], ids=["integer-key", "row-sort"])
+def test_group_rows_any_dtype_and_both_strategies(monkeypatch, max_keys: int) -> None:
+    import loyaltymetrics._clv._fitting as fitting
+
+    monkeypatch.setattr(fitting, "_MAX_KEYS", max_keys)
+    ids = np.array(["b", "a", "b", "c", "a", "b"])
+    period = np.array([3.0, 1.0, 3.0, 0.5, 2.0, 1.0])
+    (distinct_ids, distinct_period), group = fitting.group_rows(ids, period)
+    # Hand-sorted distinct (id, period): (a, 1), (a, 2), (b, 1), (b, 3), (c, 0.5)
+    np.testing.assert_array_equal(distinct_ids, ["a", "a", "b", "b", "c"])
+    np.testing.assert_array_equal(distinct_period, [1.0, 2.0, 1.0, 3.0, 0.5])
+    np.testing.assert_array_equal(group, [3, 0, 3, 4, 1, 2])

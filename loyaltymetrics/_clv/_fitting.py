@@ -35,7 +35,7 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +53,7 @@ __all__ = [
     "check_number",
     "collapse_patterns",
     "fit_log_parameters",
+    "group_rows",
     "model_array",
     "shares_by_value",
     "standard_error_dict",
@@ -73,6 +74,9 @@ _HESSIAN_STEP = 1e-4
 # the likelihood is flat along it, typically because the maximum lies at 0 or
 # infinity and the optimiser stopped on the way there.
 _MAX_LOG_STANDARD_ERROR = 10.0
+# group_rows combines column codes into one int64 key while this many
+# combinations fit; beyond it, it sorts the rows of codes instead.
+_MAX_KEYS = 2**62
 
 
 @runtime_checkable
@@ -183,6 +187,44 @@ def check_history(
     return x, t_x, big_t
 
 
+def group_rows(
+    *columns: npt.NDArray[Any],
+) -> tuple[tuple[npt.NDArray[Any], ...], npt.NDArray[np.intp]]:
+    """Distinct rows of equal-length columns, and the group of every row.
+
+    Each column is factorised (any sortable dtype: numbers, strings, dates),
+    the codes are combined into one integer key per row (mixed radix), and
+    the keys are sorted once: much faster than a lexicographic sort of the
+    rows. Returns the distinct rows, one array per column, in lexicographic
+    order, and for each input row the index of its distinct row.
+    """
+    n = columns[0].shape[0]
+    levels: list[npt.NDArray[Any]] = []
+    codes: list[npt.NDArray[np.intp]] = []
+    for column in columns:
+        distinct, code = np.unique(column, return_inverse=True)
+        levels.append(distinct)
+        codes.append(code.reshape(-1))
+    sizes = tuple(max(level.shape[0], 1) for level in levels)
+    if n == 0:
+        return tuple(level[:0] for level in levels), np.zeros(0, dtype=np.intp)
+    if math.prod(sizes) < _MAX_KEYS:
+        key = np.ravel_multi_index(tuple(codes), sizes)
+        distinct_keys, group = np.unique(key, return_inverse=True)
+        row_codes = np.unravel_index(distinct_keys, sizes)
+        rows = tuple(level[code] for level, code in zip(levels, row_codes, strict=True))
+        return rows, group.reshape(-1)
+    # More possible combinations than an int64 holds: sort the code rows instead.
+    stacked = np.column_stack(codes)
+    order = np.lexsort(stacked.T[::-1])
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (stacked[order][1:] != stacked[order][:-1]).any(axis=1)
+    group = np.empty(n, dtype=np.intp)
+    group[order] = np.cumsum(starts) - 1
+    first_rows = order[starts]
+    return tuple(level[code[first_rows]] for level, code in zip(levels, codes, strict=True)), group
+
+
 def collapse_patterns(
     *columns: FloatArray, weights: FloatArray | None = None
 ) -> tuple[tuple[FloatArray, ...], FloatArray]:
@@ -203,22 +245,13 @@ def collapse_patterns(
         and the summed weight of each; patterns of zero total weight are
         dropped.
     """
-    n = columns[0].shape[0]
-    if n == 0:
-        return tuple(np.empty(0) for _ in columns), np.empty(0)
-    stacked = np.column_stack([np.asarray(column, dtype=np.float64) for column in columns])
-    # Sort rows lexicographically once; a new pattern starts wherever a row differs
-    # from the one before it. (np.unique(axis=0) does the same, more slowly.)
-    order = np.lexsort(stacked.T[::-1])
-    ordered = stacked[order]
-    starts = np.ones(n, dtype=bool)
-    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-    group = np.cumsum(starts) - 1
-    row_weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)[order]
-    pattern_weights = np.asarray(np.bincount(group, weights=row_weights), dtype=np.float64)
-    distinct = ordered[starts]
+    patterns, group = group_rows(*(np.asarray(column, dtype=np.float64) for column in columns))
+    row_weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+    pattern_weights = np.asarray(
+        np.bincount(group, weights=row_weights, minlength=patterns[0].shape[0]), dtype=np.float64
+    )
     keep = pattern_weights > 0
-    return tuple(distinct[keep, j].copy() for j in range(len(columns))), pattern_weights[keep]
+    return tuple(pattern[keep] for pattern in patterns), pattern_weights[keep]
 
 
 def weighted_sum(weights: FloatArray, values: FloatArray) -> float:

@@ -26,7 +26,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._clv._fitting import FloatArray, check_number
+from loyaltymetrics._clv._fitting import FloatArray, check_number, group_rows
 from loyaltymetrics._frames import (
     Grouped,
     Table,
@@ -175,11 +175,8 @@ def _reduce_arrays(
     ids: npt.NDArray[Any], period: FloatArray, amounts: FloatArray | None
 ) -> _Customers:
     """First/last period, number of periods and mean repeat-period value per customer."""
-    order = np.lexsort((period, ids))
-    ids, period = ids[order], period[order]
-    new_cell = _new_group(ids, period)
-    cell = np.cumsum(new_cell) - 1
-    cell_ids, cell_period = ids[new_cell], period[new_cell]
+    # Cells are the distinct (customer, period) pairs, sorted by customer then period.
+    (cell_ids, cell_period), cell = group_rows(ids, period)
     new_customer = _new_group(cell_ids)
     group = np.cumsum(new_customer) - 1
     starts = np.flatnonzero(new_customer)
@@ -191,14 +188,12 @@ def _reduce_arrays(
         "n_periods": n_periods,
     }
     if amounts is not None:
-        cell_value = np.bincount(cell, weights=amounts[order])
+        cell_value = np.bincount(cell, weights=amounts, minlength=cell_ids.shape[0])
         repeat = ~new_customer
         repeat_sum = np.bincount(
             group[repeat], weights=cell_value[repeat], minlength=starts.shape[0]
         )
-        columns["repeat_mean"] = np.where(
-            n_periods > 1, repeat_sum / np.maximum(n_periods - 1.0, 1.0), 0.0
-        )
+        columns["repeat_sum"] = repeat_sum
     return _Customers(cell_ids[starts], columns)
 
 
@@ -213,9 +208,8 @@ def _holdout_arrays(
         position = np.searchsorted(base.customer, ids).clip(0, n - 1)
         known = base.customer[position] == ids
         position, period = position[known], period[known]
-        order = np.lexsort((period, position))
-        new_cell = _new_group(position[order], period[order])
-        frequency = np.bincount(position[order][new_cell], minlength=n).astype(np.float64)
+        (cell_position, _), _ = group_rows(position, period)
+        frequency = np.bincount(cell_position, minlength=n).astype(np.float64)
         if amounts is not None:
             rows = np.bincount(position, minlength=n)
             totals = np.bincount(position, weights=amounts[known], minlength=n)
@@ -263,36 +257,40 @@ def _frame_inputs(
         is_datetime = False
     else:
         raise TypeError(f"column {time!r} must hold dates, datetimes or numbers; got {dtype}")
-    instant = (column - nw.lit(_EPOCH)).dt.total_microseconds() if is_datetime else column
-    selected = [nw.col(customer), instant.cast(nw.Float64).alias(_INSTANT)]
-    if value is not None:
-        if not schema[value].is_numeric():
-            raise TypeError(f"column {value!r} must be numeric; got {schema[value]}")
-        selected.append(nw.col(value).cast(nw.Float64).alias(_VALUE))
-    lazy = lazy.select(*selected)
+    if value is not None and not schema[value].is_numeric():
+        raise TypeError(f"column {value!r} must be numeric; got {schema[value]}")
+    # Check the raw columns before converting them: a cast would fail on nulls.
     checks = [
-        nw.col(customer).is_null().any().alias(customer),
-        nw.col(_INSTANT).is_null().any(),
+        nw.col(customer).is_null().any().alias("__lm_customer"),
+        nw.col(time).is_null().any().alias("__lm_time"),
     ]
-    if value is not None:
-        checks.append(nw.col(_VALUE).is_null().any())
-        checks.append((~nw.col(_VALUE).is_finite()).any().alias("__lm_infinite"))
-    summary = lazy.select(
-        *checks, nw.col(_INSTANT).max().alias("__lm_max"), nw.len().alias("__lm_rows")
-    ).collect()
-    flags = summary.row(0)[: len(checks)]
     messages = [
         f"customer ids in column {customer!r} must not be missing",
         f"column {time!r} must not contain missing times",
-        f"column {value!r} must not contain missing values; drop or fill them first",
-        f"column {value!r} must not contain infinite values",
     ]
-    for flag, message in zip(flags, messages, strict=False):
+    if value is not None:
+        checks.append(nw.col(value).is_null().any().alias("__lm_value"))
+        checks.append((~nw.col(value).cast(nw.Float64).is_finite()).any().alias("__lm_infinite"))
+        messages.append(
+            f"column {value!r} must not contain missing values; drop or fill them first"
+        )
+        messages.append(f"column {value!r} must not contain infinite values")
+    summary = lazy.select(*checks, nw.len().alias("__lm_rows")).collect()
+    for flag, message in zip(summary.row(0), messages, strict=False):
         if flag:
             raise ValueError(message)
     if summary["__lm_rows"][0] == 0:
         raise ValueError("`transactions` must contain at least one transaction")
-    return lazy, nw, is_datetime, float(summary["__lm_max"][0])
+    instant = (column - nw.lit(_EPOCH)).dt.total_microseconds() if is_datetime else column
+    # Datetimes become integer microseconds: integer group keys are much cheaper
+    # to hash than floats in every engine.
+    instant_type = nw.Int64 if is_datetime else nw.Float64
+    selected = [nw.col(customer), instant.cast(instant_type).alias(_INSTANT)]
+    if value is not None:
+        selected.append(nw.col(value).cast(nw.Float64).alias(_VALUE))
+    lazy = lazy.select(*selected)
+    last = lazy.select(nw.col(_INSTANT).max()).collect().item()
+    return lazy, nw, is_datetime, float(last)
 
 
 def _period_expr(nw: Any, scale: _Scale) -> Any:
@@ -306,27 +304,31 @@ def _period_expr(nw: Any, scale: _Scale) -> Any:
 
 
 def _reduce_frame(nw: Any, lazy: Any, customer: str, with_value: bool) -> Any:
-    """Lazy per-customer table: first, last, n_periods (and repeat_mean)."""
-    cell_value = [nw.col(_VALUE).sum()] if with_value else []
-    cells = (
-        lazy.group_by(customer, _PERIOD).agg(*cell_value)
-        if with_value
-        else (lazy.select(customer, _PERIOD).unique())
-    )
-    per_customer = cells.group_by(customer).agg(
+    """Lazy per-customer table: first, last, n_periods (and repeat_sum).
+
+    Cells are the distinct (customer, period) pairs with their summed value;
+    the customer's first period comes from a window (``over``), so no join is
+    needed to exclude the first period from the repeat value.
+    """
+    statistics = [
         nw.col(_PERIOD).min().alias("first"),
         nw.col(_PERIOD).max().alias("last"),
         nw.len().alias("n_periods"),
-    )
-    if with_value:
-        repeats = (
-            cells.join(per_customer.select(customer, "first"), on=customer)
-            .filter(nw.col(_PERIOD) > nw.col("first"))
-            .group_by(customer)
-            .agg(nw.col(_VALUE).mean().alias("repeat_mean"))
+    ]
+    if not with_value:
+        return lazy.select(customer, _PERIOD).unique().group_by(customer).agg(*statistics)
+    cells = lazy.group_by(customer, _PERIOD).agg(nw.col(_VALUE).sum())
+    return (
+        cells.with_columns(nw.col(_PERIOD).min().over(customer).alias("__lm_first"))
+        .with_columns(
+            nw.when(nw.col(_PERIOD) > nw.col("__lm_first"))
+            .then(nw.col(_VALUE))
+            .otherwise(0.0)
+            .alias("__lm_repeat")
         )
-        per_customer = per_customer.join(repeats, on=customer, how="left")
-    return per_customer
+        .group_by(customer)
+        .agg(*statistics, nw.col("__lm_repeat").sum().alias("repeat_sum"))
+    )
 
 
 def _holdout_frame(nw: Any, lazy: Any, customer: str, with_value: bool) -> Any:
@@ -370,7 +372,10 @@ def _summary_columns(
         f"T{suffix}": end_period - table["first"],
     }
     if with_value:
-        columns[f"monetary_value{suffix}"] = table["repeat_mean"]
+        repeats = table["n_periods"] - 1.0
+        columns[f"monetary_value{suffix}"] = np.where(
+            repeats > 0, table["repeat_sum"] / np.maximum(repeats, 1.0), 0.0
+        )
     return columns
 
 
@@ -659,17 +664,15 @@ def historical_clv(
         periods = scale.period_of(instant)
         keep = periods <= scale.period_of(observation)
         ids, periods, amounts = ids[keep], periods[keep], amounts[keep]
-        order = np.lexsort((periods, ids))
-        ids, periods, amounts = ids[order], periods[order], amounts[order]
-        new_customer = _new_group(ids)
-        group = np.cumsum(new_customer) - 1
-        first = periods[new_customer][group]
-        discounted = amounts * np.exp(-(periods - first) * log_growth)
+        (distinct_ids,), group = group_rows(ids)
+        first = np.full(distinct_ids.shape[0], np.inf)
+        np.minimum.at(first, group, periods)
+        discounted = amounts * np.exp(-(periods - first[group]) * log_growth)
         return _output(
             None,
             None,
             customer,
-            ids[new_customer],
+            distinct_ids,
             {
                 "purchases": np.bincount(group).astype(np.int64),
                 "revenue": np.bincount(group, weights=amounts),
@@ -682,17 +685,19 @@ def historical_clv(
     lazy = lazy.with_columns(_period_expr(nw, scale).alias(_PERIOD)).filter(
         nw.col(_PERIOD) <= float(scale.period_of(observation))
     )
-    first = lazy.group_by(customer).agg(nw.col(_PERIOD).min().alias("first"))
+    # Sum within (customer, period) cells first: the window then runs on the
+    # small cell table (and Dask cannot window over a filtered frame).
+    cells = lazy.group_by(customer, _PERIOD).agg(nw.len().alias("__lm_rows"), nw.col(_VALUE).sum())
     table = (
-        lazy.join(first, on=customer)
+        cells.with_columns(nw.col(_PERIOD).min().over(customer).alias("__lm_first"))
         .with_columns(
-            (nw.col(_VALUE) * (-(nw.col(_PERIOD) - nw.col("first")) * log_growth).exp()).alias(
+            (nw.col(_VALUE) * (-(nw.col(_PERIOD) - nw.col("__lm_first")) * log_growth).exp()).alias(
                 "historical_clv"
             )
         )
         .group_by(customer)
         .agg(
-            nw.len().alias("purchases"),
+            nw.col("__lm_rows").sum().alias("purchases"),
             nw.col(_VALUE).sum().alias("revenue"),
             nw.col("historical_clv").sum(),
         )
