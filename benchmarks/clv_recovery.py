@@ -57,10 +57,15 @@ def bgnbd_grid(replications: int, n: int) -> None:
             model = lm.fit_bgnbd(x, t_x, big_t)
             if model.converged:
                 converged += 1
-                z.append([(getattr(model, k) - v) / model.standard_errors[k] for k, v in true.items()])
+                z.append(
+                    [(getattr(model, k) - v) / model.standard_errors[k] for k, v in true.items()]
+                )
         total_failures += replications - converged
-        label = f"r={r:<4} alpha={alpha:<7.4g} a={a:<5} b={b:<4} zeros={np.mean(zero_share):.0%}"
-        summarise(label, np.array(z).reshape(-1, 4), converged, replications, time.perf_counter() - start)
+        zeros = np.mean(zero_share)
+        label = f"r={r:<4} alpha={alpha:<7.4g} a={a:<5} b={b:<4} zeros={zeros:.0%}"
+        summarise(
+            label, np.array(z).reshape(-1, 4), converged, replications, time.perf_counter() - start
+        )
     print(f"fits that did not converge: {total_failures}")
 
 

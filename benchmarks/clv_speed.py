@@ -60,7 +60,8 @@ def bgnbd_benchmark(n: int) -> None:
 
     peer = BetaGeoFitter()
     _, peer_time = timed(peer.fit, x, t_x, big_t)
-    print(f"  lifetimes BetaGeoFitter.fit         {peer_time:8.2f} s   {dict(peer.params_.round(6))}")
+    peer_params = dict(peer.params_.round(6))
+    print(f"  lifetimes BetaGeoFitter.fit         {peer_time:8.2f} s   {peer_params}")
 
     collapsed = BetaGeoFitter()
     _, collapsed_time = timed(
@@ -72,8 +73,8 @@ def bgnbd_benchmark(n: int) -> None:
         abs(getattr(ours, name) / peer.params_[name] - 1) for name in ("r", "alpha", "a", "b")
     )
     print(f"  largest relative parameter difference vs lifetimes: {worst:.2e}")
-    print(f"  speed-up vs BetaGeoFitter on the customers:        {peer_time / ours_time:6.1f}x")
-    print(f"  speed-up vs BetaGeoFitter on collapsed patterns:   {collapsed_time / ours_time:6.1f}x")
+    print(f"  speed-up vs BetaGeoFitter on the customers:      {peer_time / ours_time:6.1f}x")
+    print(f"  speed-up vs BetaGeoFitter on collapsed patterns: {collapsed_time / ours_time:6.1f}x")
 
 
 def transactions(n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -99,7 +100,11 @@ def rfm_benchmark(n: int) -> None:
     options = {"customer": "customer_id", "time": "date", "value": "amount"}
 
     theirs, peer_time = timed(
-        summary_data_from_transaction_data, frame, "customer_id", "date", monetary_value_col="amount"
+        summary_data_from_transaction_data,
+        frame,
+        "customer_id",
+        "date",
+        monetary_value_col="amount",
     )
     print(f"  lifetimes summary_data_from_transaction_data  {peer_time:7.2f} s")
     theirs = theirs.sort_index()

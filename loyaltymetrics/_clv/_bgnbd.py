@@ -18,13 +18,14 @@ the conditional expectation (eq. 10) and the probability of being alive
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 from scipy import special, stats
 
 from loyaltymetrics._clv._fitting import (
+    FittedModel,
     FloatArray,
     Objective,
     check_fit_weights,
@@ -36,7 +37,6 @@ from loyaltymetrics._clv._fitting import (
     standard_error_dict,
     weighted_sum,
 )
-from loyaltymetrics._results import Result
 
 __all__ = ["BGNBDModel", "bgnbd_objective", "fit_bgnbd"]
 
@@ -98,7 +98,7 @@ def _purchases_factor(
 
 
 @dataclass(frozen=True, repr=False)
-class BGNBDModel(Result):
+class BGNBDModel(FittedModel):
     """A fitted BG/NBD model (beta-geometric / negative binomial distribution).
 
     Rates ``alpha`` and all times are in the units of the ``recency`` and
@@ -142,31 +142,7 @@ class BGNBDModel(Result):
     alpha: float
     a: float
     b: float
-    log_likelihood: float = float("nan")
-    standard_errors: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(_PARAMETERS, float("nan"))
-    )
-    converged: bool = True
-    n_customers: float = float("nan")
-    message: str = "parameters given directly"
-    _covariance: FloatArray | None = None
-
-    _display_fields: ClassVar[tuple[str, ...] | None] = (
-        "r",
-        "alpha",
-        "a",
-        "b",
-        "log_likelihood",
-        "converged",
-    )
-
-    def __post_init__(self) -> None:
-        for name in _PARAMETERS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-                raise TypeError(f"`{name}` must be a positive number; got {value!r}")
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"`{name}` must be a positive finite number; got {value!r}")
+    _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def probability_alive(
         self, frequency: object, recency: object, T: object, /

@@ -34,16 +34,18 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 from scipy import optimize
 
+from loyaltymetrics._results import Result
 from loyaltymetrics._validation import as_1d_array, check_weights
 
 __all__ = [
+    "FittedModel",
     "LogParameterFit",
     "Objective",
     "PurchaseModel",
@@ -97,6 +99,46 @@ class SpendModel(Protocol):
     def expected_spend(self, frequency: object, monetary_value: object) -> FloatArray:
         """Return the expected value of one future purchase, given each history."""
         ...  # pragma: no cover
+
+
+@dataclass(frozen=True, repr=False, kw_only=True)
+class FittedModel(Result):
+    """Fields and behaviour shared by the fitted customer-base models.
+
+    A model subclass declares its parameters as ordinary (positional) fields
+    and lists their names in ``_parameters``; it inherits the fit summary
+    fields below, the check that every parameter is a positive finite number,
+    and a display that shows the parameters, the log-likelihood and
+    ``converged``.
+    """
+
+    log_likelihood: float = float("nan")
+    standard_errors: dict[str, float] = field(default_factory=dict)
+    converged: bool = True
+    n_customers: float = float("nan")
+    message: str = "parameters given directly"
+    _covariance: FloatArray | None = None
+
+    _parameters: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for name in self._parameters:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+                raise TypeError(f"`{name}` must be a positive number; got {value!r}")
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"`{name}` must be a positive finite number; got {value!r}")
+        if not self.standard_errors:
+            object.__setattr__(
+                self, "standard_errors", dict.fromkeys(self._parameters, float("nan"))
+            )
+
+    def _public_fields(self) -> list[str]:
+        rest = [name for name in super()._public_fields() if name not in self._parameters]
+        return [*self._parameters, *rest]
+
+    def _shown_fields(self) -> list[str]:
+        return [*self._parameters, "log_likelihood", "converged"]
 
 
 def model_array(values: object, *, name: str) -> FloatArray:

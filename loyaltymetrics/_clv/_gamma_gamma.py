@@ -19,13 +19,14 @@ a weighted average of the population mean ``p v / (q - 1)`` and ``m_x``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 from scipy import special
 
 from loyaltymetrics._clv._fitting import (
+    FittedModel,
     FloatArray,
     Objective,
     check_fit_weights,
@@ -36,7 +37,6 @@ from loyaltymetrics._clv._fitting import (
     standard_error_dict,
     weighted_sum,
 )
-from loyaltymetrics._results import Result
 
 __all__ = ["GammaGammaModel", "fit_gamma_gamma", "gamma_gamma_objective"]
 
@@ -73,7 +73,7 @@ def _check_spend(frequency: object, monetary_value: object) -> tuple[FloatArray,
 
 
 @dataclass(frozen=True, repr=False)
-class GammaGammaModel(Result):
+class GammaGammaModel(FittedModel):
     """A fitted Gamma-Gamma model of the value of a customer's purchases.
 
     Attributes
@@ -112,30 +112,7 @@ class GammaGammaModel(Result):
     p: float
     q: float
     v: float
-    log_likelihood: float = float("nan")
-    standard_errors: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(_PARAMETERS, float("nan"))
-    )
-    converged: bool = True
-    n_customers: float = float("nan")
-    message: str = "parameters given directly"
-    _covariance: FloatArray | None = None
-
-    _display_fields: ClassVar[tuple[str, ...] | None] = (
-        "p",
-        "q",
-        "v",
-        "log_likelihood",
-        "converged",
-    )
-
-    def __post_init__(self) -> None:
-        for name in _PARAMETERS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-                raise TypeError(f"`{name}` must be a positive number; got {value!r}")
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"`{name}` must be a positive finite number; got {value!r}")
+    _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def expected_spend(self, frequency: object, monetary_value: object, /) -> FloatArray | float:
         """Return the expected value of a customer's next purchase, given their history.
