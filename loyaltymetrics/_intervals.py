@@ -230,6 +230,31 @@ def _sample_streams(rng: np.random.Generator, n_samples: int) -> list[np.random.
         return [np.random.default_rng(rng.integers(2**63, size=4)) for _ in range(n_samples)]
 
 
+def _multinomial(
+    stream: np.random.Generator,
+    total: npt.NDArray[np.int64],
+    probabilities: npt.NDArray[np.float64],
+    size: int,
+) -> npt.NDArray[np.int64]:
+    """Multinomial replicates whose random stream ignores empty cells.
+
+    numpy draws a multinomial as a chain of binomials, and a cell after the
+    last populated one still consumes random numbers. Drawing over the
+    populated cells only makes the replicates of a count table independent of
+    how many empty cells it carries (a weighted table lists only populated
+    cells; an unweighted one or a padded segment lists every cell).
+    """
+    if probabilities.ndim == 1:
+        populated = probabilities > 0
+        if not populated.all() and populated.any():
+            out = np.zeros((size, probabilities.shape[0]), dtype=np.int64)
+            out[:, populated] = stream.multinomial(total, probabilities[populated], size=size)
+            return out
+    return np.asarray(
+        stream.multinomial(total, probabilities, size=(size, *np.shape(total))), dtype=np.int64
+    )
+
+
 def _draw_replicates(
     samples: Sequence[npt.NDArray[np.int64]],
     statistic: CountStatistic,
@@ -260,7 +285,7 @@ def _draw_replicates(
 
         def draw(size: int) -> list[npt.NDArray[np.int64]]:
             return [
-                stream.multinomial(total, p, size=(size, *total.shape))
+                _multinomial(stream, total, p, size)
                 for stream, total, p in zip(streams, totals, probabilities, strict=True)
             ]
 
@@ -282,8 +307,8 @@ def _draw_replicates(
             out = [np.empty((size, *array.shape), dtype=np.int64) for array in arrays]
             for index, streams in enumerate(element_streams):
                 for j, stream in enumerate(streams):
-                    out[j][:, index] = stream.multinomial(
-                        totals[j][index], probabilities[j][index], size=size
+                    out[j][:, index] = _multinomial(
+                        stream, totals[j][index], probabilities[j][index], size
                     )
             return out
 

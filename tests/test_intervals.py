@@ -262,3 +262,21 @@ def test_batch_statistic_may_close_over_per_batch_cell_arrays() -> None:
         u = (n - 1) * (theta.mean() - theta)
         expected = ((u**3).sum() / n**3) / (6 * ((u**2).sum() / n**2) ** 1.5)
         assert float(batch[index]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_empty_cells_do_not_change_the_random_stream() -> None:
+    # The same data listed with and without empty cells (an unweighted table lists
+    # every band; a weighted one only the populated ones) must resample identically
+    # under the same seed, wherever the empty cells sit.
+    def share_of_first(counts: np.ndarray) -> np.ndarray:
+        counts = np.asarray(counts, dtype=float)
+        return counts[..., 0] / counts.sum(axis=-1)
+
+    kwargs = {"confidence_level": 0.9, "method": "percentile", "n_resamples": 199}
+    compact = count_bootstrap(
+        [np.array([6, 2])], share_of_first, rng=np.random.default_rng(4), **kwargs
+    )  # type: ignore[arg-type]
+    padded = count_bootstrap(
+        [np.array([6, 2, 0])], share_of_first, rng=np.random.default_rng(4), **kwargs
+    )  # type: ignore[arg-type]
+    assert (float(compact.low), float(compact.high)) == (float(padded.low), float(padded.high))
