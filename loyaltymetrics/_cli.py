@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from loyaltymetrics._nps import NPS_SCALE, nps
 from loyaltymetrics._satisfaction import CES_DEFAULTS, CSAT_SCALE, ces, csat
+from loyaltymetrics._segments import by_segment
 from loyaltymetrics._validation import check_confidence_level
 
 __all__ = ["main"]
@@ -344,35 +345,27 @@ def _weights(table: _Table, name: str, scores: FloatArray) -> FloatArray:
     return np.where(needed, weights, 0.0)
 
 
-def _labels(table: _Table, name: str) -> npt.NDArray[np.str_]:
+def _labels(table: _Table, name: str) -> npt.NDArray[np.object_]:
+    """Segment labels as strings, None where missing (a segment of its own)."""
     values = table.column(name)
     return np.array(
-        [_MISSING_LABEL if _is_missing(value) else str(value).strip() for value in values],
-        dtype=str,
+        [None if _is_missing(value) else str(value).strip() for value in values], dtype=object
     )
 
 
 # --------------------------------------------------------------------------- report
 
-
-@dataclass(frozen=True)
-class _Row:
-    """One line of the report: the overall figure (no keys) or one segment's."""
-
-    keys: tuple[tuple[str, str], ...]
-    result: Any
-
-    @property
-    def breakdown(self) -> str:
-        return ",".join(name for name, _ in self.keys)
-
-    @property
-    def segment(self) -> str:
-        return " / ".join(value for _, value in self.keys) if self.keys else "overall"
-
-    @property
-    def label(self) -> str:
-        return ", ".join(f"{name}={value}" for name, value in self.keys) or "overall"
+#: Columns of a segment's comparison with the rest of the data, in output order.
+_COMPARISON_COLUMNS = (
+    "difference",
+    "difference_low",
+    "difference_high",
+    "pvalue",
+    "pvalue_corrected",
+    "significant",
+    "small",
+)
+_MIN_N = 30
 
 
 @dataclass(frozen=True)
@@ -382,8 +375,11 @@ class _Report:
     score_column: str
     weights_column: str | None
     confidence_level: float
-    n_omitted: int
-    rows: list[_Row]
+    responses: int
+    #: The metric's result on all the data (for the shares shown in the title).
+    overall: Any
+    #: One flat record per line: the overall figure, then each breakdown's segments.
+    records: list[dict[str, Any]]
 
 
 def _breakdowns(specs: Sequence[str]) -> list[list[str]]:
@@ -396,23 +392,64 @@ def _breakdowns(specs: Sequence[str]) -> list[list[str]]:
     return groups
 
 
-def _segment_rows(
+def _overall_record(metric: _Metric, result: Any, confidence_level: float) -> dict[str, Any]:
+    low, high = result.confidence_interval(confidence_level, method=metric.interval_method)
+    record: dict[str, Any] = {
+        "breakdown": "",
+        "segment": "overall",
+        "label": "overall",
+        "n": float(result.n),
+        metric.estimate: float(getattr(result, metric.estimate)),
+        "ci_low": float(low),
+        "ci_high": float(high),
+    }
+    record.update(dict.fromkeys(_COMPARISON_COLUMNS))
+    return record
+
+
+def _segment_records(
     metric: _Metric,
     scores: FloatArray,
     weights: FloatArray | None,
     names: list[str],
-    labels: list[npt.NDArray[np.str_]],
-) -> list[_Row]:
-    present = ~np.isnan(scores)
-    combinations = sorted(set(zip(*(label[present].tolist() for label in labels), strict=True)))
-    rows = []
-    for combination in combinations:
-        members = present.copy()
-        for label, value in zip(labels, combination, strict=True):
-            members &= label == value
-        result = metric.compute(scores[members], None if weights is None else weights[members])
-        rows.append(_Row(keys=tuple(zip(names, combination, strict=True)), result=result))
-    return rows
+    labels: list[npt.NDArray[np.object_]],
+    confidence_level: float,
+) -> list[dict[str, Any]]:
+    """One vectorised breakdown: every segment's interval and comparison with the rest."""
+    breakdown = by_segment(
+        scores,
+        metric=metric.name,
+        by=labels[0] if len(labels) == 1 else labels,
+        weights=weights,
+        confidence_level=confidence_level,
+        method=metric.interval_method,
+        compare="rest",
+        correction="holm",
+        min_n=_MIN_N,
+        nan_policy="omit",
+    )
+    columns = breakdown.table
+    # The key columns lead the table, one per segment column, in the order given.
+    keys = [columns[name] for name in list(columns)[: len(names)]]
+    records = []
+    for row in range(breakdown.n_segments):
+        values = [_MISSING_LABEL if key[row] is None else str(key[row]) for key in keys]
+        record: dict[str, Any] = {
+            "breakdown": ",".join(names),
+            "segment": " / ".join(values),
+            "label": ", ".join(
+                f"{name}={value}" for name, value in zip(names, values, strict=True)
+            ),
+            "n": float(columns["n"][row]),
+            metric.estimate: float(columns[metric.estimate][row]),
+            "ci_low": float(columns["low"][row]),
+            "ci_high": float(columns["high"][row]),
+        }
+        for name in _COMPARISON_COLUMNS:
+            value = columns[name][row]
+            record[name] = bool(value) if name in {"significant", "small"} else float(value)
+        records.append(record)
+    return records
 
 
 def _build_report(args: argparse.Namespace) -> _Report:
@@ -433,12 +470,13 @@ def _build_report(args: argparse.Namespace) -> _Report:
     scores = _scores(table, score_name, metric)
     weights = None if args.weights is None else _weights(table, args.weights, scores)
     labels = {name: _labels(table, name) for names in breakdowns for name in names}
+    level = args.confidence_level
     try:
         overall = metric.compute(scores, weights)
-        rows = [_Row(keys=(), result=overall)]
+        records = [_overall_record(metric, overall, level)]
         for names in breakdowns:
-            rows.extend(
-                _segment_rows(metric, scores, weights, names, [labels[name] for name in names])
+            records += _segment_records(
+                metric, scores, weights, names, [labels[name] for name in names], level
             )
     except ValueError as error:
         raise CommandError(f"column {score_name!r}: {error}") from None
@@ -447,79 +485,97 @@ def _build_report(args: argparse.Namespace) -> _Report:
         source=table.source,
         score_column=score_name,
         weights_column=args.weights,
-        confidence_level=args.confidence_level,
-        n_omitted=overall.n_omitted,
-        rows=rows,
+        confidence_level=level,
+        responses=int(np.count_nonzero(~np.isnan(scores))),
+        overall=overall,
+        records=records,
     )
 
 
 # --------------------------------------------------------------------------- output
 
 
-def _records(report: _Report) -> list[dict[str, Any]]:
-    """One flat record per row, with plain Python values (NaN where undefined)."""
-    records = []
-    for row in report.rows:
-        result = row.result
-        low, high = result.confidence_interval(
-            report.confidence_level, method=report.metric.interval_method
-        )
-        record: dict[str, Any] = {
-            "breakdown": row.breakdown,
-            "segment": row.segment,
-            "label": row.label,
-            "n": float(result.n),
-            report.metric.estimate: float(getattr(result, report.metric.estimate)),
-            "ci_low": float(low),
-            "ci_high": float(high),
-        }
-        for attribute, _ in report.metric.extras:
-            record[attribute] = float(getattr(result, attribute))
-        records.append(record)
-    return records
-
-
-def _number(value: float, digits: int) -> str:
-    return "" if math.isnan(value) else f"{value:.{digits}f}"
+def _number(value: float | None, digits: int, *, sign: bool = False) -> str:
+    if value is None or math.isnan(value):
+        return ""
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
 
 
 def _count(value: float) -> str:
     return f"{value:.0f}" if value == round(value) else f"{value:.1f}"
 
 
-def _extra_cell(attribute: str, value: float) -> str:
-    if attribute == "mean":
-        return _number(value, 2)
-    return _number(100 * value, 1) + "%"
+def _pvalue(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return ""
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _note(record: dict[str, Any]) -> str:
+    notes = []
+    if record["significant"]:
+        notes.append("differs")
+    if record["small"]:
+        notes.append(f"n<{_MIN_N}")
+    return ", ".join(notes)
 
 
 def _display_cells(report: _Report) -> tuple[list[str], list[list[str]]]:
     """Header and rows of human-readable cells for the table and Markdown formats."""
     metric = report.metric
-    header = ["segment", "n", metric.estimate_label, f"{100 * report.confidence_level:g}% CI"]
-    header += [label for _, label in metric.extras]
+    header = [
+        "segment",
+        "n",
+        metric.estimate_label,
+        f"{100 * report.confidence_level:g}% CI",
+        "vs rest",
+        "p (Holm)",
+        "",
+    ]
     body = []
-    for record in _records(report):
-        cells = [
-            record["label"],
-            _count(record["n"]),
-            _number(record[metric.estimate], metric.digits),
+    for record in report.records:
+        interval = (
             f"{_number(record['ci_low'], metric.digits)} to "
-            f"{_number(record['ci_high'], metric.digits)}",
-        ]
-        cells += [_extra_cell(attribute, record[attribute]) for attribute, _ in metric.extras]
-        body.append(cells)
+            f"{_number(record['ci_high'], metric.digits)}"
+        )
+        body.append(
+            [
+                record["label"],
+                _count(record["n"]),
+                _number(record[metric.estimate], metric.digits),
+                interval if interval != " to " else "",
+                _number(record["difference"], metric.digits, sign=True),
+                _pvalue(record["pvalue_corrected"]),
+                _note(record),
+            ]
+        )
     return header, body
+
+
+def _extras(report: _Report) -> str:
+    parts = []
+    for attribute, label in report.metric.extras:
+        value = float(getattr(report.overall, attribute))
+        shown = _number(value, 2) if attribute == "mean" else f"{_number(100 * value, 1)}%"
+        parts.append(f"{label} {shown}")
+    return ", ".join(parts)
 
 
 def _title(report: _Report) -> list[str]:
     weighted = f", weighted by {report.weights_column!r}" if report.weights_column else ""
-    return [
+    n_omitted = report.overall.n_omitted
+    lines = [
         f"{report.metric.title} of {report.source}",
-        f"score column {report.score_column!r}{weighted}; "
-        f"{report.n_omitted} missing answers omitted; "
-        f"{report.metric.interval_method} confidence intervals",
+        f"score column {report.score_column!r}{weighted}: {report.responses} answers, "
+        f"{n_omitted} missing omitted; overall: {_extras(report)}",
+        f"{100 * report.confidence_level:g}% confidence intervals: {report.metric.interval_method}",
     ]
+    if len(report.records) > 1:
+        lines.append(
+            "vs rest: segment minus the rest of the data; p Holm-corrected per breakdown; "
+            f"differs: p <= {1 - report.confidence_level:.3g}; n<{_MIN_N}: small segment"
+        )
+    return lines
 
 
 def _format_table(report: _Report) -> str:
@@ -533,10 +589,10 @@ def _format_table(report: _Report) -> str:
 
     lines = [*_title(report), "", line(header)]
     previous = ""
-    for row, cells in zip(report.rows, body, strict=True):
-        if row.breakdown != previous:
+    for record, cells in zip(report.records, body, strict=True):
+        if record["breakdown"] != previous:
             lines.append("")  # a blank line before each breakdown
-            previous = row.breakdown
+            previous = record["breakdown"]
         lines.append(line(cells))
     return "\n".join(lines)
 
@@ -548,12 +604,15 @@ def _format_markdown(report: _Report) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
     rule = "|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|"
-    title, details = _title(report)
-    return "\n".join([f"**{title}**", "", details, "", line(header), rule, *map(line, body)])
+    title, *details = _title(report)
+    return "\n".join(
+        [f"**{title}**", "", *(f"{detail}  " for detail in details), "", line(header), rule]
+        + [line(cells) for cells in body]
+    )
 
 
 def _format_csv(report: _Report) -> str:
-    records = _records(report)
+    records = report.records
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
     writer.writeheader()
@@ -579,10 +638,12 @@ def _format_json(report: _Report) -> str:
         "weights_column": report.weights_column,
         "confidence_level": report.confidence_level,
         "interval_method": report.metric.interval_method,
-        "n_omitted": report.n_omitted,
+        "comparison": "segment minus the rest of the data, Holm-corrected p-values",
+        "responses": report.responses,
+        "n_omitted": report.overall.n_omitted,
+        "overall": {key: _json_value(value) for key, value in report.overall.to_dict().items()},
         "rows": [
-            {key: _json_value(value) for key, value in record.items()}
-            for record in _records(report)
+            {key: _json_value(value) for key, value in record.items()} for record in report.records
         ],
     }
     return json.dumps(document, indent=2, allow_nan=False)
@@ -613,16 +674,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     Examples
     --------
     >>> from loyaltymetrics._cli import main
-    >>> main(["report", "--by", "plan"])
+    >>> main(["report", "--by", "plan"])  # doctest: +NORMALIZE_WHITESPACE
     Net Promoter Score of the bundled example survey (synthetic data)
-    score column 'nps'; 0 missing answers omitted; adjusted-wald confidence intervals
+    score column 'nps': 3000 answers, 0 missing omitted; overall: detractors 22.5%,
+        passives 29.3%, promoters 48.2%
+    95% confidence intervals: adjusted-wald
+    vs rest: segment minus the rest of the data; p Holm-corrected per breakdown;
+        differs: p <= 0.05; n<30: small segment
     <BLANKLINE>
-    segment             n   NPS        95% CI  detractors  passives  promoters
-    overall          3000  25.7  22.8 to 28.6       22.5%     29.3%      48.2%
+    segment             n   NPS        95% CI  vs rest  p (Holm)
+    overall          3000  25.7  22.8 to 28.6
     <BLANKLINE>
-    plan=basic       1642  20.5  16.5 to 24.4       25.1%     29.3%      45.6%
-    plan=enterprise   424  41.0  33.7 to 47.7       15.1%     28.8%      56.1%
-    plan=pro          934  27.9  22.8 to 32.9       21.2%     29.7%      49.1%
+    plan=basic       1642  20.5  16.5 to 24.4    -11.5    <0.001  differs
+    plan=enterprise   424  41.0  33.7 to 47.7    +17.8    <0.001  differs
+    plan=pro          934  27.9  22.8 to 32.9     +3.2     0.313
     0
     """
     parser = _build_parser()

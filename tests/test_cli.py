@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import loyaltymetrics as lm
@@ -80,9 +81,11 @@ def test_report_on_csv_with_missing_values_and_a_segment(survey_csv: Path) -> No
     completed = run("report", str(survey_csv), "--score", "score", "--by", "team")
     assert completed.returncode == 0, completed.stderr
     out = completed.stdout.splitlines()
-    assert "score column 'score'; 2 missing answers omitted" in out[1]
-    assert "adjusted-wald confidence intervals" in out[1]
-    rows = {line.split()[0]: line.split() for line in out[3:] if line}
+    assert "score column 'score': 6 answers, 2 missing omitted" in out[1]
+    # overall shares: 2 detractors (0, 3), 2 passives (7, 8), 2 promoters (10, 9) of 6.
+    assert "detractors 33.3%, passives 33.3%, promoters 33.3%" in out[1]
+    assert out[2] == "95% confidence intervals: adjusted-wald"
+    rows = {line.split()[0]: line.split() for line in out[5:] if line}
     assert rows["overall"][1:3] == ["6", "0.0"]
     assert rows["team=a"][1:3] == ["4", "25.0"]
     assert rows["team=b"][1:3] == ["2", "-50.0"]
@@ -206,8 +209,9 @@ def test_missing_segment_labels_form_their_own_group(
     path.write_text("score,team\n10,a\n0,\n9,\n")
     assert main(["report", str(path), "--score", "score", "--by", "team", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [row["segment"] for row in rows] == ["overall", "(missing)", "a"]
-    assert float(rows[1]["n"]) == 2
+    # The missing label is a segment of its own, listed last.
+    assert [row["segment"] for row in rows] == ["overall", "a", "(missing)"]
+    assert float(rows[2]["n"]) == 2
 
 
 @pytest.mark.parametrize("output_format", ["table", "markdown", "csv", "json"])
@@ -226,7 +230,8 @@ def test_every_format_reports_the_same_numbers(
         body = [line for line in out.splitlines() if line.startswith("| ")][2:]
         scores = [float(line.split("|")[3]) for line in body]
     else:
-        body = [line for line in out.splitlines()[4:] if line]
+        lines = out.splitlines()
+        body = [line for line in lines[lines.index("") + 2 :] if line]
         scores = [float(line.split()[2]) for line in body]
     # overall 0, team a 25, team b -50 (hand-worked in the fixture's docstring).
     assert scores == pytest.approx([0.0, 25.0, -50.0])
@@ -300,10 +305,11 @@ def test_csat_and_ces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert (
         main(["report", str(path), "--score", "sat", "--metric", "csat", "--format", "json"]) == 0
     )
-    (overall,) = json.loads(capsys.readouterr().out)["rows"]
+    document = json.loads(capsys.readouterr().out)
+    (overall,) = document["rows"]
     # CSAT: 2 of the 4 answers (5, 4) are satisfied: 100 * 2 / 4 = 50; mean (5+4+3+2)/4 = 3.5.
     assert overall["score"] == pytest.approx(50.0)
-    assert overall["mean"] == pytest.approx(3.5)
+    assert document["overall"]["mean"] == pytest.approx(3.5)
     low, high = lm.csat_from_counts([0, 1, 1, 1, 1]).confidence_interval(method="wilson")
     assert (overall["ci_low"], overall["ci_high"]) == pytest.approx((low, high))
     assert main(["report", str(path), "--score", "effort", "--metric", "ces"]) == 0
@@ -311,8 +317,8 @@ def test_csat_and_ces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     # CES 2.0: answers 7, 5, 1, 7: mean 20 / 4 = 5.00; 3 of 4 agree (5..7): 75.0%.
     overall_line = next(line for line in out.splitlines() if line.startswith("overall"))
     assert overall_line.split()[1:3] == ["4", "5.00"]
-    assert overall_line.endswith("75.0%")
-    assert "1 missing answers omitted; t confidence intervals" in out
+    assert "4 answers, 1 missing omitted; overall: agree (5-7) 75.0%" in out
+    assert "95% confidence intervals: t" in out
 
 
 def test_scale_follows_the_metric(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -322,3 +328,38 @@ def test_scale_follows_the_metric(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert (
         "line 3: score 9 is not a whole number in 1..5, the CSAT scale" in capsys.readouterr().err
     )
+
+
+def test_segments_come_from_one_breakdown_with_comparisons(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from loyaltymetrics.datasets import load_survey
+
+    assert main(["report", "--by", "region", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    survey = load_survey()
+    expected = lm.by_segment(survey["nps"], by=survey["region"], compare="rest", correction="holm")
+    rows = document["rows"][1:]
+    assert [row["segment"] for row in rows] == list(expected.table["by"])
+    for name in ("n", "score", "difference", "pvalue", "pvalue_corrected"):
+        np.testing.assert_allclose([row[name] for row in rows], expected.table[name])
+    np.testing.assert_allclose([row["ci_low"] for row in rows], expected.table["low"])
+    assert [row["significant"] for row in rows] == list(expected.table["significant"])
+    assert document["rows"][0]["significant"] is None  # the overall row compares with nothing
+    assert document["overall"]["promoters"] == 1446  # the band counts, as in getting started
+
+
+def test_table_marks_segments_that_differ_and_small_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "survey.csv"
+    # 40 promoters in team a, 40 detractors in team b: each differs from the rest;
+    # team c has 3 answers, fewer than 30.
+    lines = ["score,team"] + ["10,a"] * 40 + ["0,b"] * 40 + ["8,c"] * 3
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["report", str(path), "--score", "score", "--by", "team"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("team=")}
+    assert rows["team=a"].endswith("differs")
+    assert rows["team=b"].endswith("differs")
+    assert rows["team=c"].endswith("n<30")
