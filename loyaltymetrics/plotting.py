@@ -8,15 +8,16 @@ importing this module is cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._nps import NPSResult
 from loyaltymetrics._results import ConfidenceInterval
+from loyaltymetrics._segments import SegmentBreakdown
 from loyaltymetrics._survival import SurvivalCurve
 
 if TYPE_CHECKING:
@@ -189,35 +190,89 @@ class _Forest:
     """Rows of a forest plot: each segment's estimate and interval, and the overall."""
 
     labels: list[str]
-    scores: FloatArray
+    estimates: FloatArray
     lows: FloatArray
     highs: FloatArray
-    overall: tuple[float, float, float] | None  # (score, low, high)
+    overall: tuple[float, float, float] | None  # (estimate, low, high)
+    #: Whether each segment differs from the rest (None: no comparison made).
+    significant: npt.NDArray[np.bool_] | None
+    axis_label: str
+    confidence_level: float
 
 
-def _nps_forest(
-    data: object, *, overall: object, interval: Callable[[NPSResult], ConfidenceInterval]
+_AXIS_LABELS = {
+    ("nps", "score"): "Net Promoter Score (-100 to 100)",
+    ("csat", "score"): "CSAT (% satisfied)",
+    ("ces", "score"): "CES (% agreeing)",
+    ("ces", "mean"): "CES (mean answer)",
+}
+
+
+def _format_n(n: float) -> str:
+    return f"{n:,.0f}" if n == round(n) else f"{n:,.1f}"
+
+
+def _breakdown_forest(
+    breakdown: SegmentBreakdown, *, overall: object, confidence_level: object, method: object
+) -> _Forest:
+    if overall is not None:
+        raise TypeError("`overall` is only for NPSResult input: a breakdown carries its overall")
+    for name, value, own in (
+        ("confidence_level", confidence_level, breakdown.confidence_level),
+        ("method", method, breakdown.method),
+    ):
+        if value is not None and value != own:
+            raise ValueError(
+                f"`{name}` is {value!r} but the breakdown's intervals were computed with "
+                f"{own!r}; pass `{name}` to `by_segment` instead"
+            )
+    columns = breakdown._table()
+    names = list(columns)
+    keys = [np.asarray(columns[name], dtype=object) for name in names[: names.index("n")]]
+    labels = [
+        " / ".join("(missing)" if value is None else str(value) for value in row)
+        for row in zip(*keys, strict=True)
+    ]
+    n = np.asarray(columns["n"], dtype=np.float64)
+    significant = None
+    if "significant" in columns:
+        significant = np.asarray(columns["significant"], dtype=bool)
+    return _Forest(
+        labels=[f"{label} (n={_format_n(size)})" for label, size in zip(labels, n, strict=True)],
+        estimates=np.asarray(columns[breakdown.estimate], dtype=np.float64),
+        lows=np.asarray(columns["low"], dtype=np.float64),
+        highs=np.asarray(columns["high"], dtype=np.float64),
+        overall=(breakdown.overall, *breakdown.overall_interval),
+        significant=significant,
+        axis_label=_AXIS_LABELS.get((breakdown.metric, breakdown.estimate), breakdown.estimate),
+        confidence_level=breakdown.confidence_level,
+    )
+
+
+def _results_forest(
+    data: object, *, overall: object, confidence_level: float, method: str, options: dict[str, Any]
 ) -> _Forest:
     results = _nps_results(data, name="result_or_breakdown")
+
+    def interval(result: NPSResult) -> ConfidenceInterval:
+        return result.confidence_interval(confidence_level, method=method, **options)
+
     intervals = [interval(result) for result in results.values()]
     reference = None
     if overall is not None:
         if not isinstance(overall, NPSResult):
             raise TypeError(f"`overall` must be an NPSResult or None; got {type(overall).__name__}")
-        low, high = interval(overall)
-        reference = (overall.score, low, high)
-    labels = [f"{label} (n={_format_n(result.n)})" for label, result in results.items()]
+        reference = (overall.score, *interval(overall))
     return _Forest(
-        labels=labels,
-        scores=np.array([r.score for r in results.values()], dtype=np.float64),
+        labels=[f"{label} (n={_format_n(result.n)})" for label, result in results.items()],
+        estimates=np.array([r.score for r in results.values()], dtype=np.float64),
         lows=np.array([ci.low for ci in intervals], dtype=np.float64),
         highs=np.array([ci.high for ci in intervals], dtype=np.float64),
         overall=reference,
+        significant=None,
+        axis_label=_AXIS_LABELS["nps", "score"],
+        confidence_level=confidence_level,
     )
-
-
-def _format_n(n: float) -> str:
-    return f"{n:,.0f}" if n == round(n) else f"{n:,.1f}"
 
 
 def plot_nps(
@@ -226,32 +281,41 @@ def plot_nps(
     *,
     ax: Axes | None = None,
     overall: NPSResult | None = None,
-    confidence_level: float = 0.95,
-    method: str = "adjusted-wald",
+    confidence_level: float | None = None,
+    method: str | None = None,
     n_resamples: int = 9999,
     rng: object = None,
 ) -> Axes:
     """Forest plot of Net Promoter Scores with their confidence intervals.
 
     One row per segment: the score as a dot and its confidence interval as a
-    horizontal line, on the -100..100 scale. The overall score, when known, is
-    a dashed vertical reference line with its own interval shaded, so segments
-    whose interval misses the band stand out.
+    horizontal line. The overall score, when known, is a dashed vertical
+    reference line with its own interval shaded. For a breakdown from
+    :func:`~loyaltymetrics.by_segment` that compared each segment with the
+    rest, segments that differ significantly (after the multiple-testing
+    correction) are drawn as filled dots, the others as open circles.
 
     Parameters
     ----------
-    result_or_breakdown : NPSResult or mapping of str to NPSResult
-        One result (a single row labelled "overall"), or several keyed by
-        segment label and drawn top to bottom in mapping order.
+    result_or_breakdown : SegmentBreakdown, NPSResult or mapping of str to NPSResult
+        A breakdown from :func:`~loyaltymetrics.by_segment` (any metric: NPS,
+        CSAT or CES; its intervals are drawn as computed); one NPSResult (a
+        single row labelled "overall"); or several NPSResults keyed by segment
+        label, drawn top to bottom in mapping order.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; default the current Axes of pyplot.
     overall : NPSResult, optional
-        The whole sample's result, drawn as the reference line.
-    confidence_level : float, default 0.95
-        Confidence level of the intervals.
-    method : str, default "adjusted-wald"
-        Interval method, as in :meth:`NPSResult.confidence_interval
-        <loyaltymetrics.NPSResult.confidence_interval>`.
+        For NPSResult input, the whole sample's result, drawn as the
+        reference line. A breakdown brings its own.
+    confidence_level : float, optional
+        Confidence level of the intervals computed for NPSResult input,
+        default 0.95. A breakdown's intervals already have a level; giving a
+        different one is an error.
+    method : str, optional
+        Interval method for NPSResult input, default "adjusted-wald" (any
+        method of :meth:`NPSResult.confidence_interval
+        <loyaltymetrics.NPSResult.confidence_interval>`). As with
+        ``confidence_level``, a breakdown keeps its own.
     n_resamples : int, default 9999
         Bootstrap resamples, for the bootstrap methods.
     rng : None, int or numpy.random.Generator, optional
@@ -268,9 +332,8 @@ def plot_nps(
     TypeError
         If ``result_or_breakdown`` or ``overall`` has the wrong type.
     ValueError
-        For a bad ``confidence_level`` or ``method`` (see
-        :meth:`NPSResult.confidence_interval
-        <loyaltymetrics.NPSResult.confidence_interval>`).
+        For a bad ``confidence_level`` or ``method``, or one that differs
+        from a breakdown's.
 
     See Also
     --------
@@ -283,51 +346,81 @@ def plot_nps(
     >>> from loyaltymetrics.datasets import load_survey
     >>> from loyaltymetrics.plotting import plot_nps
     >>> survey = load_survey()
-    >>> by_region = {
-    ...     region: lm.nps(survey["nps"][survey["region"] == region])
-    ...     for region in ("North", "South", "East", "West")
+    >>> breakdown = lm.by_segment(survey["nps"], by=survey["region"])
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_nps(breakdown, ax=ax)
+    >>> [label.get_text() for label in ax.get_yticklabels()]
+    ['East (n=778)', 'North (n=901)', 'South (n=709)', 'West (n=612)']
+    >>> plt.close(fig)
+
+    Results of :func:`~loyaltymetrics.nps` work too, with intervals computed
+    here:
+
+    >>> by_plan = {
+    ...     plan: lm.nps(survey["nps"][survey["plan"] == plan])
+    ...     for plan in ("basic", "pro", "enterprise")
     ... }
     >>> fig, ax = plt.subplots()
-    >>> ax = plot_nps(by_region, overall=lm.nps(survey["nps"]), ax=ax)
-    >>> ax.get_yticklabels()[1].get_text()
-    'South (n=709)'
+    >>> ax = plot_nps(by_plan, overall=lm.nps(survey["nps"]), method="wald", ax=ax)
     >>> plt.close(fig)
     """
-
-    def interval(result: NPSResult) -> ConfidenceInterval:
-        return result.confidence_interval(
-            confidence_level, method=method, n_resamples=n_resamples, rng=rng
+    if isinstance(result_or_breakdown, SegmentBreakdown):
+        forest = _breakdown_forest(
+            result_or_breakdown, overall=overall, confidence_level=confidence_level, method=method
         )
+    else:
+        forest = _results_forest(
+            result_or_breakdown,
+            overall=overall,
+            confidence_level=0.95 if confidence_level is None else confidence_level,
+            method="adjusted-wald" if method is None else method,
+            options={"n_resamples": n_resamples, "rng": rng},
+        )
+    return _draw_forest(forest, _axes(ax))
 
-    forest = _nps_forest(result_or_breakdown, overall=overall, interval=interval)
-    axes = _axes(ax)
+
+def _draw_forest(forest: _Forest, axes: Axes) -> Axes:
     rows = np.arange(len(forest.labels))
+    level = f"{100 * forest.confidence_level:g}% CI"
     if forest.overall is not None:
-        score, low, high = forest.overall
-        axes.axvspan(
-            low, high, color="0.9", zorder=0, label=f"overall {100 * confidence_level:g}% CI"
+        estimate, low, high = forest.overall
+        axes.axvspan(low, high, color="0.9", zorder=0, label=f"overall, {level}")
+        axes.axvline(estimate, color="0.3", linestyle="--", linewidth=1)
+    errors = np.vstack([forest.estimates - forest.lows, forest.highs - forest.estimates])
+    colour = _BAND_COLOURS[2]
+    groups: list[tuple[npt.NDArray[np.bool_], str, str]]
+    if forest.significant is None:
+        groups = [(np.ones(len(rows), dtype=bool), colour, f"estimate and {level}")]
+    else:
+        groups = [
+            (forest.significant, colour, "differs from the rest"),
+            (~forest.significant, "white", "does not differ"),
+        ]
+    for members, face, label in groups:
+        if not members.any():
+            continue
+        axes.errorbar(
+            forest.estimates[members],
+            rows[members],
+            xerr=errors[:, members],
+            fmt="o",
+            color=colour,
+            markerfacecolor=face,
+            ecolor=colour,
+            capsize=3,
+            label=label,
         )
-        axes.axvline(score, color="0.3", linestyle="--", linewidth=1, label=f"overall {score:.1f}")
-    axes.errorbar(
-        forest.scores,
-        rows,
-        xerr=np.vstack([forest.scores - forest.lows, forest.highs - forest.scores]),
-        fmt="o",
-        color=_BAND_COLOURS[2],
-        ecolor=_BAND_COLOURS[2],
-        capsize=3,
-        label=f"NPS and {100 * confidence_level:g}% CI",
-    )
     axes.set_yticks(rows, forest.labels)
-    axes.invert_yaxis()
-    axes.set_ylim(len(rows) - 0.5, -0.5)
-    axes.set_xlabel("Net Promoter Score (-100 to 100)")
-    lowest = float(np.nanmin(forest.lows))
-    highest = float(np.nanmax(forest.highs))
+    axes.set_ylim(len(rows) - 0.5, -0.5)  # first segment on top
+    axes.set_xlabel(forest.axis_label)
+    limits = np.concatenate([forest.lows, forest.highs, forest.estimates])
     if forest.overall is not None:
-        lowest, highest = min(lowest, forest.overall[1]), max(highest, forest.overall[2])
-    margin = max(5.0, 0.1 * (highest - lowest))
-    axes.set_xlim(max(-100.0, lowest - margin) - 2, min(100.0, highest + margin) + 2)
+        limits = np.append(limits, forest.overall)
+    finite = limits[np.isfinite(limits)]
+    if finite.size:
+        lowest, highest = float(finite.min()), float(finite.max())
+        margin = max(0.05 * (highest - lowest), 1e-3 * max(abs(lowest), abs(highest), 1.0))
+        axes.set_xlim(lowest - margin, highest + margin)
     axes.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small", frameon=False, ncols=3
     )

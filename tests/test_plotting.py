@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 import loyaltymetrics as lm
@@ -82,10 +83,15 @@ def test_score_distribution_bad_input(axes: Axes) -> None:
         plotting.plot_score_distribution({"x": undefined}, ax=axes)
 
 
-def _errorbar_segments(ax: Axes) -> np.ndarray:
-    """The (low, high) x-extent of each horizontal error bar, top row first."""
-    (collection,) = ax.collections
+def _errorbar_segments_of(collection: LineCollection) -> np.ndarray:
+    """The (low, high) x-extent of each horizontal error bar of one errorbar call."""
     return np.array([[seg[0][0], seg[1][0]] for seg in collection.get_segments()])
+
+
+def _errorbar_segments(ax: Axes) -> np.ndarray:
+    """The error bars of an Axes with a single errorbar call, top row first."""
+    (collection,) = ax.collections
+    return _errorbar_segments_of(collection)
 
 
 def test_plot_nps_draws_each_interval_and_the_overall_reference(axes: Axes) -> None:
@@ -155,3 +161,46 @@ def test_plot_survival_steps_from_one_with_its_band(axes: Axes) -> None:
 def test_plot_survival_bad_input(axes: Axes) -> None:
     with pytest.raises(TypeError, match="`curve` must be a SurvivalCurve"):
         plotting.plot_survival([1, 2, 3], ax=axes)  # type: ignore[arg-type]
+
+
+def test_plot_nps_of_a_breakdown_marks_segments_that_differ(axes: Axes) -> None:
+    # Team a: 40 promoters, team b: 40 detractors -- each differs from the rest;
+    # team c: 20 promoters and 20 detractors (NPS 0, the overall score) -- does not.
+    scores = np.array([10] * 40 + [0] * 40 + [10] * 20 + [0] * 20)
+    teams = np.array(["a"] * 40 + ["b"] * 40 + ["c"] * 40)
+    breakdown = lm.by_segment(scores, by=teams)
+    assert list(breakdown.table["significant"]) == [True, True, False]
+    plotting.plot_nps(breakdown, ax=axes)
+    differs, same = (line for line in axes.lines if line.get_marker() == "o")
+    np.testing.assert_allclose(differs.get_xdata(), [100.0, -100.0])
+    np.testing.assert_allclose(same.get_xdata(), [0.0])
+    assert same.get_markerfacecolor() == "white"  # an open circle
+    segments = np.concatenate([_errorbar_segments_of(c) for c in axes.collections])
+    expected = np.column_stack([breakdown.table["low"], breakdown.table["high"]])
+    np.testing.assert_allclose(np.sort(segments, axis=0), np.sort(expected, axis=0))
+    labels = [t.get_text() for t in axes.get_yticklabels()]
+    assert labels == ["a (n=40)", "b (n=40)", "c (n=40)"]
+    legend = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert legend == ["overall, 95% CI", "differs from the rest", "does not differ"]
+
+
+def test_plot_nps_of_a_crossed_csat_breakdown_with_a_missing_key(axes: Axes) -> None:
+    scores = [5, 4, 1, 2, 5, 3]
+    region = np.array(["n", "n", "s", "s", "s", None], dtype=object)
+    plan = ["x", "x", "x", "y", "y", "y"]
+    breakdown = lm.by_segment(scores, by=[region, plan], metric="csat", compare=None)
+    plotting.plot_nps(breakdown, ax=axes)
+    assert axes.get_xlabel() == "CSAT (% satisfied)"
+    labels = [t.get_text() for t in axes.get_yticklabels()]
+    assert labels == ["n / x (n=2)", "s / x (n=1)", "s / y (n=2)", "(missing) / y (n=1)"]
+
+
+def test_plot_nps_keeps_a_breakdowns_own_level(axes: Axes) -> None:
+    breakdown = lm.by_segment([10, 0, 9, 8], by=["a", "a", "b", "b"], confidence_level=0.9)
+    plotting.plot_nps(breakdown, ax=axes, confidence_level=0.9)  # the same level is fine
+    with pytest.raises(ValueError, match="pass `confidence_level` to `by_segment`"):
+        plotting.plot_nps(breakdown, ax=axes, confidence_level=0.95)
+    with pytest.raises(ValueError, match="pass `method` to `by_segment`"):
+        plotting.plot_nps(breakdown, ax=axes, method="wald")
+    with pytest.raises(TypeError, match="`overall` is only for NPSResult input"):
+        plotting.plot_nps(breakdown, ax=axes, overall=lm.nps([10]))
