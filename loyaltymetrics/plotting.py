@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._cohorts import CohortTable
 from loyaltymetrics._nps import NPSResult
 from loyaltymetrics._results import ConfidenceInterval
 from loyaltymetrics._segments import SegmentBreakdown
@@ -23,7 +24,7 @@ from loyaltymetrics._survival import SurvivalCurve
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_nps", "plot_score_distribution", "plot_survival"]
+__all__ = ["plot_cohort_heatmap", "plot_nps", "plot_score_distribution", "plot_survival"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -500,4 +501,114 @@ def plot_survival(
     axes.set_xlabel("time")
     axes.set_ylabel("share surviving")
     axes.legend(loc="best", fontsize="small", frameon=False)
+    return axes
+
+
+def _cohort_labels(cohorts: npt.NDArray[np.datetime64], period: str | int) -> list[str]:
+    """Readable cohort labels: 2024-01 for months, 2024Q1 for quarters, days otherwise."""
+    if period == "month":
+        return [str(day)[:7] for day in cohorts.astype("datetime64[M]")]
+    if period == "quarter":
+        months = cohorts.astype("datetime64[M]").astype(np.int64)
+        return [f"{1970 + month // 12}Q{month % 12 // 3 + 1}" for month in months]
+    return [str(day) for day in cohorts.astype("datetime64[D]")]
+
+
+def plot_cohort_heatmap(
+    table: CohortTable,
+    /,
+    *,
+    ax: Axes | None = None,
+    annotate: bool | None = None,
+    cmap: str = "Blues",
+) -> Axes:
+    """Heat map of a cohort retention table.
+
+    One row per acquisition cohort (labelled with its size), one column per
+    period since acquisition. The colour of a cell is the share of the cohort
+    active in that period; cells that cannot be observed yet are left blank,
+    so the familiar triangle shows where the data end. Period 0 is 100% in a
+    classic table by definition, so the colour scale is set by the later
+    periods (period 0 is drawn at the top of the scale).
+
+    Parameters
+    ----------
+    table : CohortTable
+        A result of :func:`loyaltymetrics.cohort_retention`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+    annotate : bool, optional
+        Write each cell's percentage in it. Default: only when the table has
+        at most 24 periods and 24 cohorts, where the numbers stay legible.
+    cmap : str, default "Blues"
+        A matplotlib colour map name.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on; its colour bar is attached to the same figure.
+
+    Raises
+    ------
+    TypeError
+        If ``table`` is not a CohortTable.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.datasets import load_transactions
+    >>> from loyaltymetrics.plotting import plot_cohort_heatmap
+    >>> log = load_transactions()
+    >>> table = lm.cohort_retention(log["customer_id"], time=log["date"], period="quarter")
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_cohort_heatmap(table, ax=ax)
+    >>> ax.get_yticklabels()[0].get_text()
+    '2024Q1 (n=197)'
+    >>> plt.close(fig)
+    """
+    if not isinstance(table, CohortTable):
+        raise TypeError(f"`table` must be a CohortTable; got {type(table).__name__}")
+    axes = _axes(ax)
+    rates = np.asarray(table.rates, dtype=np.float64)
+    n_cohorts, n_periods = rates.shape
+    later = rates[:, 1:]
+    top = float(np.nanmax(later)) if later.size and np.isfinite(later).any() else 1.0
+    top = top if top > 0 else 1.0
+    image = axes.imshow(
+        np.ma.masked_invalid(rates),
+        cmap=cmap,
+        vmin=0.0,
+        vmax=top,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    colourbar = axes.figure.colorbar(image, ax=axes)
+    colourbar.set_label("share of the cohort active")
+    colourbar.ax.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
+    if annotate is None:
+        annotate = n_cohorts <= 24 and n_periods <= 24
+    if annotate:
+        for row, column in zip(*np.nonzero(np.isfinite(rates)), strict=True):
+            value = rates[row, column]
+            dark = min(value, top) / top > 0.6
+            axes.text(
+                column,
+                row,
+                f"{100 * value:.0f}",
+                ha="center",
+                va="center",
+                fontsize="x-small",
+                color="white" if dark else "black",
+            )
+    labels = _cohort_labels(table.cohorts, table.period)
+    axes.set_yticks(
+        np.arange(n_cohorts),
+        [f"{label} (n={size})" for label, size in zip(labels, table.sizes, strict=True)],
+    )
+    axes.set_xticks(np.arange(n_periods))
+    unit = table.period if isinstance(table.period, str) else f"{table.period}-day period"
+    axes.set_xlabel(f"{unit}s since acquisition")
+    axes.set_ylabel("cohort")
+    axes.set_title(f"{table.kind} retention, % of cohort", fontsize="medium")
     return axes

@@ -204,3 +204,39 @@ def test_plot_nps_keeps_a_breakdowns_own_level(axes: Axes) -> None:
         plotting.plot_nps(breakdown, ax=axes, method="wald")
     with pytest.raises(TypeError, match="`overall` is only for NPSResult input"):
         plotting.plot_nps(breakdown, ax=axes, overall=lm.nps([10]))
+
+
+def _small_cohort_table() -> lm.CohortTable:
+    # Customer a buys in January and February, b in January and March, c in February.
+    # Cohorts: January {a, b}, February {c}; observation ends in March (the last activity).
+    # January: 2/2 active in month 0, 1/2 (a) in month 1, 1/2 (b) in month 2.
+    # February: 1/1 in month 0, 0/1 in month 1 (March), month 2 (April) not observable.
+    customers = ["a", "b", "a", "c", "b"]
+    days = np.array(["2024-01-05", "2024-01-20", "2024-02-03", "2024-02-10", "2024-03-15"])
+    return lm.cohort_retention(customers, time=days.astype("datetime64[D]"), period="month")
+
+
+def test_cohort_heatmap_draws_the_rates_and_leaves_unobservable_cells_blank(axes: Axes) -> None:
+    table = _small_cohort_table()
+    np.testing.assert_allclose(table.rates, [[1.0, 0.5, 0.5], [1.0, 0.0, np.nan]])
+    returned = plotting.plot_cohort_heatmap(table, ax=axes)
+    assert returned is axes
+    (image,) = axes.images
+    drawn = image.get_array()
+    np.testing.assert_allclose(drawn.filled(np.nan), table.rates)
+    assert drawn.mask.tolist() == [[False, False, False], [False, False, True]]
+    # The colour scale ends at the highest rate after month 0 (0.5), not at month 0's 100%.
+    assert image.get_clim() == (0.0, 0.5)
+    assert [t.get_text() for t in axes.texts] == ["100", "50", "50", "100", "0"]
+    labels = [t.get_text() for t in axes.get_yticklabels()]
+    assert labels == ["2024-01 (n=2)", "2024-02 (n=1)"]
+    assert axes.get_xlabel() == "months since acquisition"
+    axes.figure.canvas.draw()
+
+
+def test_cohort_heatmap_options_and_bad_input(axes: Axes) -> None:
+    plotting.plot_cohort_heatmap(_small_cohort_table(), ax=axes, annotate=False, cmap="viridis")
+    assert len(axes.texts) == 0
+    assert axes.images[0].get_cmap().name == "viridis"
+    with pytest.raises(TypeError, match="`table` must be a CohortTable"):
+        plotting.plot_cohort_heatmap(np.eye(2), ax=axes)  # type: ignore[arg-type]
