@@ -56,6 +56,8 @@ _PERIOD = "__loyaltymetrics_period"
 _FIRST = "__loyaltymetrics_first"
 _LAST = "__loyaltymetrics_last"
 _COUNT = "__loyaltymetrics_customers"
+# Largest (period x period) grid counted densely in the numpy reduce.
+_DENSE_CELLS = 4_000_000
 
 
 @dataclass(frozen=True, repr=False)
@@ -311,11 +313,12 @@ def _reduce_arrays(
     code = code.reshape(-1)
     low = int(periods.min())
     span = int(periods.max()) - low + 1
-    # Distinct (customer, period) pairs, one integer key each.
-    pairs = np.unique(code.astype(np.int64) * span + (periods - low))
-    pair_customer, pair_period = pairs // span, pairs % span + low
+    # Distinct (customer, period) pairs, one integer key each, by sorting.
+    keys = np.sort(code.astype(np.int64) * span + (periods - low))
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    pair_customer, pair_period = keys // span, keys % span
     n_customers = int(code.max()) + 1
-    # Pairs are sorted by customer, then period: the first and last pair of
+    # Keys are sorted by customer, then period: the first and last pair of
     # each customer hold their first and last period.
     starts = np.searchsorted(pair_customer, np.arange(n_customers), side="left")
     ends = np.searchsorted(pair_customer, np.arange(n_customers), side="right") - 1
@@ -324,9 +327,21 @@ def _reduce_arrays(
         first_of, second_of = first, pair_period[ends]
     else:
         first_of, second_of = first[pair_customer], pair_period
-    keys, counts = np.unique(np.stack([first_of, second_of]), axis=1, return_counts=True)
+    # Customers per (first, second) cell: a dense count over span x span cells,
+    # or sorting when that grid would be large (daily periods over decades).
+    cell_keys = first_of * span + second_of
+    if span * span <= _DENSE_CELLS:
+        cells = np.bincount(cell_keys, minlength=span * span)
+        present = np.flatnonzero(cells)
+        customers = cells[present]
+    else:
+        present, customers = np.unique(cell_keys, return_counts=True)
     return (
-        _Reduced(keys[0].astype(np.int64), keys[1].astype(np.int64), counts.astype(np.int64)),
+        _Reduced(
+            (present // span + low).astype(np.int64),
+            (present % span + low).astype(np.int64),
+            customers.astype(np.int64),
+        ),
         origin,
         last_day,
     )

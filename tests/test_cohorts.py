@@ -357,3 +357,19 @@ def test_missing_values_in_frames_are_errors(engine: str) -> None:
         lm.cohort_retention(as_engine(frame, engine), customer="customer", time="day")
     with pytest.raises(ValueError, match="at least one activity"):
         lm.cohort_retention(as_engine(LOG.iloc[:0], engine), customer="customer", time="day")
+
+
+def test_sparse_cell_count_gives_the_dense_table(monkeypatch) -> None:
+    from loyaltymetrics import _cohorts
+
+    frame = random_log(4, n=500)
+    dense = lm.cohort_retention(frame["user"], time=frame["when"], period="day")
+    monkeypatch.setattr(_cohorts, "_DENSE_CELLS", 0)
+    for kind in ("classic", "unbounded"):
+        sparse = lm.cohort_retention(frame["user"], time=frame["when"], period="day", kind=kind)
+        expected = lm.cohort_retention(
+            as_engine(frame, "polars"), customer="user", time="when", period="day", kind=kind
+        )
+        np.testing.assert_array_equal(sparse.counts, expected.counts)
+        if kind == "classic":
+            np.testing.assert_array_equal(sparse.counts, dense.counts)
