@@ -145,6 +145,15 @@ class Result:
 
         Numpy scalars become Python numbers and arrays become lists, so the
         result can be passed to :func:`json.dumps`.
+
+        Examples
+        --------
+        >>> import json
+        >>> import loyaltymetrics as lm
+        >>> lm.nps([10, 9, 7, 3]).to_dict()["score"]
+        25.0
+        >>> len(json.dumps(lm.nps([10, 9, 7, 3]).to_dict())) > 0
+        True
         """
         return {name: _plain(getattr(self, name)) for name in self._public_fields()}
 
@@ -237,6 +246,18 @@ class TabularResult(Result):
         pandas.DataFrame or polars.DataFrame
             One column per field of the table, in display order, with a
             default (integer) index.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curve = lm.kaplan_meier([2, 3, 3, 5], [1, 1, 0, 1])
+        >>> curve.to_frame()[["time", "survival", "at_risk"]]
+           time  survival  at_risk
+        0   2.0      0.75      4.0
+        1   3.0      0.50      3.0
+        2   5.0      0.00      1.0
+        >>> curve.to_frame(backend="polars").height
+        3
         """
         return make_frame(self._table(), backend=backend)
 
