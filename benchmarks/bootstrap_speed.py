@@ -59,11 +59,11 @@ def versus_scipy() -> None:
         rows = np.array([-100.0] * 7 + [0.0] * 2 + [100.0] * 2)[data]
 
         def ours(data: np.ndarray = data, method: str = method) -> lm.ConfidenceInterval:
-            return lm.nps(data).confidence_interval(
-                method=method, n_resamples=RESAMPLES, rng=1
-            )
+            return lm.nps(data).confidence_interval(method=method, n_resamples=RESAMPLES, rng=1)
 
-        def peer(rows: np.ndarray = rows, method: str = method, batch: int | None = batch) -> object:
+        def peer(
+            rows: np.ndarray = rows, method: str = method, batch: int | None = batch
+        ) -> object:
             return stats.bootstrap(
                 (rows,),
                 np.mean,
