@@ -39,6 +39,7 @@ __all__ = [
     "count_bootstrap",
     "normal_quantile",
     "proportion_interval",
+    "ratio_or_infinite",
     "tail_pvalue",
 ]
 
@@ -141,6 +142,20 @@ def proportion_interval(
         np.clip(np.asarray(low, dtype=np.float64), 0.0, 1.0),
         np.clip(np.asarray(high, dtype=np.float64), 0.0, 1.0),
     )
+
+
+def ratio_or_infinite(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> FloatArray:
+    """Divide a test's estimate by its standard error, without warnings.
+
+    A zero denominator gives 0 where the numerator is 0 too (no spread, no
+    difference) and an infinity of the numerator's sign otherwise; NaN stays
+    NaN.
+    """
+    top = np.asarray(numerator, dtype=np.float64)
+    bottom = np.asarray(denominator, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = top / bottom
+    return np.asarray(np.where((bottom == 0) & (top == 0), 0.0, ratio), dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from loyaltymetrics._intervals import Alternative, count_bootstrap, normal_quantile
+from loyaltymetrics._intervals import (
+    Alternative,
+    count_bootstrap,
+    normal_quantile,
+    ratio_or_infinite,
+    tail_pvalue,
+)
 
 __all__ = [
     "DIFFERENCE_METHODS",
@@ -144,23 +150,6 @@ def _clip_points(value: FloatArray, bound: float) -> FloatArray:
         return np.asarray(np.clip(value, -bound, bound), dtype=np.float64)
 
 
-def _ratio_or_infinite(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """Divide, mapping a zero denominator to 0 or to an infinity.
-
-    A zero denominator gives 0 where the numerator is 0 too, and an infinity
-    of the numerator's sign otherwise.
-    """
-    safe = np.where(denominator > 0, denominator, 1.0)
-    return np.asarray(
-        np.where(
-            denominator > 0,
-            numerator / safe,
-            np.where(numerator == 0, 0.0, np.where(numerator > 0, np.inf, -np.inf)),
-        ),
-        dtype=np.float64,
-    )
-
-
 def nps_standard_error(
     count: npt.ArrayLike, band: npt.ArrayLike, weight: npt.ArrayLike
 ) -> FloatArray:
@@ -202,7 +191,7 @@ def _score_statistic(
     numerator = promoters - detractors - n * delta
     # Zero variance happens only at the boundary: the statistic is 0 where the
     # data sit exactly there, and infinite (outside) otherwise.
-    return _ratio_or_infinite(numerator, np.sqrt(variance))
+    return ratio_or_infinite(numerator, np.sqrt(variance))
 
 
 def _score_interval(effective: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
@@ -363,18 +352,15 @@ def _normal_test(
     alternative: Alternative,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Return the z statistic, p-value and interval (points) from an estimate and its SE."""
-    statistic = _ratio_or_infinite(difference, standard_error)
+    statistic = ratio_or_infinite(difference, standard_error)
     z = normal_quantile(confidence_level, alternative)
     low = difference - z * standard_error
     high = difference + z * standard_error
+    pvalue = tail_pvalue(special.ndtr(-statistic), special.ndtr(statistic), alternative)
     if alternative == "greater":
-        pvalue = special.ndtr(-statistic)
         high = np.full(difference.shape, np.inf)
     elif alternative == "less":
-        pvalue = special.ndtr(statistic)
         low = np.full(difference.shape, -np.inf)
-    else:
-        pvalue = np.minimum(1.0, 2.0 * special.ndtr(-np.abs(statistic)))
     return (
         np.asarray(statistic, dtype=np.float64),
         np.asarray(pvalue, dtype=np.float64),
@@ -431,7 +417,7 @@ def nps_difference(
             null_value=0.0,
         )
         assert result.pvalue is not None
-        test_statistic = _ratio_or_infinite(difference, result.standard_error)
+        test_statistic = ratio_or_infinite(difference, result.standard_error)
         low, high, pvalue = result.low, result.high, result.pvalue
     else:
         if method == "wald":

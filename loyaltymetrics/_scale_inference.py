@@ -58,6 +58,7 @@ from loyaltymetrics._intervals import (
     count_bootstrap,
     normal_quantile,
     proportion_interval,
+    ratio_or_infinite,
     tail_pvalue,
 )
 
@@ -349,16 +350,6 @@ def _pvalue(
     return tail_pvalue(upper, lower, alternative)
 
 
-def _ratio(difference: FloatArray, standard_error: FloatArray) -> FloatArray:
-    """``difference / standard_error``, with 0/0 = 0 (no spread, no difference)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        statistic = difference / standard_error
-    return np.asarray(
-        np.where((standard_error == 0.0) & (difference == 0.0), 0.0, statistic),
-        dtype=np.float64,
-    )
-
-
 def _open_side(
     low: FloatArray, high: FloatArray, alternative: Alternative
 ) -> tuple[FloatArray, FloatArray]:
@@ -401,7 +392,7 @@ def _bootstrap_difference(
         null_value=0.0,
     )
     assert result.pvalue is not None  # requested through null_value
-    statistic = _ratio(a.estimate - b.estimate, result.standard_error)
+    statistic = ratio_or_infinite(a.estimate - b.estimate, result.standard_error)
     return result.low, result.high, statistic, result.pvalue
 
 
@@ -493,7 +484,7 @@ def share_difference(
         standard_error = np.sqrt(
             pooled * (1.0 - pooled) * (1.0 / a.effective_n + 1.0 / b.effective_n)
         )
-        statistic = _ratio(difference, standard_error)
+        statistic = ratio_or_infinite(difference, standard_error)
         pvalue = _pvalue(statistic, alternative)
         low, high = _open_side(low, high, alternative)
     else:  # "wald"
@@ -504,7 +495,7 @@ def share_difference(
         half = normal_quantile(confidence_level, alternative) * standard_error
         low = np.maximum(difference - half, -1.0)
         high = np.minimum(difference + half, 1.0)
-        statistic = _ratio(difference, standard_error)
+        statistic = ratio_or_infinite(difference, standard_error)
         pvalue = _pvalue(statistic, alternative)
         low, high = _open_side(low, high, alternative)
     return _blank_difference(a, b, difference, low, high, statistic, pvalue)
@@ -579,7 +570,7 @@ def mean_difference(
         half = _t_quantile(confidence_level, df, alternative) * standard_error
         half = np.where(variance == 0.0, 0.0, half)
         low, high = _open_side(difference - half, difference + half, alternative)
-        statistic = _ratio(difference, standard_error)
+        statistic = ratio_or_infinite(difference, standard_error)
         pvalue = np.where(
             variance == 0.0,
             _pvalue(statistic, alternative),

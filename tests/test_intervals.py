@@ -280,3 +280,15 @@ def test_empty_cells_do_not_change_the_random_stream() -> None:
     middle = _draw_replicates([np.array([6, 0, 2])], share_of_first, 50, np.random.default_rng(2))
     np.testing.assert_array_equal(compact, padded)
     np.testing.assert_array_equal(compact, middle)
+
+
+def test_ratio_or_infinite_and_tail_pvalue() -> None:
+    from loyaltymetrics._intervals import ratio_or_infinite, tail_pvalue
+
+    ratio = ratio_or_infinite([0.0, 1.0, -2.0, np.nan, 3.0], [0.0, 0.0, 0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(ratio, [0.0, np.inf, -np.inf, np.nan, 1.5])
+    # One-sided p-values 0.03 ("greater") and 0.97 ("less"): two-sided 0.06.
+    assert float(tail_pvalue(0.03, 0.97, "greater")) == pytest.approx(0.03)
+    assert float(tail_pvalue(0.03, 0.97, "less")) == pytest.approx(0.97)
+    assert float(tail_pvalue(0.03, 0.97, "two-sided")) == pytest.approx(0.06)
+    assert float(tail_pvalue(0.6, 0.6, "two-sided")) == 1.0
