@@ -109,18 +109,6 @@ class _Sample:
         self.weight = weight_array
         self.value = (band_array - 1).astype(np.float64)  # -1, 0, +1
 
-    def without_empty_cells(self) -> _Sample:
-        """Drop the cells that are empty in every batch element.
-
-        The bootstrap then draws the same replicates from a sample whatever
-        empty cells (bands nobody chose, padding) its cell table carries.
-        """
-        batch_axes = tuple(range(self.count.ndim - 1))
-        keep = (self.count > 0).any(axis=batch_axes) if batch_axes else self.count > 0
-        if not keep.any():
-            return self
-        return _Sample(self.count[..., keep], self.band[..., keep], self.weight[..., keep])
-
     def statistic(self, count: npt.NDArray[np.int64]) -> FloatArray:
         """Weighted NPS (points) of cell counts shaped ``(*extra, *batch, K)``."""
         weighted = count * self.weight
@@ -330,7 +318,6 @@ def nps_interval(
     sample = _Sample(count, band, weight)
     z = normal_quantile(confidence_level)
     if method in _BOOTSTRAP:
-        sample = sample.without_empty_cells()
         result = count_bootstrap(
             [sample.count],
             sample.statistic,
@@ -418,7 +405,6 @@ def nps_difference(
     b = _Sample(count_b, band_b, weight_b)
     difference = a.statistic(a.count) - b.statistic(b.count)
     if method in _BOOTSTRAP:
-        a, b = a.without_empty_cells(), b.without_empty_cells()
 
         def statistic(x: npt.NDArray[np.int64], y: npt.NDArray[np.int64]) -> FloatArray:
             return np.asarray(a.statistic(x) - b.statistic(y), dtype=np.float64)
