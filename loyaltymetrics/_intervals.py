@@ -40,6 +40,7 @@ __all__ = [
     "normal_quantile",
     "proportion_interval",
     "ratio_or_infinite",
+    "spawn_generators",
     "tail_pvalue",
 ]
 
@@ -221,6 +222,10 @@ def _finite_std(theta_b: FloatArray) -> FloatArray:
     empty batch element, whose statistic is NaN in every replicate).
     """
     finite = np.isfinite(theta_b)
+    if finite.all():
+        if theta_b.shape[0] < 2:
+            return np.full(theta_b.shape[1:], np.nan)
+        return np.asarray(np.std(theta_b, axis=0, ddof=1), dtype=np.float64)
     n_finite = finite.sum(axis=0)
     values = np.where(finite, theta_b, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -230,44 +235,88 @@ def _finite_std(theta_b: FloatArray) -> FloatArray:
     return np.asarray(np.where(n_finite > 1, std, np.nan), dtype=np.float64)
 
 
-def _sample_streams(rng: np.random.Generator, n_samples: int) -> list[np.random.Generator]:
-    """One generator per independent sample: ``rng`` itself, or children of it.
-
-    Each sample then consumes its own stream in order, so its draws do not
-    depend on how replicates are split into blocks (a multinomial draw of
-    ``a`` replicates followed by ``b`` equals one draw of ``a + b``).
-    """
-    if n_samples == 1:
-        return [rng]
+def spawn_generators(rng: np.random.Generator, n: int) -> list[np.random.Generator]:
+    """Return ``n`` independent child generators of ``rng``."""
     try:
-        return list(rng.spawn(n_samples))
+        return list(rng.spawn(n))
     except TypeError:  # pragma: no cover - a bit generator seeded without a SeedSequence
-        return [np.random.default_rng(rng.integers(2**63, size=4)) for _ in range(n_samples)]
+        return [np.random.default_rng(rng.integers(2**63, size=4)) for _ in range(n)]
 
 
-def _multinomial(
-    stream: np.random.Generator,
-    total: npt.NDArray[np.int64],
-    probabilities: npt.NDArray[np.float64],
+def _sample_streams(rng: np.random.Generator, n_samples: int) -> list[np.random.Generator]:
+    """One generator per independent sample: ``rng`` itself, or children of it."""
+    return [rng] if n_samples == 1 else spawn_generators(rng, n_samples)
+
+
+def _conditional_shares(p: FloatArray) -> FloatArray:
+    """Binomial probabilities of the sequential (conditional) multinomial sampler.
+
+    Cell ``k`` gets ``Binomial(remaining, p_k / (1 - p_0 - ... - p_{k-1}))``.
+    The last populated cell of each element gets probability exactly 1, so
+    rounding can never leave rows for a later, empty cell.
+    """
+    if p.shape[-1] == 0:
+        return p
+    before = np.cumsum(p, axis=-1) - p
+    remaining = 1.0 - before
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.where(remaining > 0, p / remaining, 0.0)
+    q = np.clip(q, 0.0, 1.0)
+    populated = p > 0
+    last = p.shape[-1] - 1 - np.argmax(populated[..., ::-1], axis=-1)
+    is_last = np.arange(p.shape[-1]) == last[..., None]
+    return np.asarray(np.where(is_last & populated, 1.0, q), dtype=np.float64)
+
+
+class _ElementSampler:
+    """Multinomial resampling of one sample's counts, block by block.
+
+    The counts are drawn cell by cell as conditional binomials -- an exact
+    multinomial sampler that numpy vectorises at a fraction of the cost of
+    ``Generator.multinomial`` -- and each populated cell but the last draws
+    from its own child stream of ``rng``. A stream is consumed in order, so
+    the draws do not depend on how the replicates are split into blocks, and
+    empty cells (padding) take no stream: the draws depend only on the
+    populated cells, in order.
+    """
+
+    def __init__(self, counts: npt.NDArray[np.int64], rng: np.random.Generator) -> None:
+        self.n_cells = counts.shape[-1]
+        self.total = int(counts.sum())
+        self.populated = np.flatnonzero(counts > 0)
+        p = counts[self.populated] / self.total if self.total > 0 else counts[:0] * 0.0
+        self.q = _conditional_shares(np.asarray(p, dtype=np.float64))
+        n_streams = max(0, self.populated.shape[0] - 1)
+        self.streams = spawn_generators(rng, n_streams) if n_streams else []
+
+    def draw(self, size: int) -> npt.NDArray[np.int64]:
+        out = np.zeros((size, self.n_cells), dtype=np.int64)
+        if self.populated.shape[0] == 0:
+            return out
+        remaining: npt.NDArray[np.int64] | int = self.total
+        for index, stream in enumerate(self.streams):
+            drawn = stream.binomial(remaining, self.q[index], size=size)
+            out[:, self.populated[index]] = drawn
+            remaining = remaining - drawn
+        out[:, self.populated[-1]] = remaining
+        return out
+
+
+def _batch_draw(
+    totals: npt.NDArray[np.int64],
+    q: FloatArray,
+    streams: list[np.random.Generator],
     size: int,
 ) -> npt.NDArray[np.int64]:
-    """Multinomial replicates whose random stream ignores empty cells.
-
-    numpy draws a multinomial as a chain of binomials, and a cell after the
-    last populated one still consumes random numbers. Drawing over the
-    populated cells only makes the replicates of a count table independent of
-    how many empty cells it carries (a weighted table lists only populated
-    cells; an unweighted one or a padded segment lists every cell).
-    """
-    if probabilities.ndim == 1:
-        populated = probabilities > 0
-        if not populated.all() and populated.any():
-            out = np.zeros((size, probabilities.shape[0]), dtype=np.int64)
-            out[:, populated] = stream.multinomial(total, probabilities[populated], size=size)
-            return out
-    return np.asarray(
-        stream.multinomial(total, probabilities, size=(size, *np.shape(total))), dtype=np.int64
-    )
+    """Conditional-binomial multinomial draws for a whole batch, one stream per cell."""
+    out = np.zeros((size, *q.shape), dtype=np.int64)
+    remaining = np.broadcast_to(totals, (size, *totals.shape)).astype(np.int64)
+    for cell, stream in enumerate(streams):
+        drawn = stream.binomial(remaining, q[..., cell])
+        out[..., cell] = drawn
+        remaining = remaining - drawn
+    out[..., -1] = remaining
+    return out
 
 
 def _draw_replicates(
@@ -278,30 +327,45 @@ def _draw_replicates(
 ) -> FloatArray:
     """Bootstrap distribution of ``statistic``: shape (n_resamples, *batch).
 
-    Sample ``j`` is resampled from the ``j``-th stream of
-    :func:`_sample_streams`; with one generator per batch element (a
-    sequence ``rng``), element ``i`` uses the streams of ``rng[i]``. Either
-    way an element's replicates are exactly those of a call with that
-    element's counts alone and its generator, because a multinomial draw
-    consumes its stream in order and cells with zero count consume nothing
-    when they come before the populated cells.
+    Each sample is resampled from its own stream (``rng`` itself for one
+    sample, else the children of ``rng.spawn``). A single element (no batch
+    axes), or each element of a one-dimensional batch given one generator per
+    element, is drawn by :class:`_ElementSampler`; its replicates therefore
+    depend only on its own counts and generator, never on the other elements
+    or on the block size. A batch with one generator for all elements is
+    drawn in one vectorised pass per cell.
     """
-    totals = [sample.sum(axis=-1) for sample in samples]
-    probabilities = [
-        _resampling_probabilities(sample, total)
-        for sample, total in zip(samples, totals, strict=True)
-    ]
-    batch_shape = np.broadcast_shapes(*(t.shape for t in totals))
+    batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in samples))
+    arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in samples]
     batch_size = int(np.prod(batch_shape, dtype=np.int64))
-    cells = sum(sample.shape[-1] for sample in samples)
+    cells = sum(array.shape[-1] for array in arrays)
     block = max(1, _MAX_BLOCK_ELEMENTS // max(1, batch_size * cells))
-    if isinstance(rng, np.random.Generator):
-        streams = _sample_streams(rng, len(samples))
+
+    draw: Callable[[int], list[npt.NDArray[np.int64]]]
+    if isinstance(rng, np.random.Generator) and batch_shape == ():
+        samplers = [
+            _ElementSampler(array, stream)
+            for array, stream in zip(arrays, _sample_streams(rng, len(arrays)), strict=True)
+        ]
+
+        def draw(size: int) -> list[npt.NDArray[np.int64]]:
+            return [sampler.draw(size) for sampler in samplers]
+
+    elif isinstance(rng, np.random.Generator):
+        totals = [array.sum(axis=-1) for array in arrays]
+        conditional = [
+            _conditional_shares(_resampling_probabilities(array, total))
+            for array, total in zip(arrays, totals, strict=True)
+        ]
+        streams = [
+            spawn_generators(stream, array.shape[-1] - 1)
+            for array, stream in zip(arrays, _sample_streams(rng, len(arrays)), strict=True)
+        ]
 
         def draw(size: int) -> list[npt.NDArray[np.int64]]:
             return [
-                _multinomial(stream, total, p, size)
-                for stream, total, p in zip(streams, totals, probabilities, strict=True)
+                _batch_draw(total, q, cell_streams, size)
+                for total, q, cell_streams in zip(totals, conditional, streams, strict=True)
             ]
 
     else:
@@ -311,20 +375,19 @@ def _draw_replicates(
                 "one generator per batch element needs a one-dimensional batch of "
                 f"{len(generators)} elements; got batch shape {batch_shape}"
             )
-        element_streams = [_sample_streams(g, len(samples)) for g in generators]
-        arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in samples]
-        totals = [array.sum(axis=-1) for array in arrays]
-        probabilities = [
-            np.broadcast_to(p, array.shape) for p, array in zip(probabilities, arrays, strict=True)
+        element_samplers = [
+            [
+                _ElementSampler(array[index], stream)
+                for array, stream in zip(arrays, _sample_streams(g, len(arrays)), strict=True)
+            ]
+            for index, g in enumerate(generators)
         ]
 
         def draw(size: int) -> list[npt.NDArray[np.int64]]:
             out = [np.empty((size, *array.shape), dtype=np.int64) for array in arrays]
-            for index, streams in enumerate(element_streams):
-                for j, stream in enumerate(streams):
-                    out[j][:, index] = _multinomial(
-                        stream, totals[j][index], probabilities[j][index], size
-                    )
+            for index, samplers in enumerate(element_samplers):
+                for j, sampler in enumerate(samplers):
+                    out[j][:, index] = sampler.draw(size)
             return out
 
     replicates = [

@@ -40,7 +40,7 @@ from loyaltymetrics._frames import (
     group_aggregate,
     regroup,
 )
-from loyaltymetrics._intervals import BOOTSTRAP_METHODS, RandomSource
+from loyaltymetrics._intervals import BOOTSTRAP_METHODS, RandomSource, spawn_generators
 from loyaltymetrics._nps import NPS_SCALE, SCORE_BAND
 from loyaltymetrics._nps_inference import (
     DIFFERENCE_METHODS,
@@ -364,6 +364,7 @@ class _Reduced:
     score: FloatArray  # NaN for a missing score
     weight: FloatArray | None
     rows: IntArray
+    entry_row: npt.NDArray[np.intp]  # row of ``grouped`` that holds each entry's keys
 
     @property
     def n_segments(self) -> int:
@@ -372,7 +373,8 @@ class _Reduced:
     def label(self, entry: int) -> str:
         """Describe the segment of an entry for error messages."""
         return ", ".join(
-            f"{key}={format_value(self.grouped.keys[key][entry])}" for key in self.keys
+            f"{key}={format_value(self.grouped.keys[key][self.entry_row[entry]])}"
+            for key in self.keys
         )
 
 
@@ -419,8 +421,7 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
         )
     group_keys = [*keys, score_column] + ([weight_column] if weight_column else [])
     grouped = group_aggregate(table, group_keys, {_ROWS: ("len", None)})
-    if grouped.n_groups == 0:
-        raise ValueError("`data` has no rows: a breakdown needs at least one response")
+    _require_rows(grouped)
     segment, first_rows = regroup(grouped, keys)
     return _Reduced(
         table=table,
@@ -431,7 +432,13 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
         score=_as_float(grouped.keys[score_column]),
         weight=None if weight_column is None else _as_float(grouped.keys[weight_column]),
         rows=np.asarray(grouped.values[_ROWS], dtype=np.int64),
+        entry_row=np.arange(grouped.n_groups, dtype=np.intp),
     )
+
+
+def _require_rows(grouped: Grouped) -> None:
+    if grouped.n_groups == 0:
+        raise ValueError("`data` has no rows: a breakdown needs at least one response")
 
 
 def _check_weights(reduced: _Reduced) -> None:
@@ -558,13 +565,6 @@ def _cells(reduced: _Reduced, metric: _Metric, missing: npt.NDArray[np.bool_]) -
 
 
 # --- infer ----------------------------------------------------------------
-
-
-def _spawn(rng: np.random.Generator, n: int) -> list[np.random.Generator]:
-    try:
-        return list(rng.spawn(n))
-    except TypeError:  # pragma: no cover - a bit generator seeded without a SeedSequence
-        return [np.random.default_rng(rng.integers(2**63, size=4)) for _ in range(n)]
 
 
 def _blank(mask: npt.NDArray[np.bool_], *arrays: FloatArray) -> list[FloatArray]:
@@ -849,7 +849,7 @@ def by_segment(
         )
 
     n_segments = reduced.n_segments
-    children = _spawn(generator, 2 * n_segments + 1)
+    children = spawn_generators(generator, 2 * n_segments + 1)
     estimate, low, high = spec.interval(cells.segments, children[1 : n_segments + 1])
     segment_n = cells.segments.total
     empty = (segment_n <= 0) | cells.has_missing

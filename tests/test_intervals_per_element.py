@@ -132,3 +132,30 @@ def test_empty_cells_before_the_populated_ones_change_nothing() -> None:
     )
     assert float(padded.low) == pytest.approx(float(plain.low), rel=1e-12)
     assert float(padded.high) == pytest.approx(float(plain.high), rel=1e-12)
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_the_sampler_draws_multinomial_counts(batch: bool) -> None:
+    # Conditional binomials are an exact multinomial sampler: check the first
+    # two moments against n p and n (diag(p) - p p^T), and that empty cells
+    # (first, middle and last) never receive a row.
+    from loyaltymetrics._intervals import _draw_replicates
+
+    counts = np.array([0, 3, 0, 5, 2, 0])
+    n, p = 10, counts / 10
+    samples = [np.stack([counts, counts])] if batch else [counts]
+    draws: list[np.ndarray] = []
+
+    def keep(c: np.ndarray) -> np.ndarray:
+        draws.append(c.reshape(-1, 6))
+        return c.sum(axis=-1).astype(float)
+
+    _draw_replicates(samples, keep, 40_000, np.random.default_rng(0))
+    drawn = np.concatenate(draws)
+    assert (drawn.sum(axis=1) == n).all()
+    assert (drawn[:, counts == 0] == 0).all()
+    # 80,000 (or 40,000) draws: standard error of a mean count < 0.01.
+    np.testing.assert_allclose(drawn.mean(axis=0), n * p, atol=0.04)
+    np.testing.assert_allclose(
+        np.cov(drawn, rowvar=False), n * (np.diag(p) - np.outer(p, p)), atol=0.06
+    )
