@@ -17,8 +17,9 @@ is fitted the same way:
    standard errors on the natural scale, ``se(theta) = theta * se(log theta)``.
 
 A fit is reported as converged only when the optimiser says so, the gradient
-is small, no parameter sits at the edge of the search box (an estimate running
-off to 0 or infinity means the maximum is not attained), the Hessian is
+is small, no parameter sits at the edge of the search box or beyond 1e-4 ..
+1e4 in the fit's scaled units (an estimate running off to 0 or infinity means
+the maximum is not attained), the Hessian is
 positive definite, and no log-parameter has a standard error above 10 (a
 likelihood that flat means the optimiser stopped on its way to 0 or infinity).
 Anything else gives ``converged=False`` and NaN standard errors rather than a
@@ -69,6 +70,11 @@ Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 # that ends within _EDGE of it has run away towards 0 or infinity.
 _LOG_BOUND = 30.0
 _EDGE = 1.0
+# In the scaled units of a fit (times and money rescaled to order 1) a shape or
+# scale parameter beyond 1e-4 .. 1e4 describes a degenerate limit (a point
+# mass, no heterogeneity): the likelihood is still creeping towards the edge of
+# the parameter space, where the optimiser stopped because it became flat.
+_EXTREME = math.log(1e4)
 # A converged fit has a mean-gradient no larger than this in any log-parameter.
 _GRADIENT_TOLERANCE = 1e-4
 _HESSIAN_STEP = 1e-4
@@ -437,7 +443,11 @@ def fit_log_parameters(
                 covariance = np.full((k, k), np.nan)
         else:
             converged = False
-            message = "the Hessian at the optimum is not positive definite"
+            message = (
+                "the Hessian at the optimum is not positive definite: the likelihood is flat "
+                "or keeps rising towards the edge of the parameter space (a parameter tending "
+                "to 0 or infinity), so the data do not determine all parameters"
+            )
     params = np.exp(point)
     with np.errstate(invalid="ignore"):
         standard_errors = params * np.sqrt(np.diag(covariance))
@@ -461,6 +471,12 @@ def _assess(
         return False, (
             "a parameter ran towards 0 or infinity (the maximum is not attained inside "
             "the parameter space)"
+        )
+    if (np.abs(point) > _EXTREME).any():
+        return False, (
+            "a parameter is beyond 1e-4 .. 1e4 in the scaled units of the fit: the "
+            "likelihood is creeping towards a degenerate limit (0 or infinity) and the "
+            "data do not determine it"
         )
     if np.max(np.abs(gradient)) > _GRADIENT_TOLERANCE:
         return False, f"the optimiser stopped away from a maximum: {message}"
