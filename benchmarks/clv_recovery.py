@@ -12,9 +12,10 @@ includes a -> 0 (almost nobody drops out), very low purchase rates, most
 customers with no repeat purchase, and q near 1 for spend.
 
 A last section simulates data that cannot identify the dropout parameters
-(very few repeat buyers and almost no dropout; or a window of a few weeks): there the maximum of the likelihood is
-on the edge of the parameter space, and the fits must say ``converged=False``
-rather than return a confident wrong answer. "silent" counts fits that claim
+(very few repeat buyers and almost no dropout; or a window of a few weeks):
+there the maximum of the likelihood is often on the edge of the parameter
+space, and the fits must say ``converged=False`` rather than return a
+confident wrong answer. "silent" counts fits that claim
 convergence yet miss the truth by more than 4 standard errors.
 
 Run:  python benchmarks/clv_recovery.py [--replications 20] [--customers 20000]
