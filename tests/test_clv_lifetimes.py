@@ -247,6 +247,9 @@ def test_rfm_summary_without_value_matches_lifetimes(log) -> None:
 @pytest.mark.parametrize("with_value", [True, False])
 def test_calibration_and_holdout_matches_lifetimes(with_value) -> None:
     data = timed_log()
+    # lifetimes' own no-value branch breaks on pandas 3 (an empty groupby.agg);
+    # its holdout counts do not depend on the value column, so take them from
+    # the with-value call and drop the value columns.
     theirs = quietly(
         calibration_and_holdout_data,
         data,
@@ -254,8 +257,10 @@ def test_calibration_and_holdout_matches_lifetimes(with_value) -> None:
         "when",
         calibration_period_end="2024-05-01 12:00",
         observation_period_end="2024-07-01 08:00",
-        monetary_value_col="amount" if with_value else None,
+        monetary_value_col="amount",
     )
+    if not with_value:
+        theirs = theirs.drop(columns=["monetary_value_cal", "monetary_value_holdout"])
     ours = lm.rfm_summary(
         data,
         customer="customer",
