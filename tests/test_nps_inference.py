@@ -381,3 +381,38 @@ def test_difference_batches_broadcast_against_one_sample(method: str) -> None:
         assert array.shape == (3,)
         assert np.all(np.isfinite(array))
     np.testing.assert_allclose(result[0], [20.0, -10.0, 90.0])
+
+
+# --- coverage, exactly, on a small grid (the full study is benchmarks/coverage.py) -------------
+
+
+def exact_coverage(method: str, shares: tuple[float, float, float], n: int, level: float) -> float:
+    """Coverage summed over every possible sample of size n, weighted by its probability."""
+    vectors = np.array([(d, a, n - d - a) for d in range(n + 1) for a in range(n + 1 - d)])
+    probability = stats.multinomial.pmf(vectors, n, shares)
+    low, high = nps_interval(
+        vectors,
+        BANDS,
+        ONES,
+        confidence_level=level,
+        method=method,  # type: ignore[arg-type]
+        n_resamples=10,
+        rng=np.random.default_rng(0),
+        prior=(1, 1, 1),
+    )
+    truth = 100 * (shares[2] - shares[0])
+    return float(probability[(low <= truth + 1e-9) & (truth - 1e-9 <= high)].sum())
+
+
+@pytest.mark.parametrize("shares", [(0.2, 0.3, 0.5), (0.45, 0.1, 0.45), (0.02, 0.08, 0.9)])
+def test_exact_coverage_of_the_analytic_methods(shares: tuple[float, float, float]) -> None:
+    # Exact coverage at n = 30 (every sample enumerated, so no Monte-Carlo error).
+    adjusted = exact_coverage("adjusted-wald", shares, 30, 0.95)
+    score = exact_coverage("score", shares, 30, 0.95)
+    wald = exact_coverage("wald", shares, 30, 0.95)
+    assert 0.92 <= adjusted <= 0.99
+    assert 0.92 <= score <= 0.99
+    # Wald undercovers at small n (Rocks 2016), most near the boundary.
+    assert wald < adjusted
+    if shares[2] == 0.9:
+        assert wald < 0.9
