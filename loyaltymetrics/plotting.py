@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ import numpy.typing as npt
 from loyaltymetrics._cohorts import CohortTable
 from loyaltymetrics._nps import NPSResult
 from loyaltymetrics._results import ConfidenceInterval
+from loyaltymetrics._satisfaction import CESResult, CSATResult
 from loyaltymetrics._segments import SegmentBreakdown
 from loyaltymetrics._survival import SurvivalCurve
 
@@ -51,58 +52,120 @@ def _axes(ax: Axes | None) -> Axes:
 
 @dataclass(frozen=True)
 class _Bands:
-    """Detractor, passive and promoter shares (rows: segments) with their labels."""
+    """Shares of answer categories per segment, ordered from worst to best."""
 
     labels: list[str]
-    shares: FloatArray  # shape (segments, 3), rows sum to 1
-    scores: FloatArray
+    categories: list[str]
+    shares: FloatArray  # shape (segments, categories), rows sum to 1
+    #: Index of the neutral category, drawn across zero; None for an even scale.
+    neutral: int | None
+    colours: list[str]
+    annotations: list[str]
 
 
 def _nps_results(data: object, *, name: str) -> dict[str, NPSResult]:
     """Read an NPSResult or a non-empty mapping of labels to NPSResults as a dict."""
-    if isinstance(data, NPSResult):
+    results = _labelled_results(data, name=name, kinds=(NPSResult,))
+    return cast(dict[str, NPSResult], results)
+
+
+def _labelled_results(data: object, *, name: str, kinds: tuple[type, ...]) -> dict[str, Any]:
+    """Read one result, or a non-empty mapping of labels to results of one kind, as a dict."""
+    names = [kind.__name__ for kind in kinds]
+    kind_names = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    if isinstance(data, kinds):
         return {"overall": data}
     if isinstance(data, Mapping) and data:
-        results: dict[str, NPSResult] = {}
+        results: dict[str, Any] = {}
         for label, result in data.items():
-            if not isinstance(result, NPSResult):
+            if not isinstance(result, kinds):
                 raise TypeError(
-                    f"`{name}` must map segment labels to NPSResult; "
+                    f"`{name}` must map segment labels to results ({kind_names}); "
                     f"got {type(result).__name__} for {label!r}"
                 )
             results[str(label)] = result
+        if len({type(result) for result in results.values()}) > 1:
+            raise TypeError(f"`{name}` must hold results of one metric, not a mix")
         return results
     raise TypeError(
-        f"`{name}` must be an NPSResult or a non-empty mapping of segment labels to "
-        f"NPSResult; got {type(data).__name__}"
+        f"`{name}` must be an {kind_names}, or a non-empty mapping of segment labels to "
+        f"such results; got {type(data).__name__}"
     )
 
 
-def _nps_bands(data: object, *, name: str) -> _Bands:
-    """Band shares of an NPSResult or of a mapping of labels to NPSResults."""
-    results = _nps_results(data, name=name)
+def _scale_bands(results: dict[str, CSATResult | CESResult]) -> _Bands:
+    """One category per scale point, worst answer first."""
+    first = next(iter(results.values()))
+    if any(result.scale != first.scale for result in results.values()):
+        raise ValueError("`results` must all use the same answer scale")
+    low, high = first.scale
+    points = list(range(low, high + 1))
+    counts = np.array([result.counts for result in results.values()], dtype=np.float64)
+    if isinstance(first, CESResult) and not first.higher_is_better:
+        points, counts = points[::-1], counts[:, ::-1]  # original CES: a low answer is good
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.full_like(counts, np.nan), where=totals > 0)
+    if isinstance(first, CSATResult):
+        annotations = [f"CSAT {result.score:.0f}" for result in results.values()]
+    else:
+        annotations = [f"CES {result.mean:.2f}" for result in results.values()]
+    n_points = len(points)
+    return _Bands(
+        labels=list(results),
+        categories=[str(point) for point in points],
+        shares=shares,
+        neutral=n_points // 2 if n_points % 2 else None,
+        colours=_diverging_colours(n_points),
+        annotations=annotations,
+    )
+
+
+def _diverging_colours(n: int) -> list[str]:
+    """``n`` colours from red (worst) through grey to blue (best)."""
+    from matplotlib.colors import LinearSegmentedColormap, to_hex
+
+    ramp = LinearSegmentedColormap.from_list("worst-best", list(_BAND_COLOURS))
+    return [to_hex(ramp(position)) for position in np.linspace(0.0, 1.0, n)]
+
+
+def _bands(data: object, *, name: str) -> _Bands:
+    results = _labelled_results(data, name=name, kinds=(NPSResult, CSATResult, CESResult))
+    first = next(iter(results.values()))
+    if not isinstance(first, NPSResult):
+        return _scale_bands(results)
     shares = np.array(
         [[r.detractor_share, r.passive_share, r.promoter_share] for r in results.values()],
         dtype=np.float64,
     )
-    scores = np.array([r.score for r in results.values()], dtype=np.float64)
-    return _Bands(labels=list(results), shares=shares, scores=scores)
+    return _Bands(
+        labels=list(results),
+        categories=list(_BAND_NAMES),
+        shares=shares,
+        neutral=1,
+        colours=list(_BAND_COLOURS),
+        annotations=[f"NPS {result.score:+.0f}" for result in results.values()],
+    )
 
 
 def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Axes:
-    """Diverging stacked bar of detractors, passives and promoters per segment.
+    """Diverging stacked bar of the answers per segment.
 
-    Each segment is one horizontal bar on a percentage axis: detractors extend
-    to the left of zero, promoters to the right, and passives sit across zero,
-    half on each side, so segments line up on the neutral middle and the
-    balance of promoters over detractors (the NPS) reads off the bar. The NPS
-    of each segment is written at the right.
+    Each segment is one horizontal bar on a percentage axis, lined up on the
+    neutral middle: for NPS, detractors extend to the left of zero, promoters
+    to the right, and passives sit across zero, half on each side, so the
+    balance of promoters over detractors (the NPS) reads off the bar. For
+    CSAT and CES every answer on the scale is its own block, the worst answers
+    on the left and the middle answer of an odd scale across zero (the
+    Likert-scale chart of Robbins & Heiberger 2011, "Plotting Likert and other
+    rating scales"). The headline figure of each segment is written at the
+    right.
 
     Parameters
     ----------
-    results : NPSResult or mapping of str to NPSResult
-        One result (drawn as a single bar labelled "overall") or several,
-        keyed by segment label and drawn top to bottom in mapping order.
+    results : NPSResult, CSATResult, CESResult, or mapping of str to one of them
+        One result (drawn as a single bar labelled "overall") or several of
+        the same metric and scale, keyed by segment label and drawn top to
+        bottom in mapping order.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; default the current Axes of pyplot.
 
@@ -114,9 +177,11 @@ def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Ax
     Raises
     ------
     TypeError
-        If ``results`` is not an NPSResult or a non-empty mapping of them.
+        If ``results`` is not a result of these metrics or a non-empty
+        mapping of results of one of them.
     ValueError
-        If a result has undefined (NaN) shares.
+        If a result has undefined (NaN) shares, or the results use different
+        answer scales.
 
     Examples
     --------
@@ -134,8 +199,16 @@ def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Ax
     >>> [label.get_text() for label in ax.get_yticklabels()]
     ['basic', 'pro', 'enterprise']
     >>> plt.close(fig)
+
+    CSAT answers on 1..5, one block per answer:
+
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_score_distribution(lm.csat(survey["csat"]), ax=ax)
+    >>> len(ax.patches)
+    5
+    >>> plt.close(fig)
     """
-    bands = _nps_bands(results, name="results")
+    bands = _bands(results, name="results")
     if np.isnan(bands.shares).any():
         position = int(np.flatnonzero(np.isnan(bands.shares).any(axis=1))[0])
         raise ValueError(
@@ -144,28 +217,27 @@ def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Ax
         )
     axes = _axes(ax)
     percent = 100 * bands.shares
+    n_categories = percent.shape[1]
     rows = np.arange(len(bands.labels))
-    # Left edges: detractors end where passives begin, at minus half the passives.
-    left_edges = np.column_stack(
-        [
-            -percent[:, 1] / 2 - percent[:, 0],
-            -percent[:, 1] / 2,
-            percent[:, 1] / 2,
-        ]
-    )
-    for band in range(3):
+    # Every bar starts left of zero by its negative categories and half its neutral one.
+    split = bands.neutral if bands.neutral is not None else n_categories // 2
+    start = -percent[:, :split].sum(axis=1)
+    if bands.neutral is not None:
+        start -= percent[:, bands.neutral] / 2
+    left_edges = start[:, None] + np.cumsum(percent, axis=1) - percent
+    for category in range(n_categories):
         axes.barh(
             rows,
-            percent[:, band],
-            left=left_edges[:, band],
-            color=_BAND_COLOURS[band],
-            label=_BAND_NAMES[band],
+            percent[:, category],
+            left=left_edges[:, category],
+            color=bands.colours[category],
+            label=bands.categories[category],
             height=0.7,
         )
-    right_end = float(np.max(percent[:, 1] / 2 + percent[:, 2]))
-    for row, score in zip(rows, bands.scores, strict=True):
+    right_end = float(np.max(left_edges[:, -1] + percent[:, -1]))
+    for row, text in zip(rows, bands.annotations, strict=True):
         axes.annotate(
-            f"NPS {score:+.0f}",
+            text,
             xy=(right_end, row),
             xytext=(6, 0),
             textcoords="offset points",
@@ -178,10 +250,14 @@ def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Ax
     axes.set_xlabel("share of respondents (%)")
     # Both sides of zero are shares: label them without a minus sign.
     axes.xaxis.set_major_formatter(lambda value, _: f"{abs(value):g}")
-    limit = float(np.max(np.abs(left_edges[:, 0])))
+    limit = float(np.max(np.abs(start)))
     axes.set_xlim(-max(limit, 10) - 5, right_end + 25)
     axes.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize="small", frameon=False, ncols=3
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),
+        fontsize="small",
+        frameon=False,
+        ncols=min(n_categories, 7),
     )
     return axes
 

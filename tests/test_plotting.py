@@ -70,10 +70,16 @@ def test_score_distribution_of_one_result_uses_the_current_axes() -> None:
 
 
 def test_score_distribution_bad_input(axes: Axes) -> None:
-    with pytest.raises(TypeError, match="`results` must be an NPSResult or a non-empty mapping"):
+    expected = "`results` must be an NPSResult, CSATResult or CESResult, or a non-empty mapping"
+    with pytest.raises(TypeError, match=expected):
         plotting.plot_score_distribution([1, 2], ax=axes)
-    with pytest.raises(TypeError, match="`results` must be an NPSResult or a non-empty mapping"):
+    with pytest.raises(TypeError, match=expected):
         plotting.plot_score_distribution({}, ax=axes)
+    with pytest.raises(TypeError, match="must hold results of one metric, not a mix"):
+        plotting.plot_score_distribution({"a": lm.nps([10]), "b": lm.csat([5])}, ax=axes)
+    mixed = {"a": lm.csat([5]), "b": lm.csat([5], scale=(1, 7), satisfied=(6, 7))}
+    with pytest.raises(ValueError, match="the same answer scale"):
+        plotting.plot_score_distribution(mixed, ax=axes)
     with pytest.raises(TypeError, match="got float for 'a'"):
         plotting.plot_score_distribution({"a": 1.0}, ax=axes)
     with pytest.raises(TypeError, match="`ax` must be a matplotlib Axes"):
@@ -128,7 +134,7 @@ def test_plot_nps_bootstrap_is_reproducible_with_a_seed() -> None:
 
 
 def test_plot_nps_bad_input(axes: Axes) -> None:
-    with pytest.raises(TypeError, match="`result_or_breakdown` must be"):
+    with pytest.raises(TypeError, match="`result_or_breakdown` must be an NPSResult, or"):
         plotting.plot_nps([10, 9], ax=axes)
     with pytest.raises(TypeError, match="`overall` must be an NPSResult"):
         plotting.plot_nps(lm.nps([10]), overall=3.0, ax=axes)  # type: ignore[arg-type]
@@ -240,3 +246,38 @@ def test_cohort_heatmap_options_and_bad_input(axes: Axes) -> None:
     assert axes.images[0].get_cmap().name == "viridis"
     with pytest.raises(TypeError, match="`table` must be a CohortTable"):
         plotting.plot_cohort_heatmap(np.eye(2), ax=axes)  # type: ignore[arg-type]
+
+
+def test_score_distribution_of_csat_has_a_block_per_answer(axes: Axes) -> None:
+    # Team a answers 1, 3, 5, 5: shares 25% / 0 / 25% / 0 / 50% for 1..5.
+    results = {"a": lm.csat([1, 3, 5, 5]), "b": lm.csat([2, 4])}
+    plotting.plot_score_distribution(results, ax=axes)
+    bars = axes.patches
+    assert len(bars) == 10  # 5 answers x 2 segments, drawn answer by answer
+    one_a, _, two_a, _, three_a, _, four_a, _, five_a, five_b = bars
+    assert two_a.get_width() == four_a.get_width() == pytest.approx(0.0)
+    # Negative side: answers 1 and 2 and half of the neutral 3: a starts at -(25 + 0 + 12.5).
+    assert one_a.get_x() == pytest.approx(-37.5)
+    assert three_a.get_x() == pytest.approx(-12.5)
+    assert three_a.get_width() == pytest.approx(25.0)
+    assert five_a.get_x() + five_a.get_width() == pytest.approx(62.5)
+    assert five_b.get_width() == pytest.approx(0.0)
+    labels = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert labels == ["1", "2", "3", "4", "5"]
+    # CSAT = share answering 4-5: a 2/4 = 50, b 1/2 = 50.
+    assert [t.get_text() for t in axes.texts] == ["CSAT 50", "CSAT 50"]
+
+
+def test_score_distribution_of_original_ces_puts_low_effort_on_the_right() -> None:
+    figure, ax = plt.subplots()
+    try:
+        # Original CES on 1..5, a low answer is good: the bar runs 5, 4, 3, 2, 1.
+        plotting.plot_score_distribution(lm.ces([1, 1, 2, 5], version="original"), ax=ax)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == ["5", "4", "3", "2", "1"]
+        answer_one = ax.patches[-1]
+        # Two of four answered 1: 50%, ending at the right end of the bar.
+        assert answer_one.get_width() == pytest.approx(50.0)
+        assert [t.get_text() for t in ax.texts] == ["CES 2.25"]  # mean (1 + 1 + 2 + 5) / 4
+    finally:
+        plt.close(figure)
