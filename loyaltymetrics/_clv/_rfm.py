@@ -275,7 +275,9 @@ def _frame_inputs(
             f"column {value!r} must not contain missing values; drop or fill them first"
         )
         messages.append(f"column {value!r} must not contain infinite values")
-    summary = lazy.select(*checks, nw.len().alias("__lm_rows")).collect()
+    summary = lazy.select(
+        *checks, nw.len().alias("__lm_rows"), nw.col(time).max().alias("__lm_last")
+    ).collect()
     for flag, message in zip(summary.row(0), messages, strict=False):
         if flag:
             raise ValueError(message)
@@ -289,8 +291,9 @@ def _frame_inputs(
     if value is not None:
         selected.append(nw.col(value).cast(nw.Float64).alias(_VALUE))
     lazy = lazy.select(*selected)
-    last = lazy.select(nw.col(_INSTANT).max()).collect().item()
-    return lazy, nw, is_datetime, float(last)
+    # The last purchase time, converted like a boundary argument (wall-clock time).
+    last = _boundary(summary["__lm_last"][0], name=time, scale=_Scale(is_datetime, "D"))
+    return lazy, nw, is_datetime, last
 
 
 def _period_expr(nw: Any, scale: _Scale) -> Any:
