@@ -111,9 +111,13 @@ class _Sample:
 
     def statistic(self, count: npt.NDArray[np.int64]) -> FloatArray:
         """Weighted NPS (points) of cell counts shaped ``(*extra, *batch, K)``."""
-        weighted = count * self.weight
+        # einsum sums over the cells without the (*extra, *batch, K) float
+        # temporaries of ``(count * weight).sum(-1)``: several times faster on
+        # the bootstrap's replicate arrays.
+        total = np.einsum("...k,...k->...", count, self.weight)
+        net = np.einsum("...k,...k->...", count, self.weight * self.value)
         with np.errstate(invalid="ignore", divide="ignore"):
-            score = 100.0 * (weighted * self.value).sum(axis=-1) / weighted.sum(axis=-1)
+            score = 100.0 * net / total
         # Snap rounding noise (below 1e-9 points) so that replicates equal to
         # the estimate compare as ties (BCa's bias correction counts them)
         # however the weights are scaled.

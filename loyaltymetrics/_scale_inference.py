@@ -144,11 +144,12 @@ class _Sample:
 
     def statistic(self, count: IntArray) -> FloatArray:
         """Weighted mean of ``x`` for resampled counts, shape ``(*extra, *batch)``."""
-        weighted = count * self.weight
+        # einsum avoids the (*extra, *batch, K) float temporaries of
+        # ``(count * weight).sum(-1)`` on the bootstrap's replicate arrays.
+        total = np.einsum("...k,...k->...", count, self.weight)
+        weighted_sum = np.einsum("...k,...k->...", count, self.weight * self.x)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(
-                (weighted * self.x).sum(axis=-1) / weighted.sum(axis=-1), dtype=np.float64
-            )
+            return np.asarray(weighted_sum / total, dtype=np.float64)
 
     def mean_variance(self) -> FloatArray:
         """Linearised variance of the weighted mean (``s**2 / n`` when unweighted)."""

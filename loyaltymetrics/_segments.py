@@ -40,7 +40,7 @@ from loyaltymetrics._frames import (
     group_aggregate,
     regroup,
 )
-from loyaltymetrics._intervals import BOOTSTRAP_METHODS, RandomSource, spawn_generators
+from loyaltymetrics._intervals import RandomSource, spawn_generators
 from loyaltymetrics._nps import NPS_SCALE, SCORE_BAND
 from loyaltymetrics._nps_inference import (
     DIFFERENCE_METHODS,
@@ -51,6 +51,7 @@ from loyaltymetrics._nps_inference import (
 from loyaltymetrics._results import ConfidenceInterval, TabularResult, format_value
 from loyaltymetrics._satisfaction import CES_DEFAULTS, CES_VERSIONS, CSAT_SATISFIED, CSAT_SCALE
 from loyaltymetrics._scale_inference import (
+    MEAN_DIFFERENCE_METHODS,
     MEAN_METHODS,
     SHARE_DIFFERENCE_METHODS,
     SHARE_METHODS,
@@ -196,109 +197,74 @@ def _nps_score(cells: _Cells) -> FloatArray:
     return np.asarray(score, dtype=np.float64)
 
 
-def _share_metric(
+def _rating_metric(
     name: str,
     *,
     scale: tuple[int, int],
-    in_range: tuple[int, int],
+    in_range: tuple[int, int] | None,
     method: object,
     nan_policy: NanPolicy,
     level: float,
     n_resamples: int,
 ) -> _Metric:
-    """Build the metric of a share of a range of scale points (CSAT, CES agree share), 0..100."""
-    chosen = check_choice(
-        "wilson" if method is None else method, name="method", choices=SHARE_METHODS
-    )
-    difference_method = chosen if chosen in SHARE_DIFFERENCE_METHODS else "newcombe"
-    offsets = (in_range[0] - scale[0], in_range[1] - scale[0])
+    """Build a rating-scale metric: the share of ``in_range`` on 0..100, or the mean if None.
+
+    The share is CSAT or the CES agree share; the mean is the CES mean, on
+    the answer scale. Differences are clipped as ``compare_csat`` and
+    ``compare_ces`` report them: to 100 points, or to the scale's width.
+    """
+    options: dict[str, Any]
+    methods: tuple[str, ...]
+    if in_range is None:
+        methods, default, difference_default = MEAN_METHODS, "t", "welch"
+        difference_methods: tuple[str, ...] = MEAN_DIFFERENCE_METHODS
+        interval_of, difference_of = mean_interval, mean_difference
+        options = {"offset": float(scale[0])}
+        factor, bound, estimate = 1.0, float(scale[1] - scale[0]), "mean"
+    else:
+        methods, default, difference_default = SHARE_METHODS, "wilson", "newcombe"
+        difference_methods = SHARE_DIFFERENCE_METHODS
+        interval_of, difference_of = share_interval, share_difference  # type: ignore[assignment]
+        options = {"in_range": (in_range[0] - scale[0], in_range[1] - scale[0])}
+        factor, bound, estimate = 100.0, 100.0, "score"
+    chosen = check_choice(default if method is None else method, name="method", choices=methods)
+    difference_method = chosen if chosen in difference_methods else difference_default
 
     def interval(cells: _Cells, rng: RandomSource) -> Estimates:
-        share, low, high = share_interval(
+        value, low, high = interval_of(
             cells.count,
             cells.cell,
             cells.weight,
-            in_range=offsets,
             confidence_level=level,
-            method=chosen,
+            method=cast("Any", chosen),
             n_resamples=n_resamples,
             rng=_as_generator(rng),
+            **options,
         )
-        return 100.0 * share, 100.0 * low, 100.0 * high
+        return factor * value, factor * low, factor * high
 
     def difference(a: _Cells, b: _Cells, rng: RandomSource) -> Differences:
-        d, low, high, statistic, pvalue = share_difference(
+        d, low, high, statistic, pvalue = difference_of(
             a.count,
             a.cell,
             a.weight,
             b.count,
             b.cell,
             b.weight,
-            in_range=offsets,
             confidence_level=level,
             method=cast("Any", difference_method),
             n_resamples=n_resamples,
             rng=_as_generator(rng),
+            **options,
         )
-        # Points within [-100, 100], as compare_csat reports them.
-        low, high = np.clip(100.0 * low, -100.0, 100.0), np.clip(100.0 * high, -100.0, 100.0)
-        return 100.0 * d, low, high, statistic, pvalue
+        low, high = np.clip(factor * low, -bound, bound), np.clip(factor * high, -bound, bound)
+        return factor * d, low, high, statistic, pvalue
 
     return _Metric(
         name=name,
         scale=scale,
         cell_of_point=np.arange(scale[1] - scale[0] + 1, dtype=np.int64),
-        estimate="score",
-        method=chosen,
-        difference_method=difference_method,
-        nan_policy=nan_policy,
-        interval=interval,
-        difference=difference,
-    )
-
-
-def _mean_metric(
-    *, scale: tuple[int, int], method: object, nan_policy: NanPolicy, level: float, n_resamples: int
-) -> _Metric:
-    """Build the metric of the mean answer (CES), on the answer scale."""
-    chosen = check_choice("t" if method is None else method, name="method", choices=MEAN_METHODS)
-    difference_method = chosen if chosen in BOOTSTRAP_METHODS else "welch"
-
-    def interval(cells: _Cells, rng: RandomSource) -> Estimates:
-        return mean_interval(
-            cells.count,
-            cells.cell,
-            cells.weight,
-            offset=float(scale[0]),
-            confidence_level=level,
-            method=cast("Any", chosen),
-            n_resamples=n_resamples,
-            rng=_as_generator(rng),
-        )
-
-    def difference(a: _Cells, b: _Cells, rng: RandomSource) -> Differences:
-        d, low, high, statistic, pvalue = mean_difference(
-            a.count,
-            a.cell,
-            a.weight,
-            b.count,
-            b.cell,
-            b.weight,
-            offset=float(scale[0]),
-            confidence_level=level,
-            method=cast("Any", difference_method),
-            n_resamples=n_resamples,
-            rng=_as_generator(rng),
-        )
-        # Within plus or minus the scale's width, as compare_ces reports it.
-        width = float(scale[1] - scale[0])
-        return d, np.clip(low, -width, width), np.clip(high, -width, width), statistic, pvalue
-
-    return _Metric(
-        name="ces",
-        scale=scale,
-        cell_of_point=np.arange(scale[1] - scale[0] + 1, dtype=np.int64),
-        estimate="mean",
+        estimate=estimate,
         method=chosen,
         difference_method=difference_method,
         nan_policy=nan_policy,
@@ -318,7 +284,7 @@ def _metric(
         satisfied = check_scale_range(
             options.get("satisfied", CSAT_SATISFIED), name="satisfied", scale=scale
         )
-        return _share_metric(
+        return _rating_metric(
             "csat",
             scale=scale,
             in_range=satisfied,
@@ -333,12 +299,10 @@ def _metric(
     scale = check_scale(options.get("scale") or default_scale)
     of = check_choice(options.get("of", "mean"), name="of", choices=_CES_ESTIMANDS)
     nan_policy = check_nan_policy(options.get("nan_policy", "raise"))
-    if of == "mean":
-        return _mean_metric(
-            scale=scale, method=method, nan_policy=nan_policy, level=level, n_resamples=n_resamples
-        )
-    agree = check_scale_range(options.get("agree") or default_agree, name="agree", scale=scale)
-    return _share_metric(
+    agree = None
+    if of == "agree_share":
+        agree = check_scale_range(options.get("agree") or default_agree, name="agree", scale=scale)
+    return _rating_metric(
         "ces",
         scale=scale,
         in_range=agree,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 
-import dask.dataframe as dd
-import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from engines import ENGINES, as_engine
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,23 +43,9 @@ EXPECTED = {
 
 
 def _native(kind: str) -> object:
-    frame = ROWS.copy()
-    if kind == "pandas":
-        return frame
-    if kind == "polars":
-        return pl.from_pandas(frame)
-    if kind == "polars-lazy":
-        return pl.from_pandas(frame).lazy()
-    if kind == "pyarrow":
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    if kind == "dask":
-        return dd.from_pandas(frame, npartitions=2)
-    assert kind == "duckdb"
-    connection = duckdb.connect()
-    return connection.from_arrow(pa.Table.from_pandas(frame, preserve_index=False))
+    return as_engine(kind, ROWS.copy())
 
 
-ENGINES = ["pandas", "polars", "polars-lazy", "pyarrow", "dask", "duckdb"]
 OUTPUT_TYPE = {
     "pandas": pd.DataFrame,
     "polars": pl.DataFrame,

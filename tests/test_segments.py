@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dask.dataframe as dd
-import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from engines import ENGINES, as_engine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
@@ -32,22 +31,6 @@ SMALL = pd.DataFrame(
 )
 
 
-def _frame(kind: str, frame: pd.DataFrame) -> object:
-    if kind == "pandas":
-        return frame
-    if kind == "polars":
-        return pl.from_pandas(frame)
-    if kind == "polars-lazy":
-        return pl.from_pandas(frame).lazy()
-    if kind == "pyarrow":
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    if kind == "dask":
-        return dd.from_pandas(frame, npartitions=3)
-    assert kind == "duckdb"
-    return duckdb.connect().from_arrow(pa.Table.from_pandas(frame, preserve_index=False))
-
-
-ENGINES = ["pandas", "polars", "polars-lazy", "pyarrow", "dask", "duckdb"]
 OUTPUT_TYPE = {
     "pandas": pd.DataFrame,
     "polars": pl.DataFrame,
@@ -103,7 +86,7 @@ def test_every_engine_gives_the_same_numbers(kind: str) -> None:
         rng=3,
     )
     result = lm.by_segment(
-        _frame(kind, survey),
+        as_engine(kind, survey),
         score="nps",
         by=["region", "plan"],
         weights="weight",
@@ -125,7 +108,7 @@ def test_every_engine_gives_the_same_numbers(kind: str) -> None:
 
 def test_csat_and_ces_on_duckdb_equal_arrays() -> None:
     survey = datasets.load_survey(as_frame="pandas")
-    relation = _frame("duckdb", survey)
+    relation = as_engine("duckdb", survey)
     for metric in ("csat", "ces"):
         on_duckdb = lm.by_segment(relation, metric=metric, score=metric, by="channel")
         on_arrays = lm.by_segment(
@@ -265,7 +248,7 @@ def test_corrections_equal_statsmodels(correction: str | None) -> None:
 def test_missing_segment_keys_form_their_own_group_last() -> None:
     frame = SMALL.astype({"segment": object})
     frame.loc[[2, 4], "segment"] = None  # two of b's rows: scores 6 and 5
-    for data in (frame, pl.from_pandas(frame), _frame("duckdb", frame)):
+    for data in (frame, pl.from_pandas(frame), as_engine("duckdb", frame)):
         table = _columns(lm.by_segment(data, score="nps", by="segment"))
         assert table["segment"].tolist() == ["a", "b", "c", None]
         assert table["n"].tolist() == [5, 2, 1, 2]
@@ -403,7 +386,7 @@ def test_bad_input_gets_clear_errors() -> None:
     with pytest.raises(ValueError, match="`data` has no rows"):
         lm.by_segment(SMALL.head(0), score="nps", by="segment")
     with pytest.raises(ValueError, match="`data` has no rows"):
-        lm.by_segment(_frame("polars-lazy", SMALL.head(0)), score="nps", by="segment")
+        lm.by_segment(as_engine("polars-lazy", SMALL.head(0)), score="nps", by="segment")
     with pytest.raises(
         ValueError, match=r"`score` must be integers in 0..10; found 11.0 in segment"
     ):
