@@ -291,15 +291,21 @@ class _ElementSampler:
 
     def draw(self, size: int) -> npt.NDArray[np.int64]:
         out = np.zeros((size, self.n_cells), dtype=np.int64)
+        self.fill(out)
+        return out
+
+    def fill(self, out: npt.NDArray[np.int64]) -> None:
+        """Write ``out.shape[0]`` replicates into ``out`` (zeros in the empty cells)."""
         if self.populated.shape[0] == 0:
-            return out
+            out[...] = 0
+            return
+        size = out.shape[0]
         remaining: npt.NDArray[np.int64] | int = self.total
         for index, stream in enumerate(self.streams):
             drawn = stream.binomial(remaining, self.q[index], size=size)
             out[:, self.populated[index]] = drawn
             remaining = remaining - drawn
         out[:, self.populated[-1]] = remaining
-        return out
 
 
 def _batch_draw(
@@ -384,10 +390,10 @@ def _draw_replicates(
         ]
 
         def draw(size: int) -> list[npt.NDArray[np.int64]]:
-            out = [np.empty((size, *array.shape), dtype=np.int64) for array in arrays]
+            out = [np.zeros((size, *array.shape), dtype=np.int64) for array in arrays]
             for index, samplers in enumerate(element_samplers):
                 for j, sampler in enumerate(samplers):
-                    out[j][:, index] = sampler.draw(size)
+                    sampler.fill(out[j][:, index])
             return out
 
     replicates = [
