@@ -425,7 +425,9 @@ def nps_difference(
         )
         assert result.pvalue is not None
         test_statistic = ratio_or_infinite(difference, result.standard_error)
-        low, high, pvalue = result.low, result.high, result.pvalue
+        low, high = result.low, result.high
+        # An empty batch element has no estimate, so no test either.
+        pvalue = np.where(np.isnan(difference), np.nan, result.pvalue)
     else:
         if method == "wald":
             centre = difference

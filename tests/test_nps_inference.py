@@ -360,6 +360,39 @@ def test_degenerate_samples_give_finite_documented_intervals(
         assert low < high
 
 
+def test_empty_batch_elements_give_nan_without_warnings() -> None:
+    batch = np.array([[20, 30, 50], [0, 0, 0]])
+    for method in NPS_METHODS:
+        low, high = nps_interval(
+            batch,
+            BANDS,
+            ONES,
+            confidence_level=0.9,
+            method=method,
+            n_resamples=99,
+            rng=np.random.default_rng(0),
+            prior=(1, 1, 1),
+        )
+        assert np.isfinite([low[0], high[0]]).all()
+        assert np.isnan([low[1], high[1]]).all()
+    for method in DIFFERENCE_METHODS:
+        result = nps_difference(
+            batch,
+            BANDS,
+            ONES,
+            np.array([3, 3, 3]),
+            BANDS,
+            ONES,
+            confidence_level=0.9,
+            method=method,
+            alternative="two-sided",
+            n_resamples=99,
+            rng=np.random.default_rng(0),
+        )
+        assert np.isfinite([array[0] for array in result]).all()
+        assert np.isnan([array[1] for array in result]).all()
+
+
 @pytest.mark.parametrize("method", DIFFERENCE_METHODS)
 def test_difference_batches_broadcast_against_one_sample(method: str) -> None:
     segments = np.array([[20, 30, 50], [5, 5, 5], [0, 0, 3]])
