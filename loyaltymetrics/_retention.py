@@ -32,6 +32,7 @@ from loyaltymetrics._validation import (
     check_choice,
     check_confidence_level,
     check_count,
+    check_n_resamples,
     check_nan_policy,
     check_rng,
 )
@@ -220,7 +221,7 @@ class MeanResult(Result):
         """
         level = check_confidence_level(confidence_level)
         chosen = check_choice(method, name="method", choices=MEAN_METHODS)
-        resamples = int(check_count(n_resamples, name="n_resamples"))
+        resamples = check_n_resamples(n_resamples)
         generator = check_rng(rng)
         if self._cell_counts.shape[0] == 0:
             return ConfidenceInterval(float("nan"), float("nan"))

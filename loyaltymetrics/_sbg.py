@@ -31,8 +31,9 @@ from typing import ClassVar, overload
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, special
+from scipy import special
 
+from loyaltymetrics._clv._fitting import LogParameterFit, fit_log_parameters
 from loyaltymetrics._results import Result
 from loyaltymetrics._validation import as_1d_array, check_count
 
@@ -40,31 +41,24 @@ __all__ = ["SBGModel", "fit_sbg"]
 
 FloatArray = npt.NDArray[np.float64]
 
-# Beyond these the estimate has run off to a boundary of the parameter space.
-_LARGE = 1e6
-_SMALL = 1e-6
+# alpha + beta beyond this is a churn probability with no spread left: the
+# estimate is on its way to the geometric limit, not at a maximum.
+_RUNAWAY = 1e6
 
 
 def _beta_terms(
     alpha: float, beta: float, shift_alpha: FloatArray, shift_beta: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``log B(alpha + a, beta + b)`` with its gradient and Hessian in (alpha, beta).
+) -> tuple[FloatArray, FloatArray]:
+    """``log B(alpha + a, beta + b)`` with its gradient in (alpha, beta).
 
-    Returns the values (k,), gradients (k, 2) and Hessians (k, 2, 2) for the
-    k shift pairs, from d/da log B(a, b) = psi(a) - psi(a + b).
+    Returns the values (k,) and gradients (k, 2) for the k shift pairs, from
+    d/da log B(a, b) = psi(a) - psi(a + b).
     """
     a = alpha + shift_alpha
     b = beta + shift_beta
-    total = a + b
-    value = special.betaln(a, b)
-    psi_total = special.digamma(total)
+    psi_total = special.digamma(a + b)
     gradient = np.stack([special.digamma(a) - psi_total, special.digamma(b) - psi_total], axis=-1)
-    tri_total = special.polygamma(1, total)
-    hessian = np.empty((a.shape[0], 2, 2))
-    hessian[:, 0, 0] = special.polygamma(1, a) - tri_total
-    hessian[:, 1, 1] = special.polygamma(1, b) - tri_total
-    hessian[:, 0, 1] = hessian[:, 1, 0] = -tri_total
-    return value, gradient, hessian
+    return special.betaln(a, b), gradient
 
 
 @dataclass(frozen=True)
@@ -93,44 +87,28 @@ class _SurvivorLikelihood:
             cohort_size=float(alive[0]),
         )
 
-    def evaluate(self, alpha: float, beta: float) -> tuple[float, FloatArray, FloatArray]:
-        """Log-likelihood, gradient and Hessian in (alpha, beta)."""
-        value, gradient, hessian = _beta_terms(alpha, beta, self.shift_alpha, self.shift_beta)
-        base_value, base_gradient, base_hessian = _beta_terms(alpha, beta, np.zeros(1), np.zeros(1))
+    def evaluate(self, alpha: float, beta: float) -> tuple[float, FloatArray]:
+        """Log-likelihood and its gradient in (alpha, beta)."""
+        value, gradient = _beta_terms(alpha, beta, self.shift_alpha, self.shift_beta)
+        base_value, base_gradient = _beta_terms(alpha, beta, np.zeros(1), np.zeros(1))
         used = self.weights > 0  # 0 * log B is 0 even where log B overflows
         w = self.weights[used]
         log_likelihood = float(w @ value[used] - self.cohort_size * base_value[0])
-        grad = w @ gradient[used] - self.cohort_size * base_gradient[0]
-        hess = np.einsum("k,kij->ij", w, hessian[used]) - self.cohort_size * base_hessian[0]
-        return log_likelihood, grad, hess
+        return log_likelihood, w @ gradient[used] - self.cohort_size * base_gradient[0]
 
 
-def _fit(likelihood: _SurvivorLikelihood) -> tuple[float, float]:
-    """Maximise the likelihood over (log alpha, log beta) by trust-region Newton."""
+def _fit(likelihood: _SurvivorLikelihood) -> LogParameterFit:
+    """Maximise the likelihood over (log alpha, log beta) with the shared fitter."""
+    size = likelihood.cohort_size
 
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-        alpha, beta = np.exp(log_params)
-        value, grad, _ = likelihood.evaluate(alpha, beta)
-        return -value, -grad * np.exp(log_params)
-
-    def hessian(log_params: FloatArray) -> FloatArray:
         params = np.exp(log_params)
-        _, grad, hess = likelihood.evaluate(params[0], params[1])
-        # Chain rule for theta = exp(u): d2/du2 = D H D + diag(g * theta).
-        log_hess = hess * np.outer(params, params) + np.diag(grad * params)
-        return np.asarray(-log_hess, dtype=np.float64)
+        value, gradient = likelihood.evaluate(float(params[0]), float(params[1]))
+        # Mean negative log-likelihood per customer, gradient in the log-parameters.
+        return -value / size, -gradient * params / size
 
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        solution = optimize.minimize(
-            objective,
-            x0=np.zeros(2),
-            jac=True,
-            hess=hessian,
-            method="trust-exact",
-            options={"gtol": 1e-10, "maxiter": 500},
-        )
-    alpha, beta = (float(v) for v in np.exp(solution.x))
-    return alpha, beta
+    starts = [np.zeros(2), np.log(np.array([0.5, 5.0])), np.log(np.array([5.0, 50.0]))]
+    return fit_log_parameters(objective, starts, total_weight=size)
 
 
 @dataclass(frozen=True, repr=False)
@@ -357,9 +335,9 @@ def fit_sbg(alive: object, /) -> SBGModel:
     The survivor function is ``S(t) = B(alpha, beta + t) / B(alpha, beta)``
     and the retention rate of period t is
     ``(beta + t - 1) / (alpha + beta + t - 1)``. The likelihood is maximised
-    by a trust-region Newton method with exact derivatives (digamma and
-    trigamma functions), and the standard errors come from the inverse of the
-    observed information.
+    over the logarithms of the parameters with the analytic gradient (digamma
+    functions), by the fitter shared with the customer-base models; the
+    standard errors come from the inverse of the observed information.
 
     Examples
     --------
@@ -378,32 +356,27 @@ def fit_sbg(alive: object, /) -> SBGModel:
     """
     values = _check_alive(alive)
     likelihood = _SurvivorLikelihood.from_alive(values)
-    alpha, beta = _fit(likelihood)
-    boundary = not (_SMALL < alpha < _LARGE and _SMALL < beta < _LARGE)
-    log_likelihood, _, hessian = likelihood.evaluate(alpha, beta)
-    information = -hessian
-    # A fit no better than the geometric limit means the supremum lies at infinity.
-    no_better = log_likelihood - _geometric_log_likelihood(values) < 1e-6
-    if (
-        boundary
-        or no_better
-        or not np.all(np.isfinite(information))
-        or np.linalg.det(information) <= 0
-    ):
+    fit = _fit(likelihood)
+    # A fit no better than the geometric limit (up to rounding in log-beta
+    # differences of huge arguments), or one running off towards it, means the
+    # supremum lies at infinity.
+    no_better = fit.log_likelihood - _geometric_log_likelihood(values) < 1e-4
+    runaway = float(fit.params.sum()) > _RUNAWAY
+    if not fit.converged or no_better or runaway:
         raise ValueError(
             "the sBG maximum likelihood estimate does not exist for this `alive` series: "
             "its retention rates do not increase over time, so the best fit has no "
             "heterogeneity (alpha and beta grow without bound); a constant churn "
             "probability (the geometric model) describes it"
         )
-    covariance = np.linalg.inv(information)
+    alpha, beta = (float(value) for value in fit.params)
     return SBGModel(
         alpha=alpha,
         beta=beta,
-        log_likelihood=log_likelihood,
+        log_likelihood=likelihood.evaluate(alpha, beta)[0],
         standard_errors={
-            "alpha": float(np.sqrt(covariance[0, 0])),
-            "beta": float(np.sqrt(covariance[1, 1])),
+            "alpha": float(fit.standard_errors[0]),
+            "beta": float(fit.standard_errors[1]),
         },
         n_customers=int(values[0]),
         n_periods=int(values.shape[0] - 1),

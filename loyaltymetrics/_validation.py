@@ -94,10 +94,6 @@ def as_1d_array(values: object, *, name: str) -> npt.NDArray[Any]:
     ValueError
         For arrays that are not one-dimensional.
     """
-    if isinstance(values, str | bytes):
-        raise TypeError(f"`{name}` must be an array-like of numbers, not a string")
-    if isinstance(values, dict | set):
-        raise TypeError(f"`{name}` must be an array-like of numbers, not {type(values).__name__}")
     if isinstance(values, list | tuple):
         # numpy would silently turn [1, True] into [1, 1].
         for position, value in enumerate(values):
@@ -105,18 +101,7 @@ def as_1d_array(values: object, *, name: str) -> npt.NDArray[Any]:
                 raise TypeError(
                     f"`{name}` must be numeric, not boolean; found {value!r} at position {position}"
                 )
-    to_numpy = getattr(values, "to_numpy", None)
-    if callable(to_numpy) and not isinstance(values, np.ndarray):
-        array = np.asarray(to_numpy())
-    else:
-        try:
-            array = np.asarray(values)
-        except (ValueError, TypeError) as error:
-            raise TypeError(f"`{name}` must be a one-dimensional array-like of numbers") from error
-    if array.ndim == 0:
-        raise TypeError(f"`{name}` must be a one-dimensional array-like of numbers, not a scalar")
-    if array.ndim != 1:
-        raise ValueError(f"`{name}` must be one-dimensional; got an array of shape {array.shape}")
+    array = _as_numpy(values, name=name, what="numbers")
     kind = array.dtype.kind
     if kind == "b":
         raise TypeError(f"`{name}` must be numeric, not boolean")

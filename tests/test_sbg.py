@@ -149,16 +149,17 @@ def test_parameter_recovery_on_simulated_cohorts(alpha: float, beta: float, seed
 
 
 def test_repeated_cohorts_standard_errors_are_calibrated() -> None:
-    # Over 200 simulated cohorts, the estimate falls within 1.96 standard errors
-    # of the truth about 95% of the time (binomial 99.9% band for n=200: 0.89-0.99).
+    # Over 100 simulated cohorts, the estimate falls within 1.96 standard errors
+    # of the truth about 95% of the time. Under-coverage is what too-small
+    # standard errors would cause: scipy.stats.binom(100, 0.95).ppf(0.0005) = 87.
     rng = np.random.default_rng(5)
     alpha, beta = 0.8, 2.5
     hits = 0
-    for _ in range(200):
+    for _ in range(100):
         lifetime = rng.geometric(rng.beta(alpha, beta, 2000))
         model = lm.fit_sbg([(lifetime > t).sum() for t in range(0, 8)])
         hits += abs(model.alpha - alpha) < 1.96 * model.standard_errors["alpha"]
-    assert 0.89 <= hits / 200 <= 0.99
+    assert hits >= 87
 
 
 def test_result_behaviour() -> None:
