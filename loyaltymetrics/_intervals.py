@@ -125,7 +125,10 @@ def proportion_interval(
         denominator = 1.0 + z2 / total
         centre = (share + z2 / (2.0 * total)) / denominator
         half = z / denominator * np.sqrt(share * (1.0 - share) / total + z2 / (4.0 * total**2))
-        low, high = centre - half, centre + half
+        # The limits are exactly 0 with no successes and 1 with no failures;
+        # set them so rounding cannot leave the estimate outside its interval.
+        low = np.where(count <= 0.0, 0.0, centre - half)
+        high = np.where(count >= total, 1.0, centre + half)
     elif method == "jeffreys":
         low = stats.beta.ppf(alpha / 2.0, count + 0.5, total - count + 0.5)
         high = stats.beta.isf(alpha / 2.0, count + 0.5, total - count + 0.5)

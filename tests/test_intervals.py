@@ -292,3 +292,13 @@ def test_ratio_or_infinite_and_tail_pvalue() -> None:
     assert float(tail_pvalue(0.03, 0.97, "less")) == pytest.approx(0.97)
     assert float(tail_pvalue(0.03, 0.97, "two-sided")) == pytest.approx(0.06)
     assert float(tail_pvalue(0.6, 0.6, "two-sided")) == 1.0
+
+
+def test_wilson_limits_are_exact_at_the_boundaries() -> None:
+    # With 0 of 7 successes the Wilson lower limit is 0 exactly (centre - half
+    # cancels); with 7 of 7 the upper limit is 1 (Wilson 1927).
+    low, high = proportion_interval([0, 7], 7, confidence_level=0.95, method="wilson")
+    assert low[0] == 0.0
+    assert high[1] == 1.0
+    assert low[1] < 1.0
+    assert high[0] > 0.0
