@@ -567,7 +567,9 @@ def rfm_summary(
             cutoff_expr = nw.col(_PERIOD) <= float(scale.period_of(observation))
         else:
             cutoff_expr = nw.col(_INSTANT) <= calibration
-        table_lazy = _reduce_frame(nw, lazy.filter(cutoff_expr), customer, with_value)
+        # Nothing to cut when observation ends at or after the last purchase.
+        kept = lazy if calibration is None and observation >= last else lazy.filter(cutoff_expr)
+        table_lazy = _reduce_frame(nw, kept, customer, with_value)
         if calibration is not None:
             holdout_lazy = _holdout_frame(
                 nw,
@@ -685,9 +687,9 @@ def historical_clv(
     lazy, nw, is_datetime, last = _frame_inputs(frame, customer, time, value)
     scale = _Scale(is_datetime, chosen)
     observation, _ = _ends(observation_end, None, scale=scale, last_instant=last)
-    lazy = lazy.with_columns(_period_expr(nw, scale).alias(_PERIOD)).filter(
-        nw.col(_PERIOD) <= float(scale.period_of(observation))
-    )
+    lazy = lazy.with_columns(_period_expr(nw, scale).alias(_PERIOD))
+    if observation < last:
+        lazy = lazy.filter(nw.col(_PERIOD) <= float(scale.period_of(observation)))
     # Sum within (customer, period) cells first: the window then runs on the
     # small cell table (and Dask cannot window over a filtered frame).
     cells = lazy.group_by(customer, _PERIOD).agg(nw.len().alias("__lm_rows"), nw.col(_VALUE).sum())
