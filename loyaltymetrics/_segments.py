@@ -328,7 +328,6 @@ class _Reduced:
     score: FloatArray  # NaN for a missing score
     weight: FloatArray | None
     rows: IntArray
-    entry_row: npt.NDArray[np.intp]  # row of ``grouped`` that holds each entry's keys
 
     @property
     def n_segments(self) -> int:
@@ -337,8 +336,7 @@ class _Reduced:
     def label(self, entry: int) -> str:
         """Describe the segment of an entry for error messages."""
         return ", ".join(
-            f"{key}={format_value(self.grouped.keys[key][self.entry_row[entry]])}"
-            for key in self.keys
+            f"{key}={format_value(self.grouped.keys[key][entry])}" for key in self.keys
         )
 
 
@@ -385,7 +383,8 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
         )
     group_keys = [*keys, score_column] + ([weight_column] if weight_column else [])
     grouped = group_aggregate(table, group_keys, {_ROWS: ("len", None)})
-    _require_rows(grouped)
+    if grouped.n_groups == 0:
+        raise ValueError("`data` has no rows: a breakdown needs at least one response")
     segment, first_rows = regroup(grouped, keys)
     return _Reduced(
         table=table,
@@ -396,13 +395,7 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
         score=_as_float(grouped.keys[score_column]),
         weight=None if weight_column is None else _as_float(grouped.keys[weight_column]),
         rows=np.asarray(grouped.values[_ROWS], dtype=np.int64),
-        entry_row=np.arange(grouped.n_groups, dtype=np.intp),
     )
-
-
-def _require_rows(grouped: Grouped) -> None:
-    if grouped.n_groups == 0:
-        raise ValueError("`data` has no rows: a breakdown needs at least one response")
 
 
 def _check_weights(reduced: _Reduced) -> None:
@@ -453,11 +446,12 @@ def _check_scores(reduced: _Reduced, metric: _Metric) -> npt.NDArray[np.bool_]:
 
 
 def _zeros_first(count: IntArray, cell: IntArray, weight: FloatArray) -> _Cells:
-    """Reorder each row's cells with the empty ones first, and drop surplus empty columns.
+    """Move each row's empty cells first and drop the columns no row needs.
 
     Cells are given in (cell, weight) order, which is kept among the
-    populated ones: that is the order of a single group's own cells, and
-    empty cells placed before them leave its bootstrap draws unchanged.
+    populated ones: the order of a single group's own cells. Empty cells take
+    no random stream in the count bootstrap, so a segment padded this way
+    draws exactly the replicates of its own cell table.
     """
     cell = np.broadcast_to(cell, count.shape)
     weight = np.broadcast_to(weight, count.shape)
