@@ -129,6 +129,8 @@ def _read_arrays(
     if ids.ndim != 1:
         raise ValueError(f"`transactions[{customer!r}]` must be one-dimensional")
     n = ids.shape[0]
+    if n == 0:
+        raise ValueError("`transactions` must contain at least one transaction")
     if ids.dtype.kind == "f" and np.isnan(ids).any():
         raise ValueError(f"customer ids in column {customer!r} must not be missing")
     if ids.dtype.kind == "O" and any(item is None for item in ids.tolist()):
@@ -532,8 +534,6 @@ def rfm_summary(
     if frame is None:
         assert isinstance(transactions, Mapping)
         ids, instant, is_datetime, amounts = _read_arrays(transactions, customer, time, value)
-        if ids.shape[0] == 0:
-            raise ValueError("`transactions` must contain at least one transaction")
         scale = _Scale(is_datetime, chosen)
         observation, calibration = _ends(
             observation_end, calibration_end, scale=scale, last_instant=float(instant.max())
@@ -659,8 +659,6 @@ def historical_clv(
     if frame is None:
         assert isinstance(transactions, Mapping)
         ids, instant, is_datetime, amounts = _read_arrays(transactions, customer, time, value)
-        if ids.shape[0] == 0:
-            raise ValueError("`transactions` must contain at least one transaction")
         assert amounts is not None  # value is a column name
         scale = _Scale(is_datetime, chosen)
         observation, _ = _ends(
