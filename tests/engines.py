@@ -31,3 +31,22 @@ def as_engine(kind: str, frame: object) -> object:
     import duckdb
 
     return duckdb.connect().from_arrow(table)
+
+
+def output_type(kind: str) -> type:
+    """The type of a breakdown's table for input of engine ``kind``.
+
+    Eager input keeps its library; lazy input gets the eager library its
+    engine collects to (polars, pandas for Dask, pyarrow for DuckDB).
+    """
+    if kind in ("pandas", "dask"):
+        import pandas as pd
+
+        return pd.DataFrame
+    if kind in ("polars", "polars-lazy"):
+        import polars as pl
+
+        return pl.DataFrame
+    import pyarrow as pa
+
+    return pa.Table

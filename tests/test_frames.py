@@ -7,9 +7,8 @@ import sys
 import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 import pytest
-from engines import ENGINES, as_engine
+from engines import ENGINES, as_engine, output_type
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,16 +43,6 @@ EXPECTED = {
 
 def _native(kind: str) -> object:
     return as_engine(kind, ROWS.copy())
-
-
-OUTPUT_TYPE = {
-    "pandas": pd.DataFrame,
-    "polars": pl.DataFrame,
-    "polars-lazy": pl.DataFrame,
-    "pyarrow": pa.Table,
-    "dask": pd.DataFrame,
-    "duckdb": pa.Table,
-}
 
 
 def _table(kind: str) -> _frames.Table:
@@ -112,7 +101,7 @@ def test_result_comes_back_in_the_callers_library(kind: str) -> None:
     out = _frames.columns_to_frame(
         grouped, order, {"share": np.array([0.5, 0.25, 0.25])}, table=table
     )
-    assert type(out) is OUTPUT_TYPE[kind]
+    assert type(out) is output_type(kind)
     as_pandas = out if isinstance(out, pd.DataFrame) else out.to_pandas()
     assert list(as_pandas.columns) == ["seg", "share"]
     assert as_pandas["seg"].iloc[:2].tolist() == ["a", "b"]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 import pytest
-from engines import ENGINES, as_engine
+from engines import ENGINES, as_engine, output_type
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
@@ -29,16 +28,6 @@ SMALL = pd.DataFrame(
         "weight": [1.0, 2.0, 1.0, 1.0, 0.5, 1.0, 1.0, 3.0, 1.0, 2.0],
     }
 )
-
-
-OUTPUT_TYPE = {
-    "pandas": pd.DataFrame,
-    "polars": pl.DataFrame,
-    "polars-lazy": pl.DataFrame,
-    "pyarrow": pa.Table,
-    "dask": pd.DataFrame,
-    "duckdb": pa.Table,
-}
 
 
 def _columns(result: lm.SegmentBreakdown) -> dict[str, np.ndarray]:
@@ -94,7 +83,7 @@ def test_every_engine_gives_the_same_numbers(kind: str) -> None:
         n_resamples=499,
         rng=3,
     )
-    assert type(result.table) is OUTPUT_TYPE[kind]
+    assert type(result.table) is output_type(kind)
     ours, theirs = _columns(result), _columns(reference)
     assert ours["region"].tolist() == theirs["by_0"].tolist()
     assert ours["plan"].tolist() == theirs["by_1"].tolist()
