@@ -1,11 +1,9 @@
 """PySpark input, through the same narwhals path as every other engine.
 
-PySpark is not installed in CI: it needs a Java runtime and a ~400 MB
-download, and a local Spark session takes tens of seconds to start. The test
-runs wherever pyspark and Java are both present; everything it exercises
-(narwhals' group-by, collect, and the conversion back) is shared with the
-Dask and DuckDB paths that CI does run. This module imports only what a
-pyspark environment needs (no Dask, DuckDB or polars).
+pyspark is in the ``test`` extra, so CI runs these tests for real. A local
+Spark session also needs a Java runtime (17 or newer for pyspark 4); on a
+machine without one the module is skipped, saying so. This module imports
+only what a pyspark environment needs (no Dask, DuckDB or polars).
 """
 
 from __future__ import annotations
