@@ -47,6 +47,7 @@ from loyaltymetrics._validation import as_1d_array, check_weights
 
 __all__ = [
     "FittedModel",
+    "HistoryPatterns",
     "LogParameterFit",
     "Objective",
     "PurchaseModel",
@@ -54,6 +55,7 @@ __all__ = [
     "check_fit_weights",
     "check_history",
     "check_number",
+    "collapse_history",
     "collapse_patterns",
     "fit_log_parameters",
     "group_rows",
@@ -323,6 +325,74 @@ def shares_by_value(values: FloatArray, share: FloatArray) -> tuple[FloatArray, 
     distinct, position = np.unique(values, return_inverse=True)
     totals = np.asarray(np.bincount(position, weights=share), dtype=np.float64)
     return distinct, totals
+
+
+@dataclass(frozen=True)
+class HistoryPatterns:
+    """Distinct ``(frequency, recency, T)`` patterns ready for a likelihood.
+
+    Times are divided by ``scale`` (the weighted mean ``T``) so that rate
+    parameters start near 1 whatever the caller's time unit; a fitted rate
+    ``theta`` on this scale is ``theta * scale`` in the caller's unit.
+
+    Attributes
+    ----------
+    x, t_x, big_t
+        Frequency and the scaled recency and ``T`` of each distinct pattern.
+    weights
+        Total weight of the customers in each pattern.
+    total_weight
+        Sum of ``weights``.
+    scale
+        The time unit of ``t_x`` and ``big_t`` in the caller's unit.
+    mean_rate
+        Repeat purchases per scaled time unit (at least 1e-3), for starting values.
+    """
+
+    x: FloatArray
+    t_x: FloatArray
+    big_t: FloatArray
+    weights: FloatArray
+    total_weight: float
+    scale: float
+    mean_rate: float
+
+    def log_likelihood_shift(self) -> float:
+        """Add to a log-likelihood of scaled times to get it in the caller's time unit.
+
+        Each purchase time has a density in 1 / time, so rescaling time by
+        ``scale`` changes the likelihood by ``scale ** -x`` per customer.
+        """
+        return -math.log(self.scale) * float(np.sum(self.weights * self.x))
+
+
+def collapse_history(
+    frequency: object, recency: object, T: object, weights: object
+) -> HistoryPatterns:
+    """Validate one-dimensional histories and collapse them to scaled distinct patterns."""
+    x, t_x, big_t = check_history(frequency, recency, T)
+    if x.ndim != 1:
+        raise ValueError("`frequency`, `recency` and `T` must be one-dimensional arrays")
+    n = x.shape[0]
+    if n == 0:
+        raise ValueError("`frequency` must contain at least one customer; got an empty array")
+    row_weights = check_fit_weights(weights, n=n)
+    (x, t_x, big_t), pattern_weights = collapse_patterns(x, t_x, big_t, weights=row_weights)
+    total_weight = float(pattern_weights.sum())
+    scale = float(np.sum(pattern_weights * big_t)) / total_weight
+    if scale <= 0:
+        raise ValueError("`T` must be positive for at least one customer")
+    big_t = big_t / scale
+    mean_rate = float(np.sum(pattern_weights * x)) / float(np.sum(pattern_weights * big_t))
+    return HistoryPatterns(
+        x=x,
+        t_x=t_x / scale,
+        big_t=big_t,
+        weights=pattern_weights,
+        total_weight=total_weight,
+        scale=scale,
+        mean_rate=max(mean_rate, 1e-3),
+    )
 
 
 def check_fit_weights(weights: object, *, n: int) -> FloatArray | None:

@@ -49,9 +49,8 @@ from loyaltymetrics._clv._bgnbd import _check_time, _output
 from loyaltymetrics._clv._fitting import (
     FloatArray,
     Objective,
-    check_fit_weights,
     check_history,
-    collapse_patterns,
+    collapse_history,
     fit_log_parameters,
     model_array,
     numerical_gradient,
@@ -416,42 +415,28 @@ def fit_pareto_nbd(
     >>> round(model.r, 2), round(model.alpha, 1), round(model.s, 2), round(model.beta, 1)
     (0.61, 8.1, 0.88, 15.4)
     """
-    x, t_x, big_t = check_history(frequency, recency, T)
-    if x.ndim != 1:
-        raise ValueError("`frequency`, `recency` and `T` must be one-dimensional arrays")
-    n = x.shape[0]
-    if n == 0:
-        raise ValueError("`frequency` must contain at least one customer; got an empty array")
-    row_weights = check_fit_weights(weights, n=n)
-    (x, t_x, big_t), pattern_weights = collapse_patterns(x, t_x, big_t, weights=row_weights)
-    total_weight = float(pattern_weights.sum())
-    scale = float(np.sum(pattern_weights * big_t)) / total_weight
-    if scale <= 0:
-        raise ValueError("`T` must be positive for at least one customer")
-    t_x_scaled, big_t_scaled = t_x / scale, big_t / scale
-    objective = pareto_nbd_objective(x, t_x_scaled, big_t_scaled, pattern_weights)
-    mean_rate = max(
-        float(np.sum(pattern_weights * x)) / float(np.sum(pattern_weights * big_t_scaled)), 1e-3
-    )
+    data = collapse_history(frequency, recency, T, weights)
+    objective = pareto_nbd_objective(data.x, data.t_x, data.big_t, data.weights)
+    mean_rate = data.mean_rate
     starts = [
         np.log([1.0, 1.0 / mean_rate, 1.0, 1.0]),
         np.log([0.5, 0.5 / mean_rate, 0.5, 0.5]),
         np.log([0.2, 0.2 / mean_rate, 2.0, 5.0]),
         np.log([3.0, 3.0 / mean_rate, 0.2, 0.2]),
     ]
-    fit = fit_log_parameters(objective, starts, total_weight=total_weight)
+    fit = fit_log_parameters(objective, starts, total_weight=data.total_weight)
     r, alpha_scaled, s, beta_scaled = (float(value) for value in fit.params)
     standard_errors = fit.standard_errors.copy()
-    standard_errors[[1, 3]] *= scale
+    standard_errors[[1, 3]] *= data.scale
     return ParetoNBDModel(
         r=r,
-        alpha=alpha_scaled * scale,
+        alpha=alpha_scaled * data.scale,
         s=s,
-        beta=beta_scaled * scale,
-        log_likelihood=fit.log_likelihood - math.log(scale) * float(np.sum(pattern_weights * x)),
+        beta=beta_scaled * data.scale,
+        log_likelihood=fit.log_likelihood + data.log_likelihood_shift(),
         standard_errors=standard_error_dict(_PARAMETERS, standard_errors),
         converged=fit.converged,
-        n_customers=total_weight,
+        n_customers=data.total_weight,
         message=fit.message,
         _covariance=fit.covariance,
     )
