@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyaltymetrics._clv._bgbb import BGBBModel, fit_bgbb
 from loyaltymetrics._clv._bgnbd import BGNBDModel, fit_bgnbd
 from loyaltymetrics._clv._formulas import clv, predicted_clv
 from loyaltymetrics._clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
+from loyaltymetrics._clv._mbgnbd import MBGNBDModel, fit_mbgnbd
+from loyaltymetrics._clv._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
 from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
 from loyaltymetrics._cohorts import CohortTable, cohort_retention
 from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
@@ -53,6 +56,7 @@ from loyaltymetrics._segments import SegmentBreakdown, by_segment
 from loyaltymetrics._survival import SurvivalCurve, kaplan_meier
 
 __all__ = [
+    "BGBBModel",
     "BGNBDModel",
     "CESComparison",
     "CESResult",
@@ -62,9 +66,11 @@ __all__ = [
     "CohortTable",
     "ConfidenceInterval",
     "GammaGammaModel",
+    "MBGNBDModel",
     "MeanResult",
     "NPSComparison",
     "NPSResult",
+    "ParetoNBDModel",
     "RepeatPurchaseResult",
     "RetentionResult",
     "SBGModel",
@@ -83,8 +89,11 @@ __all__ = [
     "compare_nps",
     "csat",
     "csat_from_counts",
+    "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_mbgnbd",
+    "fit_pareto_nbd",
     "fit_sbg",
     "historical_clv",
     "kaplan_meier",

@@ -19,7 +19,7 @@ the conditional expectation (eq. 10) and the probability of being alive
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import special, stats
@@ -28,17 +28,16 @@ from loyaltymetrics._clv._fitting import (
     FittedModel,
     FloatArray,
     Objective,
-    check_fit_weights,
     check_history,
-    collapse_patterns,
+    collapse_history,
     fit_log_parameters,
+    fitted_fields,
     model_array,
     shares_by_value,
-    standard_error_dict,
     weighted_sum,
 )
 
-__all__ = ["BGNBDModel", "bgnbd_objective", "fit_bgnbd"]
+__all__ = ["BGNBDModel", "bgnbd_objective", "fit_beta_geometric", "fit_bgnbd"]
 
 _PARAMETERS = ("r", "alpha", "a", "b")
 
@@ -262,25 +261,37 @@ class BGNBDModel(FittedModel):
 
 
 def bgnbd_objective(
-    x: FloatArray, t_x: FloatArray, big_t: FloatArray, weights: FloatArray
+    x: FloatArray,
+    t_x: FloatArray,
+    big_t: FloatArray,
+    weights: FloatArray,
+    *,
+    dropout_at_first: bool = False,
 ) -> Objective:
     """Weighted mean negative log-likelihood of BG/NBD over log(r, alpha, a, b), with gradient.
 
     The gamma, beta and digamma terms depend on the frequency only, so they
     are evaluated once per distinct frequency; only logarithms and
     exponentials are evaluated per pattern.
+
+    With ``dropout_at_first`` it is the MBG/NBD's (Batislam, Denizel &
+    Filiztekin 2007): every customer has had one more chance to drop out (at
+    the first purchase), which shifts ``b + x`` to ``b + x + 1`` in the beta
+    functions and makes the "dropped out after the last purchase" term, with
+    odds ``a / (b + x)``, present for ``x = 0`` too.
     """
     share = weights / weights.sum()
     distinct_x, share_x = shares_by_value(x, share)
-    repeat = x > 0
-    x_safe = np.maximum(x, 1.0)
+    shift = 1.0 if dropout_at_first else 0.0
+    repeat = x + shift > 0
+    x_safe = np.maximum(x, 1.0 - shift)
 
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = np.exp(log_params)
         log_alpha = np.log(alpha)
         log_alpha_t = np.log(alpha + big_t)
         log_alpha_tx = np.log(alpha + t_x)
-        b_shifted = b + x_safe - 1.0
+        b_shifted = b + x_safe - 1.0 + shift
         term_a = -(r + x) * log_alpha_t
         term_b = np.where(repeat, np.log(a) - np.log(b_shifted) - (r + x) * log_alpha_tx, -np.inf)
         mixture = np.logaddexp(term_a, term_b)
@@ -289,12 +300,12 @@ def bgnbd_objective(
         log_lik_x = (
             special.gammaln(r + distinct_x)
             - special.gammaln(r)
-            + special.betaln(a, b + distinct_x)
+            + special.betaln(a, b + distinct_x + shift)
             - special.betaln(a, b)
         )
         value = weighted_sum(share_x, log_lik_x) + r * log_alpha + weighted_sum(share, mixture)
         psi_ab = special.digamma(a + b)
-        psi_abx = special.digamma(a + b + distinct_x)
+        psi_abx = special.digamma(a + b + distinct_x + shift)
         d_r = r * (
             weighted_sum(share_x, special.digamma(r + distinct_x))
             - special.digamma(r)
@@ -306,7 +317,7 @@ def bgnbd_objective(
         )
         d_a = a * (psi_ab - weighted_sum(share_x, psi_abx)) + weighted_sum(share, weight_b)
         d_b = b * (
-            weighted_sum(share_x, special.digamma(b + distinct_x) - psi_abx)
+            weighted_sum(share_x, special.digamma(b + distinct_x + shift) - psi_abx)
             - special.digamma(b)
             + psi_ab
             - weighted_sum(share, weight_b / b_shifted)
@@ -370,44 +381,25 @@ def fit_bgnbd(
     >>> round(model.r, 2), round(model.alpha, 1), round(model.a, 2), round(model.b, 2)
     (0.5, 9.8, 0.5, 2.48)
     """
-    x, t_x, big_t = check_history(frequency, recency, T)
-    if x.ndim != 1:
-        raise ValueError("`frequency`, `recency` and `T` must be one-dimensional arrays")
-    n = x.shape[0]
-    if n == 0:
-        raise ValueError("`frequency` must contain at least one customer; got an empty array")
-    row_weights = check_fit_weights(weights, n=n)
-    (x, t_x, big_t), pattern_weights = collapse_patterns(x, t_x, big_t, weights=row_weights)
-    total_weight = float(pattern_weights.sum())
-    # Work in time units that make T of order 1, so that alpha starts near the
-    # right scale; alpha is converted back afterwards.
-    scale = weighted_sum(pattern_weights, big_t) / total_weight
-    if scale <= 0:
-        raise ValueError("`T` must be positive for at least one customer")
-    t_x_scaled, big_t_scaled = t_x / scale, big_t / scale
-    objective = bgnbd_objective(x, t_x_scaled, big_t_scaled, pattern_weights)
-    mean_rate = max(
-        weighted_sum(pattern_weights, x) / weighted_sum(pattern_weights, big_t_scaled), 1e-3
+    return BGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=False))
+
+
+def fit_beta_geometric(
+    frequency: object, recency: object, T: object, weights: object, *, dropout_at_first: bool
+) -> dict[str, Any]:
+    """Fit the BG/NBD (or, with ``dropout_at_first``, the MBG/NBD); return the model's fields."""
+    # Times are rescaled so that T is of order 1 and alpha starts near the right
+    # scale; alpha is converted back afterwards.
+    data = collapse_history(frequency, recency, T, weights)
+    objective = bgnbd_objective(
+        data.x, data.t_x, data.big_t, data.weights, dropout_at_first=dropout_at_first
     )
+    mean_rate = data.mean_rate
     starts = [
         np.log([1.0, 1.0 / mean_rate, 1.0, 3.0]),
         np.log([0.25, 0.25 / mean_rate, 0.5, 2.0]),
         np.log([0.1, 0.1, 0.1, 0.1]),
         np.log([3.0, 3.0 / mean_rate, 3.0, 10.0]),
     ]
-    fit = fit_log_parameters(objective, starts, total_weight=total_weight)
-    r, alpha_scaled, a, b = (float(value) for value in fit.params)
-    standard_errors = fit.standard_errors.copy()
-    standard_errors[1] *= scale
-    return BGNBDModel(
-        r=r,
-        alpha=alpha_scaled * scale,
-        a=a,
-        b=b,
-        log_likelihood=fit.log_likelihood - np.log(scale) * weighted_sum(pattern_weights, x),
-        standard_errors=standard_error_dict(_PARAMETERS, standard_errors),
-        converged=fit.converged,
-        n_customers=total_weight,
-        message=fit.message,
-        _covariance=fit.covariance,
-    )
+    fit = fit_log_parameters(objective, starts, total_weight=data.total_weight)
+    return fitted_fields(fit, _PARAMETERS, total_weight=data.total_weight, data=data, rates=(1,))

@@ -58,6 +58,7 @@ __all__ = [
     "collapse_history",
     "collapse_patterns",
     "fit_log_parameters",
+    "fitted_fields",
     "group_rows",
     "model_array",
     "numerical_gradient",
@@ -363,7 +364,7 @@ class HistoryPatterns:
         Each purchase time has a density in 1 / time, so rescaling time by
         ``scale`` changes the likelihood by ``scale ** -x`` per customer.
         """
-        return -math.log(self.scale) * float(np.sum(self.weights * self.x))
+        return -math.log(self.scale) * weighted_sum(self.weights, self.x)
 
 
 def collapse_history(
@@ -379,11 +380,11 @@ def collapse_history(
     row_weights = check_fit_weights(weights, n=n)
     (x, t_x, big_t), pattern_weights = collapse_patterns(x, t_x, big_t, weights=row_weights)
     total_weight = float(pattern_weights.sum())
-    scale = float(np.sum(pattern_weights * big_t)) / total_weight
+    scale = weighted_sum(pattern_weights, big_t) / total_weight
     if scale <= 0:
         raise ValueError("`T` must be positive for at least one customer")
     big_t = big_t / scale
-    mean_rate = float(np.sum(pattern_weights * x)) / float(np.sum(pattern_weights * big_t))
+    mean_rate = weighted_sum(pattern_weights, x) / weighted_sum(pattern_weights, big_t)
     return HistoryPatterns(
         x=x,
         t_x=t_x / scale,
@@ -588,3 +589,35 @@ def _assess(
 def standard_error_dict(names: Sequence[str], values: FloatArray) -> dict[str, float]:
     """Name the standard errors for display and export."""
     return {name: float(value) for name, value in zip(names, values, strict=True)}
+
+
+def fitted_fields(
+    fit: LogParameterFit,
+    names: Sequence[str],
+    *,
+    total_weight: float,
+    data: HistoryPatterns | None = None,
+    rates: Sequence[int] = (),
+) -> dict[str, Any]:
+    """Return the fields every fitted model shares, from a fit on (possibly rescaled) data.
+
+    ``rates`` are the positions of the parameters measured per unit of time;
+    with ``data`` they, their standard errors and the log-likelihood are
+    converted back from the scaled time unit of :func:`collapse_history`.
+    """
+    params = fit.params.copy()
+    standard_errors = fit.standard_errors.copy()
+    shift = 0.0
+    if data is not None:
+        params[list(rates)] *= data.scale
+        standard_errors[list(rates)] *= data.scale
+        shift = data.log_likelihood_shift()
+    return {
+        **{name: float(value) for name, value in zip(names, params, strict=True)},
+        "log_likelihood": fit.log_likelihood + shift,
+        "standard_errors": standard_error_dict(names, standard_errors),
+        "converged": fit.converged,
+        "n_customers": total_weight,
+        "message": fit.message,
+        "_covariance": fit.covariance,
+    }

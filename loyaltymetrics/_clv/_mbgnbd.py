@@ -27,19 +27,17 @@ from typing import ClassVar
 import numpy as np
 from scipy import special, stats
 
-from loyaltymetrics._clv._bgnbd import _check_time, _output, _purchases_factor
-from loyaltymetrics._clv._fitting import (
-    FloatArray,
-    Objective,
-    check_history,
-    collapse_history,
-    fit_log_parameters,
-    standard_error_dict,
+from loyaltymetrics._clv._bgnbd import (
+    _check_time,
+    _output,
+    _purchases_factor,
+    fit_beta_geometric,
 )
+from loyaltymetrics._clv._fitting import FloatArray, check_history
 from loyaltymetrics._clv._pareto_nbd import _check_counts, _check_parameters
 from loyaltymetrics._results import Result
 
-__all__ = ["MBGNBDModel", "fit_mbgnbd", "mbgnbd_objective"]
+__all__ = ["MBGNBDModel", "fit_mbgnbd"]
 
 _PARAMETERS = ("r", "alpha", "a", "b")
 
@@ -79,7 +77,7 @@ class MBGNBDModel(Result):
     >>> from loyaltymetrics import MBGNBDModel
     >>> model = MBGNBDModel(r=0.53, alpha=6.18, a=0.89, b=1.61)
     >>> model.probability_alive([0, 2], [0.0, 30.43], 38.86).round(4)
-    array([0.6441, 0.8231])
+    array([0.387, 0.706])
     """
 
     r: float
@@ -120,7 +118,7 @@ class MBGNBDModel(Result):
         >>> from loyaltymetrics import MBGNBDModel
         >>> model = MBGNBDModel(r=0.53, alpha=6.18, a=0.89, b=1.61)
         >>> round(float(model.probability_alive(0, 0.0, 10.0)), 4)
-        0.6963
+        0.5207
         """
         x, t_x, big_t = check_history(frequency, recency, T)
         return _output(self._probability_alive(x, t_x, big_t))
@@ -146,7 +144,7 @@ class MBGNBDModel(Result):
         >>> from loyaltymetrics import MBGNBDModel
         >>> model = MBGNBDModel(r=0.53, alpha=6.18, a=0.89, b=1.61)
         >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 4)
-        1.3023
+        1.2649
         """
         horizon = _check_time(t)
         x, t_x, big_t = check_history(frequency, recency, T)
@@ -171,7 +169,7 @@ class MBGNBDModel(Result):
         >>> from loyaltymetrics import MBGNBDModel
         >>> model = MBGNBDModel(r=0.53, alpha=6.18, a=0.89, b=1.61)
         >>> model.expected_purchases_new([0.0, 39.0, 78.0]).round(4)
-        array([0.    , 1.1656, 1.9016])
+        array([0.    , 1.1923, 1.8181])
         """
         t_arr = _check_time(t)
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
@@ -193,7 +191,7 @@ class MBGNBDModel(Result):
         >>> from loyaltymetrics import MBGNBDModel
         >>> model = MBGNBDModel(r=0.53, alpha=6.18, a=0.89, b=1.61)
         >>> model.probability_of_purchases([0, 1, 2], 39.0).round(4)
-        array([0.6025, 0.1216, 0.0687])
+        array([0.5804, 0.1833, 0.0873])
         """
         counts = _check_counts(n)
         t_arr = _check_time(t)
@@ -212,61 +210,6 @@ class MBGNBDModel(Result):
         return _output(survived + dropped)
 
 
-def mbgnbd_objective(
-    x: FloatArray, t_x: FloatArray, big_t: FloatArray, weights: FloatArray
-) -> Objective:
-    """Weighted mean negative log-likelihood of MBG/NBD over log(r, alpha, a, b), with gradient.
-
-    ``log L = log Gamma(r + x) - log Gamma(r) + r log alpha + log B(a, b + x + 1)
-    - log B(a, b) + log[(alpha + T)^-(r+x) + a / (b + x) (alpha + t_x)^-(r+x)]``.
-    """
-    share = weights / weights.sum()
-
-    def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-        r, alpha, a, b = np.exp(log_params)
-        log_alpha_t = np.log(alpha + big_t)
-        log_alpha_tx = np.log(alpha + t_x)
-        term_alive = -(r + x) * log_alpha_t
-        term_dead = math.log(a) - np.log(b + x) - (r + x) * log_alpha_tx
-        mixture = np.logaddexp(term_alive, term_dead)
-        weight_dead = np.exp(term_dead - mixture)
-        weight_alive = 1.0 - weight_dead
-        log_lik = (
-            special.gammaln(r + x)
-            - special.gammaln(r)
-            + r * math.log(alpha)
-            + special.betaln(a, b + x + 1.0)
-            - special.betaln(a, b)
-            + mixture
-        )
-        psi_ab = special.digamma(a + b)
-        psi_abx = special.digamma(a + b + x + 1.0)
-        d_r = r * (
-            special.digamma(r + x)
-            - special.digamma(r)
-            + math.log(alpha)
-            - weight_alive * log_alpha_t
-            - weight_dead * log_alpha_tx
-        )
-        d_alpha = r - alpha * (r + x) * (
-            weight_alive / (alpha + big_t) + weight_dead / (alpha + t_x)
-        )
-        d_a = a * (psi_ab - psi_abx) + weight_dead
-        d_b = b * (
-            special.digamma(b + x + 1.0)
-            - special.digamma(b)
-            + psi_ab
-            - psi_abx
-            - weight_dead / (b + x)
-        )
-        gradient = np.array(
-            [np.sum(share * d) for d in (d_r, d_alpha, d_a, d_b)], dtype=np.float64
-        )
-        return -float(np.sum(share * log_lik)), -gradient
-
-    return objective
-
-
 def fit_mbgnbd(
     frequency: object, recency: object, T: object, /, *, weights: object = None
 ) -> MBGNBDModel:
@@ -274,7 +217,8 @@ def fit_mbgnbd(
 
     Customers are collapsed to their distinct ``(frequency, recency, T)``
     patterns and the log-likelihood of Batislam, Denizel & Filiztekin (2007)
-    is maximised over the logarithms of ``(r, alpha, a, b)`` with L-BFGS-B
+    (the BG/NBD's with one more dropout chance, at the first purchase) is
+    maximised over the logarithms of ``(r, alpha, a, b)`` with L-BFGS-B
     and its analytic gradient; standard errors come from the Hessian.
 
     Parameters
@@ -309,30 +253,6 @@ def fit_mbgnbd(
     >>> model.converged
     True
     >>> round(model.r, 2), round(model.alpha, 1), round(model.a, 2), round(model.b, 2)
-    (0.5, 9.8, 0.5, 2.48)
+    (0.54, 10.2, 0.47, 1.92)
     """
-    data = collapse_history(frequency, recency, T, weights)
-    objective = mbgnbd_objective(data.x, data.t_x, data.big_t, data.weights)
-    mean_rate = data.mean_rate
-    starts = [
-        np.log([1.0, 1.0 / mean_rate, 1.0, 3.0]),
-        np.log([0.25, 0.25 / mean_rate, 0.5, 2.0]),
-        np.log([0.1, 0.1, 0.1, 0.1]),
-        np.log([3.0, 3.0 / mean_rate, 3.0, 10.0]),
-    ]
-    fit = fit_log_parameters(objective, starts, total_weight=data.total_weight)
-    r, alpha_scaled, a, b = (float(value) for value in fit.params)
-    standard_errors = fit.standard_errors.copy()
-    standard_errors[1] *= data.scale
-    return MBGNBDModel(
-        r=r,
-        alpha=alpha_scaled * data.scale,
-        a=a,
-        b=b,
-        log_likelihood=fit.log_likelihood + data.log_likelihood_shift(),
-        standard_errors=standard_error_dict(_PARAMETERS, standard_errors),
-        converged=fit.converged,
-        n_customers=data.total_weight,
-        message=fit.message,
-        _covariance=fit.covariance,
-    )
+    return MBGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=True))
