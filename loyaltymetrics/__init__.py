@@ -18,6 +18,7 @@ from loyaltymetrics._clv._bgbb import BGBBModel, fit_bgbb
 from loyaltymetrics._clv._bgnbd import BGNBDModel, fit_bgnbd
 from loyaltymetrics._clv._formulas import clv, predicted_clv
 from loyaltymetrics._clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
+from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
 from loyaltymetrics._clv._mbgnbd import MBGNBDModel, fit_mbgnbd
 from loyaltymetrics._clv._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
 from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
@@ -66,6 +67,7 @@ __all__ = [
     "CohortTable",
     "ConfidenceInterval",
     "GammaGammaModel",
+    "HoldoutCheck",
     "MBGNBDModel",
     "MeanResult",
     "NPSComparison",
@@ -96,6 +98,7 @@ __all__ = [
     "fit_pareto_nbd",
     "fit_sbg",
     "historical_clv",
+    "holdout_check",
     "kaplan_meier",
     "nps",
     "nps_from_counts",
