@@ -124,11 +124,13 @@ def _log_tail(
     bad = ~np.isfinite(out) | ~(series >= 1.0)
     if bad.any():
         log_d = math.log(big - small)
-        out = out.copy()
-        for index in zip(*np.nonzero(bad), strict=True):
+        out = out.reshape(-1).copy()
+        a_flat, q_flat, w0_flat = a.reshape(-1), q.reshape(-1), log_w0.reshape(-1)
+        for index in np.flatnonzero(bad.reshape(-1)):
             out[index] = _log_tail_by_quadrature(
-                float(a[index]), float(q[index]), float(log_w0[index]), log_d
+                float(a_flat[index]), float(q_flat[index]), float(w0_flat[index]), log_d
             )
+        out = out.reshape(x.shape)
     return out
 
 
