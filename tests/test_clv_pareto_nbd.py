@@ -32,7 +32,7 @@ from loyaltymetrics._clv._pareto_nbd import (
 )
 from loyaltymetrics._clv._simulate import simulate_pareto_nbd
 
-# Fader & Hardie's CDNOW estimates (2005 note, p. 5): r = 0.55, alpha = 10.58, s = 0.61, beta = 11.67.
+# Fader & Hardie's CDNOW estimates (2005 note): r = 0.55, alpha = 10.58, s = 0.61, beta = 11.67.
 CDNOW = lm.ParetoNBDModel(r=0.55, alpha=10.58, s=0.61, beta=11.67)
 
 
