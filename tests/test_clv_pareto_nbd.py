@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 import pytest
+from clv_reference import likelihood_by_time_integral
 from scipy import integrate, optimize, special
 
 import loyaltymetrics as lm
@@ -75,30 +76,6 @@ def likelihood_by_mixing(r, alpha, s, beta, x, t_x, big_t):
         epsrel=1e-11,
     )
     return top + math.log(value)
-
-
-def likelihood_by_time_integral(r, alpha, s, beta, x, t_x, big_t):
-    """log L with the mixing done analytically and the dropout time integrated numerically."""
-    log_c = special.gammaln(r + x) - special.gammaln(r) + r * math.log(alpha) + s * math.log(beta)
-    alive = -(r + x) * math.log(alpha + big_t) - s * math.log(beta + big_t)
-    if t_x == big_t:
-        return log_c + alive
-
-    def log_density(y):
-        return -(r + x) * np.log(alpha + y) - (s + 1) * np.log(beta + y)
-
-    slope = (r + x) / (alpha + t_x) + (s + 1) / (beta + t_x)
-    points = [t_x + k / slope for k in (1, 5, 20, 80) if t_x + k / slope < big_t]
-    value, _ = integrate.quad(
-        lambda y: np.exp(log_density(y) - log_density(t_x)),
-        t_x,
-        big_t,
-        points=points or None,
-        epsabs=0.0,
-        epsrel=1e-12,
-        limit=500,
-    )
-    return log_c + np.logaddexp(alive, math.log(s) + log_density(t_x) + math.log(value))
 
 
 def ours(params, x, t_x, big_t) -> float:
