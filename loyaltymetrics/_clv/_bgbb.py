@@ -20,7 +20,7 @@ exact and has no removable singularity at ``gamma = 1``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -28,6 +28,7 @@ from scipy import special
 
 from loyaltymetrics._clv._bgnbd import _output
 from loyaltymetrics._clv._fitting import (
+    FittedModel,
     FloatArray,
     Objective,
     check_fit_weights,
@@ -37,8 +38,6 @@ from loyaltymetrics._clv._fitting import (
     model_array,
     weighted_sum,
 )
-from loyaltymetrics._clv._pareto_nbd import _check_parameters
-from loyaltymetrics._results import Result
 
 __all__ = ["BGBBModel", "bgbb_objective", "check_bgbb_history", "fit_bgbb"]
 
@@ -183,7 +182,7 @@ def _survival_sum(gamma: float, delta: float, start: FloatArray, length: FloatAr
 
 
 @dataclass(frozen=True, repr=False)
-class BGBBModel(Result):
+class BGBBModel(FittedModel):
     """A fitted BG/BB model (beta-geometric / beta-Bernoulli), for discrete opportunities.
 
     Times are counts of transaction opportunities (periods).
@@ -224,26 +223,7 @@ class BGBBModel(Result):
     beta: float
     gamma: float
     delta: float
-    log_likelihood: float = float("nan")
-    standard_errors: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(_PARAMETERS, float("nan"))
-    )
-    converged: bool = True
-    n_customers: float = float("nan")
-    message: str = "parameters given directly"
-    _covariance: FloatArray | None = None
-
-    _display_fields: ClassVar[tuple[str, ...] | None] = (
-        "alpha",
-        "beta",
-        "gamma",
-        "delta",
-        "log_likelihood",
-        "converged",
-    )
-
-    def __post_init__(self) -> None:
-        _check_parameters(self, _PARAMETERS)
+    _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     @property
     def _params(self) -> FloatArray:

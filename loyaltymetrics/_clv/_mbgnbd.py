@@ -21,7 +21,7 @@ the conditional expectation through the BG/NBD's eq. 7 (Fader, Hardie & Lee
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -33,9 +33,8 @@ from loyaltymetrics._clv._bgnbd import (
     _purchases_factor,
     fit_beta_geometric,
 )
-from loyaltymetrics._clv._fitting import FloatArray, check_history
-from loyaltymetrics._clv._pareto_nbd import _check_counts, _check_parameters
-from loyaltymetrics._results import Result
+from loyaltymetrics._clv._fitting import FittedModel, FloatArray, check_history
+from loyaltymetrics._clv._pareto_nbd import _check_counts
 
 __all__ = ["MBGNBDModel", "fit_mbgnbd"]
 
@@ -43,7 +42,7 @@ _PARAMETERS = ("r", "alpha", "a", "b")
 
 
 @dataclass(frozen=True, repr=False)
-class MBGNBDModel(Result):
+class MBGNBDModel(FittedModel):
     """A fitted MBG/NBD model (modified beta-geometric / negative binomial).
 
     Rates ``alpha`` and all times are in the units of the ``recency`` and
@@ -84,26 +83,7 @@ class MBGNBDModel(Result):
     alpha: float
     a: float
     b: float
-    log_likelihood: float = float("nan")
-    standard_errors: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(_PARAMETERS, float("nan"))
-    )
-    converged: bool = True
-    n_customers: float = float("nan")
-    message: str = "parameters given directly"
-    _covariance: FloatArray | None = None
-
-    _display_fields: ClassVar[tuple[str, ...] | None] = (
-        "r",
-        "alpha",
-        "a",
-        "b",
-        "log_likelihood",
-        "converged",
-    )
-
-    def __post_init__(self) -> None:
-        _check_parameters(self, _PARAMETERS)
+    _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def probability_alive(
         self, frequency: object, recency: object, T: object, /

@@ -39,7 +39,7 @@ in the form ``G(y) = (M - m)^-A int_{1-z}^1 w^-q (1 - w)^(A-1) dw``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -47,6 +47,7 @@ from scipy import integrate, special, stats
 
 from loyaltymetrics._clv._bgnbd import _check_time, _output
 from loyaltymetrics._clv._fitting import (
+    FittedModel,
     FloatArray,
     Objective,
     check_history,
@@ -57,7 +58,6 @@ from loyaltymetrics._clv._fitting import (
     numerical_gradient,
     weighted_sum,
 )
-from loyaltymetrics._results import Result
 
 __all__ = ["ParetoNBDModel", "fit_pareto_nbd", "pareto_nbd_log_likelihood"]
 
@@ -166,7 +166,7 @@ def _lifetime_integral(k: float, span: FloatArray) -> FloatArray:
 
 
 @dataclass(frozen=True, repr=False)
-class ParetoNBDModel(Result):
+class ParetoNBDModel(FittedModel):
     """A fitted Pareto/NBD model.
 
     Rates ``alpha`` and ``beta`` and all times are in the units of the
@@ -208,26 +208,7 @@ class ParetoNBDModel(Result):
     alpha: float
     s: float
     beta: float
-    log_likelihood: float = float("nan")
-    standard_errors: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(_PARAMETERS, float("nan"))
-    )
-    converged: bool = True
-    n_customers: float = float("nan")
-    message: str = "parameters given directly"
-    _covariance: FloatArray | None = None
-
-    _display_fields: ClassVar[tuple[str, ...] | None] = (
-        "r",
-        "alpha",
-        "s",
-        "beta",
-        "log_likelihood",
-        "converged",
-    )
-
-    def __post_init__(self) -> None:
-        _check_parameters(self, _PARAMETERS)
+    _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     @property
     def _params(self) -> tuple[float, float, float, float]:
@@ -337,16 +318,6 @@ class ParetoNBDModel(Result):
             inside = stats.nbinom.pmf(counts[..., None], r, alpha / (alpha + omega))
             survive = np.exp(-s * span) * stats.nbinom.pmf(counts, r, alpha / (alpha + horizon))
         return _output(survive + np.sum(inside * density, axis=-1))
-
-
-def _check_parameters(model: object, names: tuple[str, ...]) -> None:
-    """Every named field of ``model`` must be a positive finite number."""
-    for name in names:
-        value = getattr(model, name)
-        if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-            raise TypeError(f"`{name}` must be a positive number; got {value!r}")
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"`{name}` must be a positive finite number; got {value!r}")
 
 
 def _check_counts(n: object) -> FloatArray:
