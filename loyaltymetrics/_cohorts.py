@@ -12,10 +12,12 @@ Classic rates can go up and down from one period to the next; unbounded rates
 never increase. Both are 1 at k = 0.
 
 The reduce step runs in the caller's dataframe engine (through narwhals):
-every activity gets an integer period index; per customer the first (and for
-"unbounded" the last) period is found by a group-by; for "classic" the
-distinct (customer, period) pairs are joined to the first period and counted
-per (cohort, period). Only that (cohorts x periods) table is collected. Plain
+every activity gets an integer period index; for "unbounded" the first and
+last period of each customer come from a group-by and are counted per
+(first, last) pair; for "classic" each row gets its customer's first period
+(a window minimum in pandas and polars, a join of the per-customer minimum
+in SQL and distributed engines) and the distinct (customer, period) pairs
+are counted per (first period, period). Only that (cohorts x periods) table is collected. Plain
 arrays take the same steps in numpy.
 
 Period indices are calendar based and engine independent: days since
@@ -167,12 +169,19 @@ def _period_start(index: IntArray, period: PeriodName | int, origin: int) -> npt
     return (days - _EPOCH_DAY).astype("datetime64[D]")
 
 
-def _period_expression(nw: ModuleType, time: str, period: PeriodName | int, origin: int) -> Any:
-    """Build the engine-side period index of ``time``, equal to :func:`_period_of_days`."""
+def _period_expression(
+    nw: ModuleType, time: str, period: PeriodName | int, origin: int, *, integer: bool = True
+) -> Any:
+    """Build the engine-side period index of ``time``, equal to :func:`_period_of_days`.
+
+    ``integer=False`` computes in floats, so that a missing time gives a
+    missing index in every engine (pandas cannot hold one in an integer column).
+    """
+    number = nw.Int64 if integer else nw.Float64
     column = nw.col(time)
-    year = column.dt.year().cast(nw.Int64)
+    year = column.dt.year().cast(number)
     if period in ("month", "quarter"):
-        month_index = year * 12 + column.dt.month().cast(nw.Int64) - 1
+        month_index = year * 12 + column.dt.month().cast(number) - 1
         return month_index if period == "month" else month_index // 3
     before = year - 1
     days = (
@@ -180,7 +189,7 @@ def _period_expression(nw: ModuleType, time: str, period: PeriodName | int, orig
         + before // 4
         - before // 100
         + before // 400
-        + column.dt.ordinal_day().cast(nw.Int64)
+        + column.dt.ordinal_day().cast(number)
         - 1
     )
     if period == "day":
@@ -214,30 +223,27 @@ def _reduce_frame(
     customer = table.columns["customer"][0]
     time = table.columns["time"][0]
 
-    def completeness(nw: ModuleType, frame: Any) -> Any:
+    def summary(nw: ModuleType, frame: Any) -> Any:
+        days = _period_expression(nw, time, "day", 0, integer=False)
         return frame.select(
             nw.len().alias("rows"),
             nw.col(customer).count().alias("customers"),
             nw.col(time).count().alias("times"),
+            days.min().alias("first_day"),
+            days.max().alias("last_day"),
         )
 
-    counted = _frames.collect_reduced(table, completeness)
-    rows = int(counted["rows"][0])
+    overview = _frames.collect_reduced(table, summary)
+    rows = int(overview["rows"][0])
     if rows == 0:
         raise ValueError("`data` must contain at least one activity; got an empty table")
     for role, column in (("customer", customer), ("time", time)):
-        missing = rows - int(counted[f"{role}s"][0])
+        missing = rows - int(overview[f"{role}s"][0])
         if missing:
             raise ValueError(
                 f"`{role}` column {column!r} has {missing} missing values; "
                 "every activity needs a customer and a time"
             )
-
-    def time_range(nw: ModuleType, frame: Any) -> Any:
-        days = _period_expression(nw, time, "day", 0)
-        return frame.select(days.min().alias("first_day"), days.max().alias("last_day"))
-
-    overview = _frames.collect_reduced(table, time_range)
     origin = int(overview["first_day"][0])
     last_day = int(overview["last_day"][0]) if end_day is None else end_day
     end_period = int(_period_of_days(np.array([last_day]), period, origin)[0])
@@ -253,9 +259,16 @@ def _reduce_frame(
                 nw.col(_PERIOD).min().alias(_FIRST), nw.col(_PERIOD).max().alias(_LAST)
             )
             return per_customer.group_by(_FIRST, _LAST).agg(nw.len().alias(_COUNT))
-        first = activity.group_by(customer).agg(nw.col(_PERIOD).min().alias(_FIRST))
-        pairs = activity.unique(subset=[customer, _PERIOD])
-        return pairs.join(first, on=customer).group_by(_FIRST, _PERIOD).agg(nw.len().alias(_COUNT))
+        implementation = frame.implementation
+        if implementation.is_pandas_like() or implementation.is_polars():
+            # A window minimum per customer is cheaper than a join here.
+            with_first = activity.with_columns(nw.col(_PERIOD).min().over(customer).alias(_FIRST))
+            pairs = with_first.unique(subset=[customer, _PERIOD])
+        else:
+            # SQL and distributed engines join the per-customer minimum faster.
+            first = activity.group_by(customer).agg(nw.col(_PERIOD).min().alias(_FIRST))
+            pairs = activity.unique(subset=[customer, _PERIOD]).join(first, on=customer)
+        return pairs.group_by(_FIRST, _PERIOD).agg(nw.len().alias(_COUNT))
 
     reduced = _frames.collect_reduced(table, reduce)
     second = _LAST if kind == "unbounded" else _PERIOD
