@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._clv._holdout import HoldoutCheck
 from loyaltymetrics._cohorts import CohortTable
 from loyaltymetrics._nps import NPSResult
 from loyaltymetrics._results import ConfidenceInterval
@@ -25,7 +26,13 @@ from loyaltymetrics._survival import SurvivalCurve
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_cohort_heatmap", "plot_nps", "plot_score_distribution", "plot_survival"]
+__all__ = [
+    "plot_cohort_heatmap",
+    "plot_holdout",
+    "plot_nps",
+    "plot_score_distribution",
+    "plot_survival",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -687,4 +694,77 @@ def plot_cohort_heatmap(
     axes.set_xlabel(f"{unit}s since acquisition")
     axes.set_ylabel("cohort")
     axes.set_title(f"{table.kind} retention, % of cohort", fontsize="medium")
+    return axes
+
+
+def plot_holdout(check: HoldoutCheck, /, *, ax: Axes | None = None) -> Axes:
+    """Predicted against actual holdout purchases per calibration frequency.
+
+    The conditional-expectation plot of Fader, Hardie & Lee (2005, Figure 4):
+    customers are grouped by their number of repeat purchases in the
+    calibration period; for each group the mean number of purchases they
+    actually made in the holdout period is drawn next to the mean the model
+    predicted. Where the two lines part, the model is wrong for that kind of
+    customer. The totals over all customers are in the legend.
+
+    Parameters
+    ----------
+    check : HoldoutCheck
+        A result of :func:`loyaltymetrics.holdout_check`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    TypeError
+        If ``check`` is not a HoldoutCheck.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.datasets import load_transactions
+    >>> from loyaltymetrics.plotting import plot_holdout
+    >>> summary = lm.rfm_summary(load_transactions(), customer="customer_id", time="date",
+    ...                          period="W", calibration_end="2025-06-30")
+    >>> model = lm.fit_bgnbd(summary["frequency_cal"], summary["recency_cal"], summary["T_cal"])
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_holdout(lm.holdout_check(model, summary, max_frequency=3), ax=ax)
+    >>> [label.get_text() for label in ax.get_xticklabels()]
+    ['0', '1', '2', '3+']
+    >>> plt.close(fig)
+    """
+    if not isinstance(check, HoldoutCheck):
+        raise TypeError(f"`check` must be a HoldoutCheck; got {type(check).__name__}")
+    axes = _axes(ax)
+    frequency = np.asarray(check.frequency)
+    positions = np.arange(len(frequency))
+    axes.plot(
+        positions,
+        check.actual,
+        marker="o",
+        color="black",
+        label=f"actual (total {check.actual_total:,.0f})",
+    )
+    axes.plot(
+        positions,
+        check.predicted,
+        marker="s",
+        linestyle="--",
+        color=_BAND_COLOURS[2],
+        label=f"predicted (total {check.predicted_total:,.1f})",
+    )
+    labels = [
+        f"{value}+" if value == check.max_frequency else str(value) for value in frequency.tolist()
+    ]
+    axes.set_xticks(positions, labels)
+    axes.set_xlabel("repeat purchases in the calibration period")
+    axes.set_ylabel("mean purchases in the holdout period")
+    axes.set_ylim(bottom=0)
+    axes.legend(loc="upper left", fontsize="small", frameon=False)
     return axes

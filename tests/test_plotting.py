@@ -281,3 +281,30 @@ def test_score_distribution_of_original_ces_puts_low_effort_on_the_right() -> No
         assert [t.get_text() for t in ax.texts] == ["CES 2.25"]  # mean (1 + 1 + 2 + 5) / 4
     finally:
         plt.close(figure)
+
+
+def test_plot_holdout_draws_actual_and_predicted_per_bucket(axes: Axes) -> None:
+    # Hand-made check: no customer bought exactly twice, so bucket 2 is absent;
+    # 3 is the last bucket ("3 or more").
+    check = lm.HoldoutCheck(
+        frequency=np.array([0, 1, 3]),
+        customers=np.array([10.0, 5.0, 2.0]),
+        actual=np.array([0.1, 0.6, 2.5]),
+        predicted=np.array([0.2, 0.5, 2.0]),
+        n_customers=17,
+        actual_total=9.0,
+        predicted_total=8.5,
+        max_frequency=3,
+    )
+    returned = plotting.plot_holdout(check, ax=axes)
+    assert returned is axes
+    actual, predicted = axes.lines
+    np.testing.assert_allclose(actual.get_xdata(), [0, 1, 2])  # one position per bucket
+    np.testing.assert_allclose(actual.get_ydata(), [0.1, 0.6, 2.5])
+    np.testing.assert_allclose(predicted.get_ydata(), [0.2, 0.5, 2.0])
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["0", "1", "3+"]
+    legend = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert legend == ["actual (total 9)", "predicted (total 8.5)"]
+    axes.figure.canvas.draw()
+    with pytest.raises(TypeError, match="`check` must be a HoldoutCheck"):
+        plotting.plot_holdout({"actual": [1]}, ax=axes)  # type: ignore[arg-type]
