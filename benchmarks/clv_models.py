@@ -128,7 +128,7 @@ def speed(n: int) -> None:
         cdnow = load_cdnow_summary(index_col=[0])
         donations = load_donations()
     rng = np.random.default_rng(7)
-    pareto_data = simulate_pareto_nbd(
+    simulated = simulate_pareto_nbd(
         n, r=0.55, alpha=10.6, s=0.61, beta=11.7, T=np.round(rng.uniform(26, 78, n)), rng=rng
     )
     mbg_data = simulate_mbgnbd(
@@ -143,7 +143,7 @@ def speed(n: int) -> None:
     weighted = {"weights": bgbb_counts}
     rows = [
         ("Pareto/NBD, CDNOW (2357)", lm.fit_pareto_nbd, ParetoNBDFitter, cd, {}, pareto),
-        (f"Pareto/NBD, simulated ({n})", lm.fit_pareto_nbd, ParetoNBDFitter, pareto_data, {}, pareto),
+        (f"Pareto/NBD, simulated ({n})", lm.fit_pareto_nbd, ParetoNBDFitter, simulated, {}, pareto),
         ("MBG/NBD, CDNOW (2357)", lm.fit_mbgnbd, ModifiedBetaGeoFitter, cd, {}, mbg),
         (f"MBG/NBD, simulated ({n})", lm.fit_mbgnbd, ModifiedBetaGeoFitter, mbg_data, {}, mbg),
         ("BG/BB, donations (22 rows)", lm.fit_bgbb, BetaGeoBetaBinomFitter, gifts,
