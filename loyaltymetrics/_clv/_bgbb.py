@@ -268,7 +268,10 @@ class BGBBModel(FittedModel):
             + special.betaln(gamma, delta + n)
             - special.betaln(gamma, delta)
         )
-        alive: FloatArray = np.exp(log_alive - self._per_pattern_log_likelihood(x, t_x, n))
+        # The alive term is one of the likelihood's terms, so the ratio is <= 1
+        # (= 1 when the last transaction is at the last opportunity); clip rounding.
+        ratio = np.exp(log_alive - self._per_pattern_log_likelihood(x, t_x, n))
+        alive: FloatArray = np.minimum(ratio, 1.0)
         return alive
 
     def expected_purchases(
