@@ -57,6 +57,12 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
+def _require(value: object, kind: type, *, name: str) -> None:
+    """Raise the library's TypeError unless ``value`` is a ``kind``."""
+    if not isinstance(value, kind):
+        raise TypeError(f"`{name}` must be a {kind.__name__}; got {type(value).__name__}")
+
+
 @dataclass(frozen=True)
 class _Bands:
     """Shares of answer categories per segment, ordered from worst to best."""
@@ -549,8 +555,7 @@ def plot_survival(
     >>> ax = plot_survival(curve, ax=ax, label="all customers")
     >>> plt.close(fig)
     """
-    if not isinstance(curve, SurvivalCurve):
-        raise TypeError(f"`curve` must be a SurvivalCurve; got {type(curve).__name__}")
+    _require(curve, SurvivalCurve, name="curve")
     axes = _axes(ax)
     times = np.concatenate([[0.0], curve.times])
     survival = np.concatenate([[1.0], curve.survival])
@@ -650,8 +655,7 @@ def plot_cohort_heatmap(
     '2024Q1 (n=197)'
     >>> plt.close(fig)
     """
-    if not isinstance(table, CohortTable):
-        raise TypeError(f"`table` must be a CohortTable; got {type(table).__name__}")
+    _require(table, CohortTable, name="table")
     axes = _axes(ax)
     rates = np.asarray(table.rates, dtype=np.float64)
     n_cohorts, n_periods = rates.shape
@@ -739,8 +743,7 @@ def plot_holdout(check: HoldoutCheck, /, *, ax: Axes | None = None) -> Axes:
     ['0', '1', '2', '3+']
     >>> plt.close(fig)
     """
-    if not isinstance(check, HoldoutCheck):
-        raise TypeError(f"`check` must be a HoldoutCheck; got {type(check).__name__}")
+    _require(check, HoldoutCheck, name="check")
     axes = _axes(ax)
     frequency = np.asarray(check.frequency)
     positions = np.arange(len(frequency))
