@@ -77,6 +77,15 @@ class _Share(Result):
         Returns
         -------
         ConfidenceInterval
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> result = lm.retention_rate(start=200, end=190, new=30)
+        >>> result.rate
+        0.8
+        >>> result.confidence_interval()
+        ConfidenceInterval(low=0.739145, high=0.849548)
         """
         level = check_confidence_level(confidence_level)
         chosen = check_choice(method, name="method", choices=PROPORTION_METHODS)
@@ -218,6 +227,12 @@ class MeanResult(Result):
         -------
         ConfidenceInterval
             NaN limits when the mean is NaN or, for "t", when ``n == 1``.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> lm.average_order_value([20.0, 35.5, 12.0, 50.0]).confidence_interval()
+        ConfidenceInterval(low=2.54841, high=56.2016)
         """
         level = check_confidence_level(confidence_level)
         chosen = check_choice(method, name="method", choices=MEAN_METHODS)

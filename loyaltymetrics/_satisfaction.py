@@ -350,7 +350,14 @@ class CESResult(Result):
 
     @property
     def higher_is_better(self) -> bool:
-        """Whether a higher mean is better: True for CES 2.0, False for the original."""
+        """Whether a higher mean is better: True for CES 2.0, False for the original.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> lm.ces([2, 6, 7]).higher_is_better, lm.ces([1, 2], version="original").higher_is_better
+        (True, False)
+        """
         return self.version == "2.0"
 
     def confidence_interval(

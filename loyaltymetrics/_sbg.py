@@ -164,6 +164,13 @@ class SBGModel(Result):
         Returns
         -------
         float or numpy.ndarray
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> model = lm.fit_sbg([1000, 631, 468, 382, 326])
+        >>> model.survival([0, 1, 2]).round(4)
+        array([1.    , 0.6292, 0.4721])
         """
         periods = _check_periods(t, name="t", minimum=0.0)
         values = np.exp(
@@ -188,6 +195,13 @@ class SBGModel(Result):
         Returns
         -------
         float or numpy.ndarray
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> model = lm.fit_sbg([1000, 631, 468, 382, 326])
+        >>> round(model.retention_rate(1), 4)
+        0.6292
         """
         periods = _check_periods(t, name="t", minimum=1.0)
         values = (self.beta + periods - 1.0) / (self.alpha + self.beta + periods - 1.0)
@@ -218,6 +232,13 @@ class SBGModel(Result):
         Returns
         -------
         float
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> model = lm.fit_sbg([1000, 631, 468, 382, 326])
+        >>> round(model.derl(0.1, 0), 4)
+        2.8833
         """
         if isinstance(discount, bool) or not isinstance(discount, int | float | np.floating):
             raise TypeError(f"`discount` must be a positive number; got {discount!r}")

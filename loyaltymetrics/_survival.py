@@ -141,6 +141,15 @@ class SurvivalCurve(TabularResult):
         ------
         ValueError
             If a time is NaN.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curve = lm.kaplan_meier([1, 2, 2, 3, 4, 4, 5], [1, 1, 0, 1, 1, 1, 0])
+        >>> round(curve.survival_at(3.5), 4)
+        0.5357
+        >>> curve.survival_at([0, 2, 10]).round(4)
+        array([1.    , 0.7143, 0.1786])
         """
         query = np.asarray(t, dtype=np.float64)
         if np.isnan(query).any():
