@@ -127,7 +127,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="report a survey metric overall and by segment",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Report a survey metric (NPS by default), overall and by segment.\n\n"
+            "Report a survey metric (NPS by default, or CSAT or CES) overall and by\n"
+            "segment: each figure with its confidence interval, and each segment\n"
+            "compared with the rest of the data (p-values Holm-corrected).\n\n"
             "FILE is a CSV file (comma, semicolon or tab separated, with a header\n"
             "row) or, when pyarrow is installed, a Parquet file. Missing answers in\n"
             "the score column (empty cells, NA, NaN, null) are left out and counted.\n"
