@@ -12,49 +12,107 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from loyaltymetrics._clv._bgbb import BGBBModel, fit_bgbb
-from loyaltymetrics._clv._bgnbd import BGNBDModel, fit_bgnbd
-from loyaltymetrics._clv._formulas import clv, predicted_clv
-from loyaltymetrics._clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
-from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
-from loyaltymetrics._clv._mbgnbd import MBGNBDModel, fit_mbgnbd
-from loyaltymetrics._clv._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
-from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
-from loyaltymetrics._cohorts import CohortTable, cohort_retention
-from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
-from loyaltymetrics._nps_compare import NPSComparison, compare_nps
-from loyaltymetrics._nps_planning import nps_margin_of_error, nps_sample_size
-from loyaltymetrics._results import ConfidenceInterval
-from loyaltymetrics._retention import (
-    ChurnResult,
-    MeanResult,
-    RepeatPurchaseResult,
-    RetentionResult,
-    average_order_value,
-    churn_rate,
-    purchase_frequency,
-    repeat_purchase_rate,
-    retention_rate,
-)
-from loyaltymetrics._satisfaction import (
-    CESResult,
-    CSATResult,
-    ces,
-    ces_from_counts,
-    csat,
-    csat_from_counts,
-)
-from loyaltymetrics._satisfaction_compare import (
-    CESComparison,
-    CSATComparison,
-    compare_ces,
-    compare_csat,
-)
-from loyaltymetrics._sbg import SBGModel, fit_sbg
-from loyaltymetrics._segments import SegmentBreakdown, by_segment
-from loyaltymetrics._survival import SurvivalCurve, kaplan_meier
+if TYPE_CHECKING:
+    from loyaltymetrics._clv._bgbb import BGBBModel, fit_bgbb
+    from loyaltymetrics._clv._bgnbd import BGNBDModel, fit_bgnbd
+    from loyaltymetrics._clv._formulas import clv, predicted_clv
+    from loyaltymetrics._clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
+    from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
+    from loyaltymetrics._clv._mbgnbd import MBGNBDModel, fit_mbgnbd
+    from loyaltymetrics._clv._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
+    from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
+    from loyaltymetrics._cohorts import CohortTable, cohort_retention
+    from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
+    from loyaltymetrics._nps_compare import NPSComparison, compare_nps
+    from loyaltymetrics._nps_planning import nps_margin_of_error, nps_sample_size
+    from loyaltymetrics._results import ConfidenceInterval
+    from loyaltymetrics._retention import (
+        ChurnResult,
+        MeanResult,
+        RepeatPurchaseResult,
+        RetentionResult,
+        average_order_value,
+        churn_rate,
+        purchase_frequency,
+        repeat_purchase_rate,
+        retention_rate,
+    )
+    from loyaltymetrics._satisfaction import (
+        CESResult,
+        CSATResult,
+        ces,
+        ces_from_counts,
+        csat,
+        csat_from_counts,
+    )
+    from loyaltymetrics._satisfaction_compare import (
+        CESComparison,
+        CSATComparison,
+        compare_ces,
+        compare_csat,
+    )
+    from loyaltymetrics._sbg import SBGModel, fit_sbg
+    from loyaltymetrics._segments import SegmentBreakdown, by_segment
+    from loyaltymetrics._survival import SurvivalCurve, kaplan_meier
+
+# Public name -> the private module that defines it. Modules are imported on
+# first use, so `import loyaltymetrics` stays fast: scipy and the model code
+# load only when a function that needs them is called.
+_LAZY: dict[str, str] = {
+    "BGBBModel": "loyaltymetrics._clv._bgbb",
+    "BGNBDModel": "loyaltymetrics._clv._bgnbd",
+    "CESComparison": "loyaltymetrics._satisfaction_compare",
+    "CESResult": "loyaltymetrics._satisfaction",
+    "CSATComparison": "loyaltymetrics._satisfaction_compare",
+    "CSATResult": "loyaltymetrics._satisfaction",
+    "ChurnResult": "loyaltymetrics._retention",
+    "CohortTable": "loyaltymetrics._cohorts",
+    "ConfidenceInterval": "loyaltymetrics._results",
+    "GammaGammaModel": "loyaltymetrics._clv._gamma_gamma",
+    "HoldoutCheck": "loyaltymetrics._clv._holdout",
+    "MBGNBDModel": "loyaltymetrics._clv._mbgnbd",
+    "MeanResult": "loyaltymetrics._retention",
+    "NPSComparison": "loyaltymetrics._nps_compare",
+    "NPSResult": "loyaltymetrics._nps",
+    "ParetoNBDModel": "loyaltymetrics._clv._pareto_nbd",
+    "RepeatPurchaseResult": "loyaltymetrics._retention",
+    "RetentionResult": "loyaltymetrics._retention",
+    "SBGModel": "loyaltymetrics._sbg",
+    "SegmentBreakdown": "loyaltymetrics._segments",
+    "SurvivalCurve": "loyaltymetrics._survival",
+    "average_order_value": "loyaltymetrics._retention",
+    "by_segment": "loyaltymetrics._segments",
+    "ces": "loyaltymetrics._satisfaction",
+    "ces_from_counts": "loyaltymetrics._satisfaction",
+    "churn_rate": "loyaltymetrics._retention",
+    "clv": "loyaltymetrics._clv._formulas",
+    "cohort_retention": "loyaltymetrics._cohorts",
+    "compare_ces": "loyaltymetrics._satisfaction_compare",
+    "compare_csat": "loyaltymetrics._satisfaction_compare",
+    "compare_nps": "loyaltymetrics._nps_compare",
+    "csat": "loyaltymetrics._satisfaction",
+    "csat_from_counts": "loyaltymetrics._satisfaction",
+    "fit_bgbb": "loyaltymetrics._clv._bgbb",
+    "fit_bgnbd": "loyaltymetrics._clv._bgnbd",
+    "fit_gamma_gamma": "loyaltymetrics._clv._gamma_gamma",
+    "fit_mbgnbd": "loyaltymetrics._clv._mbgnbd",
+    "fit_pareto_nbd": "loyaltymetrics._clv._pareto_nbd",
+    "fit_sbg": "loyaltymetrics._sbg",
+    "historical_clv": "loyaltymetrics._clv._rfm",
+    "holdout_check": "loyaltymetrics._clv._holdout",
+    "kaplan_meier": "loyaltymetrics._survival",
+    "nps": "loyaltymetrics._nps",
+    "nps_from_counts": "loyaltymetrics._nps",
+    "nps_margin_of_error": "loyaltymetrics._nps_planning",
+    "nps_sample_size": "loyaltymetrics._nps_planning",
+    "predicted_clv": "loyaltymetrics._clv._formulas",
+    "purchase_frequency": "loyaltymetrics._retention",
+    "repeat_purchase_rate": "loyaltymetrics._retention",
+    "retention_rate": "loyaltymetrics._retention",
+    "rfm_summary": "loyaltymetrics._clv._rfm",
+}
 
 __all__ = [
     "BGBBModel",
@@ -113,7 +171,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The version is read lazily so that importing the package stays cheap.
+    module_name = _LAZY.get(name)
+    if module_name is not None:
+        from importlib import import_module
+
+        value = getattr(import_module(module_name), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -122,3 +186,7 @@ def __getattr__(name: str) -> Any:
         except PackageNotFoundError:  # running from a source tree that is not installed
             return "0+unknown"
     raise AttributeError(f"module 'loyaltymetrics' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -45,6 +45,8 @@ def format_value(value: object) -> str:
     """Format a field value for display: short, deterministic, readable."""
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return str(value)
     if isinstance(value, int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):

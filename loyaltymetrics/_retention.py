@@ -62,7 +62,7 @@ class _Share(Result):
         raise NotImplementedError
 
     def confidence_interval(
-        self, *, confidence_level: float = 0.95, method: str = "wilson"
+        self, confidence_level: float = 0.95, *, method: str = "wilson"
     ) -> ConfidenceInterval:
         """Confidence interval for the rate, as a share in [0, 1].
 
@@ -200,8 +200,8 @@ class MeanResult(Result):
 
     def confidence_interval(
         self,
-        *,
         confidence_level: float = 0.95,
+        *,
         method: str = "t",
         n_resamples: int = 9999,
         rng: object = None,

@@ -114,3 +114,8 @@ def test_tabular_html_shows_rows_and_elides_long_tables() -> None:
     assert "<td>s15</td>" not in long
     assert "<td>s99</td>" in long
     assert "…" in long
+
+
+def test_format_value_dates() -> None:
+    # Dates display as ISO text, not as numpy constructor calls.
+    assert format_value(np.datetime64("2025-12-30")) == "2025-12-30"

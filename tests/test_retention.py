@@ -244,3 +244,11 @@ def test_average_order_value_bootstrap_matches_scipy_on_rows() -> None:
     assert ours.high == pytest.approx(reference.confidence_interval.high, abs=0.4)
     again = lm.average_order_value(amounts).confidence_interval(method="bca", rng=1)
     assert again == ours
+
+
+def test_confidence_level_is_positional_as_for_every_result() -> None:
+    # Same call shape as NPSResult / CSATResult: ci(0.9) == ci(confidence_level=0.9).
+    rate = lm.retention_rate(start=100, end=90, new=10)
+    assert rate.confidence_interval(0.9) == rate.confidence_interval(confidence_level=0.9)
+    spend = lm.average_order_value([10.0, 12.5, 9.0, 30.0])
+    assert spend.confidence_interval(0.9) == spend.confidence_interval(confidence_level=0.9)
