@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
+from statsmodels_names import STATSMODELS_NAME
 
 from loyaltymetrics._intervals import (
     PROPORTION_METHODS,
@@ -20,14 +21,6 @@ from loyaltymetrics._intervals import (
 )
 
 statsmodels_proportion = pytest.importorskip("statsmodels.stats.proportion")
-
-STATSMODELS_NAME = {
-    "wilson": "wilson",
-    "agresti-coull": "agresti_coull",
-    "jeffreys": "jeffreys",
-    "exact": "beta",
-    "wald": "normal",
-}
 
 
 def nps_of_counts(counts: np.ndarray) -> np.ndarray:

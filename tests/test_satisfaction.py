@@ -15,18 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
+from statsmodels_names import STATSMODELS_NAME
 
 import loyaltymetrics as lm
 
 proportion = pytest.importorskip("statsmodels.stats.proportion")
 
-STATSMODELS_NAME = {
-    "wilson": "wilson",
-    "agresti-coull": "agresti_coull",
-    "jeffreys": "jeffreys",
-    "exact": "beta",
-    "wald": "normal",
-}
 
 # ---------------------------------------------------------------- examples
 

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy import stats
+from statsmodels_names import STATSMODELS_NAME
 
 from loyaltymetrics._intervals import PROPORTION_METHODS
 from loyaltymetrics._scale_inference import (
@@ -26,13 +27,6 @@ from loyaltymetrics._scale_inference import (
 proportion = pytest.importorskip("statsmodels.stats.proportion")
 sm = pytest.importorskip("statsmodels.api")
 
-STATSMODELS_NAME = {
-    "wilson": "wilson",
-    "agresti-coull": "agresti_coull",
-    "jeffreys": "jeffreys",
-    "exact": "beta",
-    "wald": "normal",
-}
 
 # Five-point counts (scale 1..5) for four segments; the last is all "5".
 BATCH = np.array([[3, 5, 10, 22, 10], [0, 1, 2, 3, 4], [12, 0, 0, 0, 1], [0, 0, 0, 0, 9]])
