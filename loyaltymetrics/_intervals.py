@@ -20,7 +20,9 @@ arrays are a batch dimension (segments), all computed in one vectorised pass.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,9 +36,13 @@ __all__ = [
     "Alternative",
     "BootstrapInterval",
     "BootstrapMethod",
+    "BootstrapTarget",
     "ProportionMethod",
     "RandomSource",
+    "cell_sums",
     "count_bootstrap",
+    "count_bootstraps",
+    "difference_targets",
     "normal_quantile",
     "proportion_interval",
     "ratio_or_infinite",
@@ -57,8 +63,15 @@ PROPORTION_METHODS: tuple[ProportionMethod, ...] = (
 )
 BOOTSTRAP_METHODS: tuple[BootstrapMethod, ...] = ("percentile", "basic", "bca")
 
-# Replicates are drawn in blocks so that memory stays bounded for many segments.
-_MAX_BLOCK_ELEMENTS = 4_000_000
+# Replicates are drawn in blocks so that memory stays bounded for many
+# segments: at most this many bytes of resampled counts per block.
+_MAX_BLOCK_BYTES = 64_000_000
+# Batch elements with their own generators are drawn by this many threads at
+# most (numpy releases the GIL while it draws) once a bootstrap has at least
+# _THREADED_DRAWS binomial draws; below that, starting threads costs more
+# than it saves.
+_MAX_THREADS = 8
+_THREADED_DRAWS = 500_000
 
 
 def tail_pvalue(
@@ -187,9 +200,92 @@ class BootstrapInterval:
 
 
 CountStatistic = Callable[..., FloatArray]
-#: A generator for the whole batch, or one generator per element of a
-#: one-dimensional batch (see ``count_bootstrap``).
-RandomSource = np.random.Generator | Sequence[np.random.Generator]
+#: A generator for the whole batch, or one entry per element of a
+#: one-dimensional batch: a generator (split into one child per sample when
+#: there are several samples), or a sequence of generators, one per sample
+#: (see ``count_bootstrap``).
+RandomSource = np.random.Generator | Sequence[np.random.Generator | Sequence[np.random.Generator]]
+
+
+@dataclass(frozen=True)
+class BootstrapTarget:
+    """One statistic of a joint count bootstrap (see :func:`count_bootstraps`).
+
+    Attributes
+    ----------
+    statistic
+        Vectorised function of the count arrays of ``samples`` (in that
+        order), as for :func:`count_bootstrap`.
+    samples
+        Positions of the samples the statistic reads.
+    alternative, null_value
+        As for :func:`count_bootstrap`.
+    """
+
+    statistic: CountStatistic
+    samples: tuple[int, ...]
+    alternative: Alternative = "two-sided"
+    null_value: float | None = None
+
+
+def difference_targets(
+    statistic_a: Callable[[npt.NDArray[np.int64]], FloatArray],
+    statistic_b: Callable[[npt.NDArray[np.int64]], FloatArray],
+    *,
+    alternative: Alternative = "two-sided",
+) -> tuple[BootstrapTarget, BootstrapTarget]:
+    """Targets for sample a's statistic and the difference ``a - b`` (tested against 0).
+
+    Sample a is sample 0, b is sample 1. The difference reuses the value the
+    first target has just computed on the same array of resampled counts
+    (count_bootstraps evaluates the targets in order on the same arrays), so
+    a's statistic is evaluated once per block of resamples, not twice.
+    """
+    last: list[object] = [None, None]
+
+    def first(count: npt.NDArray[np.int64]) -> FloatArray:
+        value = statistic_a(count)
+        last[:] = [count, value]
+        return value
+
+    def difference(count_a: npt.NDArray[np.int64], count_b: npt.NDArray[np.int64]) -> FloatArray:
+        value = last[1] if last[0] is count_a else statistic_a(count_a)
+        return np.asarray(value - statistic_b(count_b), dtype=np.float64)  # type: ignore[operator]
+
+    return (
+        BootstrapTarget(first, (0,)),
+        BootstrapTarget(difference, (0, 1), alternative=alternative, null_value=0.0),
+    )
+
+
+#: Above this many cells, ``cell_sums`` uses einsum rather than a loop over cells.
+_LOOPED_CELLS = 16
+
+
+def cell_sums(count: npt.NDArray[np.int64], *weights: FloatArray) -> list[FloatArray]:
+    """``sum_k count[..., k] * w[..., k]`` for each ``w`` of shape ``(*batch, cells)``.
+
+    ``count`` has shape ``(*extra, *batch, cells)``; the results have shape
+    ``(*extra, *batch)``. For few cells the sum runs cell by cell, which is
+    fast on the bootstrap's cell-major replicate blocks (each cell's counts
+    are one contiguous plane) and skips cells whose weight is zero
+    everywhere.
+    """
+    n_cells = count.shape[-1]
+    if n_cells > _LOOPED_CELLS:
+        return [
+            np.asarray(np.einsum("...k,...k->...", count, weight), dtype=np.float64)
+            for weight in weights
+        ]
+    sums = []
+    for weight in weights:
+        total = np.zeros_like(count[..., 0], dtype=np.float64)  # the planes' memory order
+        for k in range(n_cells):
+            column = weight[..., k]
+            if np.any(column):
+                total += count[..., k] * column
+        sums.append(total)
+    return sums
 
 
 def _quantile_sorted(sorted_values: FloatArray, q: FloatArray) -> FloatArray:
@@ -283,32 +379,47 @@ class _ElementSampler:
     populated cells, in order.
     """
 
-    def __init__(self, counts: npt.NDArray[np.int64], rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        counts: npt.NDArray[np.int64],
+        rng: np.random.Generator,
+        conditional: FloatArray | None = None,
+    ) -> None:
         self.n_cells = counts.shape[-1]
         self.total = int(counts.sum())
         self.populated = np.flatnonzero(counts > 0)
-        p = counts[self.populated] / self.total if self.total > 0 else counts[:0] * 0.0
-        self.q = _conditional_shares(np.asarray(p, dtype=np.float64))
+        if conditional is None:
+            # The same values as for the whole row: empty cells add exact
+            # zeros to the cumulative shares.
+            p = counts[self.populated] / self.total if self.total > 0 else counts[:0] * 0.0
+            self.q = _conditional_shares(np.asarray(p, dtype=np.float64))
+        else:
+            self.q = conditional[self.populated]
         n_streams = max(0, self.populated.shape[0] - 1)
         self.streams = spawn_generators(rng, n_streams) if n_streams else []
 
     def draw(self, size: int) -> npt.NDArray[np.int64]:
-        out = np.zeros((size, self.n_cells), dtype=np.int64)
+        out = np.empty((size, self.n_cells), dtype=np.int64)
         self.fill(out)
         return out
 
     def fill(self, out: npt.NDArray[np.int64]) -> None:
         """Write ``out.shape[0]`` replicates into ``out`` (zeros in the empty cells)."""
-        if self.populated.shape[0] == 0:
+        if self.populated.shape[0] < self.n_cells:
             out[...] = 0
+        if self.populated.shape[0] == 0:
             return
         size = out.shape[0]
-        remaining: npt.NDArray[np.int64] | int = self.total
+        remaining: npt.NDArray[np.int64] | None = None
         for index, stream in enumerate(self.streams):
-            drawn = stream.binomial(remaining, self.q[index], size=size)
+            if remaining is None:
+                drawn = stream.binomial(self.total, self.q[index], size=size)
+                remaining = self.total - drawn
+            else:
+                drawn = stream.binomial(remaining, self.q[index])
+                remaining -= drawn
             out[:, self.populated[index]] = drawn
-            remaining = remaining - drawn
-        out[:, self.populated[-1]] = remaining
+        out[:, self.populated[-1]] = self.total if remaining is None else remaining
 
 
 def _batch_draw(
@@ -328,29 +439,75 @@ def _batch_draw(
     return out
 
 
+def _element_streams(
+    entry: np.random.Generator | Sequence[np.random.Generator], n_samples: int
+) -> list[np.random.Generator]:
+    """Return one batch element's streams: its generator split per sample, or one per sample."""
+    if isinstance(entry, np.random.Generator):
+        return _sample_streams(entry, n_samples)
+    streams = list(entry)
+    if len(streams) != n_samples or not all(
+        isinstance(stream, np.random.Generator) for stream in streams
+    ):
+        raise ValueError(
+            f"a batch element's generators must be one Generator or {n_samples} Generators "
+            "(one per sample)"
+        )
+    return streams
+
+
+def _thread_count(elements: int, draws: int) -> int:
+    if draws < _THREADED_DRAWS:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity masks
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _MAX_THREADS, elements))
+
+
 def _draw_replicates(
     samples: Sequence[npt.NDArray[np.int64]],
     statistic: CountStatistic,
     n_resamples: int,
     rng: RandomSource,
 ) -> FloatArray:
-    """Bootstrap distribution of ``statistic``: shape (n_resamples, *batch).
+    """Bootstrap distribution of ``statistic``: shape (n_resamples, *batch)."""
+    (theta_b,) = _replicate_sets(samples, [lambda drawn: statistic(*drawn)], n_resamples, rng)
+    return theta_b
 
-    Each sample is resampled from its own stream (``rng`` itself for one
-    sample, else the children of ``rng.spawn``). A single element (no batch
-    axes), or each element of a one-dimensional batch given one generator per
-    element, is drawn by :class:`_ElementSampler`; its replicates therefore
-    depend only on its own counts and generator, never on the other elements
-    or on the block size. A batch with one generator for all elements is
-    drawn in one vectorised pass per cell.
+
+def _replicate_sets(
+    samples: Sequence[npt.NDArray[np.int64]],
+    statistics: Sequence[Callable[[list[npt.NDArray[np.int64]]], FloatArray]],
+    n_resamples: int,
+    rng: RandomSource,
+) -> list[FloatArray]:
+    """Bootstrap distributions of several statistics of the same resamples.
+
+    Each statistic takes the list of the samples' resampled counts and
+    returns shape ``(size, *batch)``; the result is one array of shape
+    ``(n_resamples, *batch)`` per statistic. Each sample is resampled from
+    its own stream (``rng`` itself for one sample, else the children of
+    ``rng.spawn``). A single element (no batch axes), or each element of a
+    one-dimensional batch given its own generator(s), is drawn by
+    :class:`_ElementSampler`; its replicates therefore depend only on its own
+    counts and generators, never on the other elements or on the block size,
+    and such elements are drawn by several threads when the bootstrap is
+    large. A batch with one generator for all elements is drawn in one
+    vectorised pass per cell.
     """
     batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in samples))
     arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in samples]
     batch_size = int(np.prod(batch_shape, dtype=np.int64))
     cells = sum(array.shape[-1] for array in arrays)
-    block = max(1, _MAX_BLOCK_ELEMENTS // max(1, batch_size * cells))
+    # Per-element blocks hold 32-bit counts where every total fits.
+    compact = all(int(array.sum(axis=-1).max(initial=0)) < 2**31 for array in arrays)
+    itemsize = 4 if compact and not isinstance(rng, np.random.Generator) else 8
+    block = max(1, _MAX_BLOCK_BYTES // (itemsize * max(1, batch_size * cells)))
 
     draw: Callable[[int], list[npt.NDArray[np.int64]]]
+    pool: ThreadPoolExecutor | None = None
     if isinstance(rng, np.random.Generator) and batch_shape == ():
         samplers = [
             _ElementSampler(array, stream)
@@ -378,32 +535,65 @@ def _draw_replicates(
             ]
 
     else:
-        generators = list(rng)
-        if len(batch_shape) != 1 or batch_shape[0] != len(generators):
+        entries = list(rng)
+        if len(batch_shape) != 1 or batch_shape[0] != len(entries):
             raise ValueError(
                 "one generator per batch element needs a one-dimensional batch of "
-                f"{len(generators)} elements; got batch shape {batch_shape}"
+                f"{len(entries)} elements; got batch shape {batch_shape}"
             )
+        conditional = [
+            _conditional_shares(_resampling_probabilities(array, array.sum(axis=-1)))
+            for array in arrays
+        ]
         element_samplers = [
             [
-                _ElementSampler(array[index], stream)
-                for array, stream in zip(arrays, _sample_streams(g, len(arrays)), strict=True)
+                _ElementSampler(array[index], stream, shares[index])
+                for array, shares, stream in zip(
+                    arrays, conditional, _element_streams(entry, len(arrays)), strict=True
+                )
             ]
-            for index, g in enumerate(generators)
+            for index, entry in enumerate(entries)
         ]
+        threads = _thread_count(batch_size, batch_size * cells * n_resamples)
+        parts = [range(start, batch_size, threads) for start in range(threads)]
+        if threads > 1:
+            pool = ThreadPoolExecutor(max_workers=threads)
 
         def draw(size: int) -> list[npt.NDArray[np.int64]]:
-            out = [np.zeros((size, *array.shape), dtype=np.int64) for array in arrays]
-            for index, samplers in enumerate(element_samplers):
-                for j, sampler in enumerate(samplers):
-                    sampler.fill(out[j][:, index])
-            return out
+            # Cell-major blocks (cells, batch, size): each element writes
+            # contiguous rows, and each cell's counts form one contiguous
+            # (batch, size) plane for the statistic (see ``cell_sums``),
+            # which sees the (size, batch, cells) view.
+            out = [
+                np.empty((array.shape[-1], batch_size, size), dtype=f"i{itemsize}")
+                for array in arrays
+            ]
 
-    replicates = [
-        np.asarray(statistic(*draw(min(block, n_resamples - start))), dtype=np.float64)
-        for start in range(0, n_resamples, block)
-    ]
-    return np.concatenate(replicates, axis=0)
+            def fill(part: range) -> None:
+                for index in part:
+                    for j, sampler in enumerate(element_samplers[index]):
+                        sampler.fill(out[j][:, index, :].T)
+
+            if pool is None:
+                fill(parts[0])
+            else:
+                for finished in pool.map(fill, parts):
+                    del finished
+            return [block_draws.transpose(2, 1, 0) for block_draws in out]
+
+    # Resamples on the last, contiguous axis: each element's replicates are
+    # then one contiguous run for the sorting and counting that follow.
+    replicates = [np.empty((*batch_shape, n_resamples)) for _ in statistics]
+    try:
+        for start in range(0, n_resamples, block):
+            stop = min(start + block, n_resamples)
+            drawn = draw(stop - start)
+            for statistic, out in zip(statistics, replicates, strict=True):
+                out[..., start:stop] = np.moveaxis(np.asarray(statistic(drawn)), 0, -1)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return [np.moveaxis(out, -1, 0) for out in replicates]
 
 
 def _acceleration(
@@ -525,9 +715,11 @@ def count_bootstrap(
     confidence_level, method, n_resamples, alternative
         As in ``scipy.stats.bootstrap``; validated by the caller.
     rng
-        A Generator for the whole batch, or a sequence of Generators, one per
-        element of a one-dimensional batch. With one generator per element,
-        element ``i``'s interval is exactly the interval of a call with that
+        A Generator for the whole batch, or one entry per element of a
+        one-dimensional batch: a Generator (with several samples, sample
+        ``j`` is drawn from child ``j`` of its ``spawn``) or a sequence of
+        Generators, one per sample. With one entry per element, element
+        ``i``'s interval is exactly the interval of a call with that
         element's counts alone and ``rng[i]``: it does not depend on the other
         elements (segments) of the batch.
     null_value
@@ -542,13 +734,81 @@ def count_bootstrap(
         BCa bias correction is infinite (the estimate lies outside every
         replicate), that element falls back to the percentile interval.
     """
+    target = BootstrapTarget(
+        statistic,
+        tuple(range(len(samples))),
+        alternative=alternative,
+        null_value=null_value,
+    )
+    (result,) = count_bootstraps(
+        samples,
+        [target],
+        confidence_level=confidence_level,
+        method=method,
+        n_resamples=n_resamples,
+        rng=rng,
+    )
+    return result
+
+
+def count_bootstraps(
+    samples: Sequence[npt.ArrayLike],
+    targets: Sequence[BootstrapTarget],
+    *,
+    confidence_level: float,
+    method: BootstrapMethod,
+    n_resamples: int,
+    rng: RandomSource,
+) -> list[BootstrapInterval]:
+    """Intervals of several statistics from one set of resamples.
+
+    Every sample is resampled once, as :func:`count_bootstrap` resamples it
+    under the same ``rng``, and each target's statistic is evaluated on the
+    resamples of the samples it reads. Target ``t``'s interval is therefore
+    exactly :func:`count_bootstrap` of its statistic on those samples, called
+    with the same streams: for example a segment's interval and its
+    comparison with the rest share the segment's resamples, which then cost
+    one draw instead of two.
+    """
     raw = [np.asarray(sample, dtype=np.int64) for sample in samples]
     batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in raw))
     arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in raw]
+
+    def bind(target: BootstrapTarget) -> Callable[[list[npt.NDArray[np.int64]]], FloatArray]:
+        def evaluate(drawn: list[npt.NDArray[np.int64]]) -> FloatArray:
+            return target.statistic(*(drawn[index] for index in target.samples))
+
+        return evaluate
+
+    replicate_sets = _replicate_sets(arrays, [bind(target) for target in targets], n_resamples, rng)
+    return [
+        _interval_of_replicates(
+            [arrays[index] for index in target.samples],
+            target,
+            theta_b,
+            confidence_level=confidence_level,
+            method=method,
+        )
+        for target, theta_b in zip(targets, replicate_sets, strict=True)
+    ]
+
+
+def _interval_of_replicates(
+    arrays: list[npt.NDArray[np.int64]],
+    target: BootstrapTarget,
+    theta_b: FloatArray,
+    *,
+    confidence_level: float,
+    method: BootstrapMethod,
+) -> BootstrapInterval:
+    """Return the interval (and test) of ``target`` from its bootstrap distribution ``theta_b``."""
+    statistic, alternative, null_value = target.statistic, target.alternative, target.null_value
     theta_hat = np.asarray(statistic(*arrays), dtype=np.float64)
-    theta_b = _draw_replicates(arrays, statistic, n_resamples, rng)
     standard_error = _finite_std(theta_b)
-    sorted_b = np.sort(theta_b, axis=0)
+    # Sorting each element's replicates along a contiguous axis is about twice
+    # as fast as sorting the (resamples, batch) array down its columns.
+    sorted_b = np.sort(np.moveaxis(theta_b, 0, -1), axis=-1)
+    sorted_b = np.moveaxis(sorted_b, -1, 0)
 
     alpha = 1.0 - confidence_level
     if alternative == "two-sided":

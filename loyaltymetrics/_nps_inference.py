@@ -47,7 +47,12 @@ from scipy import special
 
 from loyaltymetrics._intervals import (
     Alternative,
+    BootstrapInterval,
+    RandomSource,
+    cell_sums,
     count_bootstrap,
+    count_bootstraps,
+    difference_targets,
     normal_quantile,
     ratio_or_infinite,
     tail_pvalue,
@@ -60,6 +65,7 @@ __all__ = [
     "NPSMethod",
     "nps_difference",
     "nps_interval",
+    "nps_interval_and_difference",
     "nps_standard_error",
 ]
 
@@ -108,14 +114,11 @@ class _Sample:
         self.band = band_array
         self.weight = weight_array
         self.value = (band_array - 1).astype(np.float64)  # -1, 0, +1
+        self.net_weight = self.weight * self.value
 
     def statistic(self, count: npt.NDArray[np.int64]) -> FloatArray:
         """Weighted NPS (points) of cell counts shaped ``(*extra, *batch, K)``."""
-        # einsum sums over the cells without the (*extra, *batch, K) float
-        # temporaries of ``(count * weight).sum(-1)``: several times faster on
-        # the bootstrap's replicate arrays.
-        total = np.einsum("...k,...k->...", count, self.weight)
-        net = np.einsum("...k,...k->...", count, self.weight * self.value)
+        total, net = cell_sums(count, self.weight, self.net_weight)
         with np.errstate(invalid="ignore", divide="ignore"):
             score = 100.0 * net / total
         # Snap rounding noise (below 1e-9 points) so that replicates equal to
@@ -330,7 +333,7 @@ def nps_interval(
             n_resamples=n_resamples,
             rng=rng,
         )
-        return _clip_points(result.low, 100.0), _clip_points(result.high, 100.0)
+        return _bootstrap_limits(result)
     if method == "wald":
         with np.errstate(invalid="ignore"):
             centre = sample.statistic(sample.count) / 100.0
@@ -409,46 +412,100 @@ def nps_difference(
     b = _Sample(count_b, band_b, weight_b)
     difference = a.statistic(a.count) - b.statistic(b.count)
     if method in _BOOTSTRAP:
-
-        def statistic(x: npt.NDArray[np.int64], y: npt.NDArray[np.int64]) -> FloatArray:
-            return np.asarray(a.statistic(x) - b.statistic(y), dtype=np.float64)
-
-        result = count_bootstrap(
+        target = difference_targets(a.statistic, b.statistic, alternative=alternative)[1]
+        (result,) = count_bootstraps(
             [a.count, b.count],
-            statistic,
+            [target],
             confidence_level=confidence_level,
             method=method,  # type: ignore[arg-type]
             n_resamples=n_resamples,
             rng=rng,
-            alternative=alternative,
-            null_value=0.0,
         )
-        assert result.pvalue is not None
-        test_statistic = ratio_or_infinite(difference, result.standard_error)
-        low, high = result.low, result.high
-        # An empty batch element has no estimate, so no test either.
-        pvalue = np.where(np.isnan(difference), np.nan, result.pvalue)
-    else:
-        if method == "wald":
-            centre = difference
-            variance = a.linearised_variance() + b.linearised_variance()
-        elif method == "adjusted-wald":
-            centre_a, variance_a = _augmented(a.effective_counts())
-            centre_b, variance_b = _augmented(b.effective_counts())
-            centre = 100.0 * (centre_a - centre_b)
-            variance = variance_a + variance_b
-        else:  # pragma: no cover - callers validate the method
-            raise ValueError(f"`method` must be one of {DIFFERENCE_METHODS}; got {method!r}")
-        test_statistic, pvalue, low, high = _normal_test(
-            np.asarray(centre, dtype=np.float64),
-            np.asarray(100.0 * np.sqrt(variance), dtype=np.float64),
-            confidence_level=confidence_level,
-            alternative=alternative,
-        )
+        return _bootstrap_comparison(difference, result)
+    if method == "wald":
+        centre = difference
+        variance = a.linearised_variance() + b.linearised_variance()
+    elif method == "adjusted-wald":
+        centre_a, variance_a = _augmented(a.effective_counts())
+        centre_b, variance_b = _augmented(b.effective_counts())
+        centre = 100.0 * (centre_a - centre_b)
+        variance = variance_a + variance_b
+    else:  # pragma: no cover - callers validate the method
+        raise ValueError(f"`method` must be one of {DIFFERENCE_METHODS}; got {method!r}")
+    test_statistic, pvalue, low, high = _normal_test(
+        np.asarray(centre, dtype=np.float64),
+        np.asarray(100.0 * np.sqrt(variance), dtype=np.float64),
+        confidence_level=confidence_level,
+        alternative=alternative,
+    )
+    return _difference_outputs(difference, low, high, test_statistic, pvalue)
+
+
+def _difference_outputs(
+    difference: npt.ArrayLike,
+    low: npt.ArrayLike,
+    high: npt.ArrayLike,
+    statistic: npt.ArrayLike,
+    pvalue: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``nps_difference``'s outputs: float arrays, the limits clipped to [-200, 200]."""
     return (
         np.asarray(difference, dtype=np.float64),
         _clip_points(np.asarray(low, dtype=np.float64), 200.0),
         _clip_points(np.asarray(high, dtype=np.float64), 200.0),
-        np.asarray(test_statistic, dtype=np.float64),
+        np.asarray(statistic, dtype=np.float64),
         np.asarray(pvalue, dtype=np.float64),
     )
+
+
+def _bootstrap_limits(result: BootstrapInterval) -> tuple[FloatArray, FloatArray]:
+    return _clip_points(result.low, 100.0), _clip_points(result.high, 100.0)
+
+
+def _bootstrap_comparison(
+    difference: FloatArray, result: BootstrapInterval
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``nps_difference``'s outputs from the bootstrap of the difference."""
+    assert result.pvalue is not None  # requested through null_value
+    test_statistic = ratio_or_infinite(difference, result.standard_error)
+    # An empty batch element has no estimate, so no test either.
+    pvalue = np.where(np.isnan(difference), np.nan, result.pvalue)
+    return _difference_outputs(difference, result.low, result.high, test_statistic, pvalue)
+
+
+def nps_interval_and_difference(
+    count_a: npt.ArrayLike,
+    band_a: npt.ArrayLike,
+    weight_a: npt.ArrayLike,
+    count_b: npt.ArrayLike,
+    band_b: npt.ArrayLike,
+    weight_b: npt.ArrayLike,
+    *,
+    confidence_level: float,
+    method: Literal["percentile", "basic", "bca"],
+    n_resamples: int,
+    rng: RandomSource,
+) -> tuple[
+    tuple[FloatArray, FloatArray],
+    tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+]:
+    """Bootstrap interval of NPS_a and its two-sided comparison with b, from one resampling.
+
+    Equal to ``nps_interval`` of sample a with sample a's streams and
+    ``nps_difference(a, b)`` with ``rng`` (whose first stream resamples a and
+    second resamples b; see ``count_bootstrap``), at the cost of one set of
+    resamples of a instead of two.
+    """
+    a = _Sample(count_a, band_a, weight_a)
+    b = _Sample(count_b, band_b, weight_b)
+    difference = a.statistic(a.count) - b.statistic(b.count)
+
+    interval, comparison = count_bootstraps(
+        [a.count, b.count],
+        difference_targets(a.statistic, b.statistic),
+        confidence_level=confidence_level,
+        method=method,
+        n_resamples=n_resamples,
+        rng=rng,
+    )
+    return _bootstrap_limits(interval), _bootstrap_comparison(difference, comparison)

@@ -53,9 +53,14 @@ from loyaltymetrics._intervals import (
     BOOTSTRAP_METHODS,
     PROPORTION_METHODS,
     Alternative,
+    BootstrapInterval,
     BootstrapMethod,
     ProportionMethod,
+    RandomSource,
+    cell_sums,
     count_bootstrap,
+    count_bootstraps,
+    difference_targets,
     normal_quantile,
     proportion_interval,
     ratio_or_infinite,
@@ -73,6 +78,7 @@ __all__ = [
     "ShareMethod",
     "mean_difference",
     "mean_interval",
+    "scale_interval_and_difference",
     "share_difference",
     "share_interval",
 ]
@@ -136,6 +142,7 @@ class _Sample:
         self.weight = np.where(self.empty[..., None], 1.0, weight_array)
         self.count = np.where(self.empty[..., None], placeholder, count_array)
         self.x = values(point_array)
+        self.weighted_x = self.weight * self.x
         weighted = self.count * self.weight
         self.total_weight = weighted.sum(axis=-1)
         self.estimate = (weighted * self.x).sum(axis=-1) / self.total_weight
@@ -144,10 +151,7 @@ class _Sample:
 
     def statistic(self, count: IntArray) -> FloatArray:
         """Weighted mean of ``x`` for resampled counts, shape ``(*extra, *batch)``."""
-        # einsum avoids the (*extra, *batch, K) float temporaries of
-        # ``(count * weight).sum(-1)`` on the bootstrap's replicate arrays.
-        total = np.einsum("...k,...k->...", count, self.weight)
-        weighted_sum = np.einsum("...k,...k->...", count, self.weight * self.x)
+        total, weighted_sum = cell_sums(count, self.weight, self.weighted_x)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray(weighted_sum / total, dtype=np.float64)
 
@@ -378,23 +382,68 @@ def _bootstrap_difference(
     ``1 - confidence_level`` at which the interval still contains 0), so the
     test and the interval always agree.
     """
-
-    def difference(count_a: IntArray, count_b: IntArray) -> FloatArray:
-        return a.statistic(count_a) - b.statistic(count_b)
-
-    result = count_bootstrap(
+    (result,) = count_bootstraps(
         [a.count, b.count],
-        difference,
+        [difference_targets(a.statistic, b.statistic, alternative=alternative)[1]],
         confidence_level=confidence_level,
         method=cast("BootstrapMethod", method),
         n_resamples=n_resamples,
         rng=_rng(rng),
-        alternative=alternative,
-        null_value=0.0,
     )
+    return _bootstrap_test(a, b, result)
+
+
+def _bootstrap_test(
+    a: _Sample, b: _Sample, result: BootstrapInterval
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Limits, statistic (difference over bootstrap SE) and p-value of a difference's bootstrap."""
     assert result.pvalue is not None  # requested through null_value
     statistic = ratio_or_infinite(a.estimate - b.estimate, result.standard_error)
     return result.low, result.high, statistic, result.pvalue
+
+
+def scale_interval_and_difference(
+    count_a: npt.ArrayLike,
+    point_a: npt.ArrayLike | None,
+    weight_a: npt.ArrayLike | None,
+    count_b: npt.ArrayLike,
+    point_b: npt.ArrayLike | None,
+    weight_b: npt.ArrayLike | None,
+    *,
+    in_range: tuple[int, int] | None = None,
+    offset: float = 0.0,
+    confidence_level: float,
+    method: BootstrapMethod,
+    n_resamples: int,
+    rng: RandomSource,
+) -> tuple[Interval, DifferenceResult]:
+    """Bootstrap interval of sample a and its two-sided comparison with b, from one resampling.
+
+    The share of ``in_range`` (as :func:`share_interval` and
+    :func:`share_difference`), or the mean score when ``in_range`` is None
+    (as :func:`mean_interval` and :func:`mean_difference`). Equal to the
+    interval of a with sample a's stream and the difference with ``rng``
+    (whose first stream resamples a and second resamples b; see
+    ``count_bootstrap``), at the cost of one set of resamples of a instead of
+    two.
+    """
+    values = _score_values(offset) if in_range is None else _in_range_values(in_range)
+    a = _Sample(count_a, point_a, weight_a, values)
+    b = _Sample(count_b, point_b, weight_b, values)
+
+    interval, comparison = count_bootstraps(
+        [a.count, b.count],
+        difference_targets(a.statistic, b.statistic),
+        confidence_level=confidence_level,
+        method=method,
+        n_resamples=n_resamples,
+        rng=rng,
+    )
+    estimate, low, high = a.blank(a.estimate, interval.low, interval.high)
+    low_d, high_d, statistic, pvalue = _bootstrap_test(a, b, comparison)
+    return (estimate, low, high), _blank_difference(
+        a, b, a.estimate - b.estimate, low_d, high_d, statistic, pvalue
+    )
 
 
 def _one_sided_level(confidence_level: float, alternative: Alternative) -> float:

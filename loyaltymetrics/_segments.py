@@ -13,12 +13,15 @@ Two stages, as everywhere in the library:
    overall counts minus the segment's, so it is also just counts.
 
 Random numbers: with ``rng`` turned into a Generator ``g`` (SPEC 7),
-``children = g.spawn(2 * S + 1)`` for ``S`` segments; the overall figure
-uses ``children[0]``, segment ``i`` (in the result's row order) uses
-``children[1 + i]`` for its interval and ``children[1 + S + i]`` for its
-comparison. Each segment therefore gets exactly the bootstrap interval of
-the single-group function called on its rows with that generator,
-whichever other segments exist.
+``children = g.spawn(S + 1)`` for ``S`` segments; the overall figure uses
+``children[0]``, and segment ``i`` (in the result's row order) splits
+``children[1 + i]`` into the streams of its own rows and of the rest, as the
+two-sample functions split their generator. Its comparison is therefore
+exactly that of ``compare_*`` called with ``children[1 + i]``, and its
+interval that of the single-group function called with the first of those
+streams, whichever other segments exist. The interval and the comparison
+share the segment's resamples, so a bootstrap breakdown with comparisons
+draws each segment's resamples once.
 """
 
 from __future__ import annotations
@@ -40,13 +43,14 @@ from loyaltymetrics._frames import (
     group_aggregate,
     regroup,
 )
-from loyaltymetrics._intervals import RandomSource, spawn_generators
+from loyaltymetrics._intervals import BOOTSTRAP_METHODS, RandomSource, spawn_generators
 from loyaltymetrics._nps import NPS_SCALE, SCORE_BAND
 from loyaltymetrics._nps_inference import (
     DIFFERENCE_METHODS,
     NPS_METHODS,
     nps_difference,
     nps_interval,
+    nps_interval_and_difference,
 )
 from loyaltymetrics._results import ConfidenceInterval, TabularResult, format_value
 from loyaltymetrics._satisfaction import CES_DEFAULTS, CES_VERSIONS, CSAT_SATISFIED, CSAT_SCALE
@@ -57,6 +61,7 @@ from loyaltymetrics._scale_inference import (
     SHARE_METHODS,
     mean_difference,
     mean_interval,
+    scale_interval_and_difference,
     share_difference,
     share_interval,
 )
@@ -113,6 +118,14 @@ class _Metric:
     nan_policy: NanPolicy
     interval: Callable[[_Cells, RandomSource], Estimates]
     difference: Callable[[_Cells, _Cells, RandomSource], Differences]
+    #: Bootstrap methods only: interval and comparison from one set of the
+    #: segment's resamples (equal to ``interval`` and ``difference``).
+    joint: Callable[[_Cells, _Cells, RandomSource], tuple[Estimates, Differences]] | None = None
+
+    @property
+    def bootstrap(self) -> bool:
+        """Whether the interval or the comparison draws random numbers."""
+        return self.method in BOOTSTRAP_METHODS or self.difference_method in BOOTSTRAP_METHODS
 
     @property
     def n_cells(self) -> int:
@@ -121,7 +134,8 @@ class _Metric:
 
 def _as_generator(rng: RandomSource) -> np.random.Generator:
     # The batch functions take a Generator or, through the shared count
-    # bootstrap, one Generator per segment (see _intervals.RandomSource).
+    # bootstrap, one entry per segment: a Generator or one Generator per
+    # sample (see _intervals.RandomSource).
     return cast("np.random.Generator", rng)
 
 
@@ -173,6 +187,21 @@ def _nps_metric(
             rng=_as_generator(rng),
         )
 
+    def joint(a: _Cells, b: _Cells, rng: RandomSource) -> tuple[Estimates, Differences]:
+        (low, high), differences = nps_interval_and_difference(
+            a.count,
+            a.cell,
+            a.weight,
+            b.count,
+            b.cell,
+            b.weight,
+            confidence_level=level,
+            method=cast("Any", chosen),
+            n_resamples=n_resamples,
+            rng=rng,
+        )
+        return (_nps_score(a), low, high), differences
+
     return _Metric(
         name="nps",
         scale=NPS_SCALE,
@@ -183,6 +212,7 @@ def _nps_metric(
         nan_policy=nan_policy,
         interval=interval,
         difference=difference,
+        joint=joint if chosen in BOOTSTRAP_METHODS and chosen == difference_method else None,
     )
 
 
@@ -230,21 +260,48 @@ def _rating_metric(
     chosen = check_choice(default if method is None else method, name="method", choices=methods)
     difference_method = chosen if chosen in difference_methods else difference_default
 
-    def interval(cells: _Cells, rng: RandomSource) -> Estimates:
-        value, low, high = interval_of(
-            cells.count,
-            cells.cell,
-            cells.weight,
-            confidence_level=level,
-            method=cast("Any", chosen),
-            n_resamples=n_resamples,
-            rng=_as_generator(rng),
-            **options,
-        )
+    def scaled(value: FloatArray, low: FloatArray, high: FloatArray) -> Estimates:
         return factor * value, factor * low, factor * high
 
+    def scaled_difference(
+        d: FloatArray, low: FloatArray, high: FloatArray, statistic: FloatArray, pvalue: FloatArray
+    ) -> Differences:
+        low, high = np.clip(factor * low, -bound, bound), np.clip(factor * high, -bound, bound)
+        return factor * d, low, high, statistic, pvalue
+
+    def interval(cells: _Cells, rng: RandomSource) -> Estimates:
+        return scaled(
+            *interval_of(
+                cells.count,
+                cells.cell,
+                cells.weight,
+                confidence_level=level,
+                method=cast("Any", chosen),
+                n_resamples=n_resamples,
+                rng=_as_generator(rng),
+                **options,
+            )
+        )
+
     def difference(a: _Cells, b: _Cells, rng: RandomSource) -> Differences:
-        d, low, high, statistic, pvalue = difference_of(
+        return scaled_difference(
+            *difference_of(
+                a.count,
+                a.cell,
+                a.weight,
+                b.count,
+                b.cell,
+                b.weight,
+                confidence_level=level,
+                method=cast("Any", difference_method),
+                n_resamples=n_resamples,
+                rng=_as_generator(rng),
+                **options,
+            )
+        )
+
+    def joint(a: _Cells, b: _Cells, rng: RandomSource) -> tuple[Estimates, Differences]:
+        estimates, differences = scale_interval_and_difference(
             a.count,
             a.cell,
             a.weight,
@@ -252,13 +309,12 @@ def _rating_metric(
             b.cell,
             b.weight,
             confidence_level=level,
-            method=cast("Any", difference_method),
+            method=cast("Any", chosen),
             n_resamples=n_resamples,
-            rng=_as_generator(rng),
+            rng=rng,
             **options,
         )
-        low, high = np.clip(factor * low, -bound, bound), np.clip(factor * high, -bound, bound)
-        return factor * d, low, high, statistic, pvalue
+        return scaled(*estimates), scaled_difference(*differences)
 
     return _Metric(
         name=name,
@@ -270,6 +326,7 @@ def _rating_metric(
         nan_policy=nan_policy,
         interval=interval,
         difference=difference,
+        joint=joint if chosen in BOOTSTRAP_METHODS and chosen == difference_method else None,
     )
 
 
@@ -699,11 +756,14 @@ def by_segment(
     n_resamples : int, default 9999
         Bootstrap resamples (bootstrap methods only).
     rng : None, int or numpy.random.Generator, optional
-        Randomness for the bootstrap methods. Segment ``i`` (0-based, in row
-        order) of ``S`` uses child ``1 + i`` of
-        ``numpy.random.default_rng(rng).spawn(2 * S + 1)`` for its interval and
-        child ``1 + S + i`` for its comparison, child 0 the overall figure:
-        its result is the single-group function's with that generator.
+        Randomness for the bootstrap methods. With ``children =
+        numpy.random.default_rng(rng).spawn(S + 1)`` for ``S`` segments, the
+        overall figure uses ``children[0]``; segment ``i`` (0-based, in row
+        order) gets the comparison of ``compare_*`` called with
+        ``rng=children[1 + i]`` and the interval of the single-group function
+        called with ``rng=children[1 + i].spawn(2)[0]`` (the stream that
+        resamples the segment in that comparison: both use the same
+        resamples).
     **metric_options
         ``nan_policy`` ("raise", "omit" or "propagate", default "raise") for
         every metric; ``prior`` for NPS (the "bayes" method); ``scale`` and
@@ -807,8 +867,16 @@ def by_segment(
         )
 
     n_segments = reduced.n_segments
-    children = spawn_generators(generator, 2 * n_segments + 1)
-    estimate, low, high = spec.interval(cells.segments, children[1 : n_segments + 1])
+    # Segment i's pair of streams: (its own rows, the rest); see the module notes.
+    children = spawn_generators(generator, n_segments + 1) if spec.bootstrap else [generator]
+    pairs = [spawn_generators(child, 2) for child in children[1:]]
+    differences: Differences | None = None
+    if comparison is not None and spec.joint is not None:
+        (estimate, low, high), differences = spec.joint(cells.segments, cells.rest, pairs)
+    else:
+        estimate, low, high = spec.interval(cells.segments, [pair[0] for pair in pairs])
+        if comparison is not None:
+            differences = spec.difference(cells.segments, cells.rest, pairs)
     segment_n = cells.segments.total
     empty = (segment_n <= 0) | cells.has_missing
     estimate, low, high = _blank(empty, estimate, low, high)
@@ -824,16 +892,15 @@ def by_segment(
         "low": low,
         "high": high,
     }
-    if comparison is not None:
+    if comparison is not None and differences is not None:
         values.update(
             _comparisons(
-                spec,
+                differences,
                 cells,
                 empty,
                 comparison=comparison,
                 correction=chosen_correction,
                 alpha=1.0 - level,
-                generators=children[n_segments + 1 :],
             )
         )
     values["small"] = cells.responses < smallest
@@ -866,19 +933,19 @@ def by_segment(
 
 
 def _comparisons(
-    spec: _Metric,
+    differences: Differences,
     cells: _Breakdown,
     empty: npt.NDArray[np.bool_],
     *,
     comparison: str,
     correction: Any,
     alpha: float,
-    generators: list[np.random.Generator],
 ) -> dict[str, npt.NDArray[Any]]:
-    """Each segment against the rest (or the overall figure), with corrected p-values."""
-    difference, low, high, statistic, pvalue = spec.difference(
-        cells.segments, cells.rest, generators
-    )
+    """Each segment against the rest (or the overall figure), with corrected p-values.
+
+    ``differences`` are the metric's comparisons of each segment with the rest.
+    """
+    difference, low, high, statistic, pvalue = differences
     rest_n = cells.rest.total
     rest_missing = cells.has_missing.sum() - cells.has_missing > 0
     undefined = empty | (rest_n <= 0) | rest_missing

@@ -159,3 +159,86 @@ def test_the_sampler_draws_multinomial_counts(batch: bool) -> None:
     np.testing.assert_allclose(
         np.cov(drawn, rowvar=False), n * (np.diag(p) - np.outer(p, p)), atol=0.06
     )
+
+
+def _pairs(entropy: int, n: int) -> list[list[np.random.Generator]]:
+    return [generator.spawn(2) for generator in _generators(entropy, n)]
+
+
+@pytest.mark.parametrize("method", ["percentile", "basic", "bca"])
+def test_joint_targets_equal_separate_bootstraps(method: str) -> None:
+    # One set of resamples of sample a serves a's interval and the difference
+    # a - b; each must equal its own count_bootstrap with the same streams.
+    from loyaltymetrics._intervals import count_bootstraps, difference_targets
+
+    kwargs = {"confidence_level": 0.9, "method": method, "n_resamples": 999}
+    first, second = count_bootstraps(
+        [COUNTS, OTHER],
+        difference_targets(_score, _score),
+        rng=_pairs(5, len(COUNTS)),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    alone = count_bootstrap(
+        [COUNTS],
+        _score,
+        rng=[pair[0] for pair in _pairs(5, len(COUNTS))],
+        **kwargs,  # type: ignore[arg-type]
+    )
+    difference = count_bootstrap(
+        [COUNTS, OTHER],
+        _difference,
+        rng=_generators(5, len(COUNTS)),  # split into the same pairs inside
+        null_value=0.0,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    for joint, separate in ((first, alone), (second, difference)):
+        np.testing.assert_array_equal(joint.low, separate.low)
+        np.testing.assert_array_equal(joint.high, separate.high)
+        np.testing.assert_array_equal(joint.standard_error, separate.standard_error)
+    assert first.pvalue is None
+    assert second.pvalue is not None
+    assert difference.pvalue is not None
+    np.testing.assert_array_equal(second.pvalue, difference.pvalue)
+
+
+def test_an_element_needs_one_generator_per_sample() -> None:
+    with pytest.raises(ValueError, match="one Generator or 2 Generators"):
+        count_bootstrap(
+            [COUNTS, OTHER],
+            _difference,
+            confidence_level=0.95,
+            method="percentile",
+            n_resamples=10,
+            rng=[[np.random.default_rng(1)] for _ in COUNTS],
+        )
+
+
+def test_threads_do_not_change_the_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Elements are drawn by several threads once a bootstrap is large; each
+    # element has its own streams, so the replicates are the same either way.
+    import loyaltymetrics._intervals as engine
+
+    counts = np.random.default_rng(0).integers(0, 50, size=(40, 3))
+
+    def run() -> np.ndarray:
+        return engine._draw_replicates([counts], _score, 2000, _generators(9, len(counts)))
+
+    monkeypatch.setattr(engine, "_thread_count", lambda elements, draws: 1)
+    one = run()
+    monkeypatch.setattr(engine, "_thread_count", lambda elements, draws: 3)
+    several = run()
+    np.testing.assert_array_equal(one, several)
+
+
+def test_cell_sums_loop_and_einsum_agree() -> None:
+    # Few cells are summed cell by cell, many through einsum: both are the
+    # plain weighted sum over the last axis.
+    from loyaltymetrics._intervals import _LOOPED_CELLS, cell_sums
+
+    rng = np.random.default_rng(4)
+    for n_cells in (3, _LOOPED_CELLS + 4):
+        count = rng.integers(0, 20, size=(7, 5, n_cells))
+        weight = rng.random((5, n_cells))
+        weight[:, 0] = 0.0  # a cell with no weight anywhere is skipped
+        (total,) = cell_sums(count, weight)
+        np.testing.assert_allclose(total, (count * weight).sum(axis=-1), rtol=1e-12)

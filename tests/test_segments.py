@@ -135,7 +135,7 @@ def _rows_of(frame: pd.DataFrame, mask: np.ndarray, weighted: bool) -> lm.NPSRes
         min_size=2,
         max_size=60,
     ),
-    method=st.sampled_from(["adjusted-wald", "wald", "score", "percentile", "bca"]),
+    method=st.sampled_from(["adjusted-wald", "wald", "score", "percentile", "basic", "bca"]),
     weighted=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
@@ -144,9 +144,11 @@ def test_each_segment_equals_the_single_group_functions(
 ) -> None:
     """Per segment: estimate, interval and comparison with the rest equal nps / compare_nps.
 
-    Bootstrap included: segment i uses child 1 + i (interval) and 1 + S + i
-    (comparison) of default_rng(seed).spawn(2 S + 1), and the single-group
-    functions given those generators draw the same replicates.
+    Bootstrap included: with children = default_rng(seed).spawn(S + 1), the
+    comparison of segment i is compare_nps with rng=children[1 + i] (which
+    resamples the segment from that generator's first child and the rest
+    from its second), and its interval is the single-group interval with
+    that first child: one set of the segment's resamples serves both.
     """
     frame = pd.DataFrame(rows, columns=["segment", "nps", "weight"])
     result = lm.by_segment(
@@ -160,9 +162,15 @@ def test_each_segment_equals_the_single_group_functions(
     )
     table = _columns(result)
     n_segments = result.n_segments
-    children = np.random.default_rng(seed).spawn(2 * n_segments + 1)
+
+    def child(index: int) -> np.random.Generator:
+        # Built afresh for each use: spawning advances a generator's SeedSequence.
+        return np.random.default_rng(seed).spawn(n_segments + 1)[index]
+
     difference_method = (
-        method if method in ("wald", "adjusted-wald", "percentile", "bca") else ("adjusted-wald")
+        method
+        if method in ("wald", "adjusted-wald", "percentile", "basic", "bca")
+        else "adjusted-wald"
     )
     for index, key in enumerate(table["segment"]):
         mask = (
@@ -172,7 +180,7 @@ def test_each_segment_equals_the_single_group_functions(
         )
         alone = _rows_of(frame, mask, weighted)
         interval = alone.confidence_interval(
-            method=method, n_resamples=199, rng=children[1 + index]
+            method=method, n_resamples=199, rng=child(1 + index).spawn(2)[0]
         )
         np.testing.assert_allclose(
             [table["score"][index], table["low"][index], table["high"][index], table["n"][index]],
@@ -188,7 +196,7 @@ def test_each_segment_equals_the_single_group_functions(
             _rows_of(frame, ~mask, weighted),
             method=difference_method,
             n_resamples=199,
-            rng=children[1 + n_segments + index],
+            rng=child(1 + index),
         )
         np.testing.assert_allclose(
             [
@@ -204,8 +212,37 @@ def test_each_segment_equals_the_single_group_functions(
         )
     overall = lm.nps(frame["nps"], weights=frame["weight"] if weighted else None)
     assert result.overall == pytest.approx(overall.score, rel=1e-9, abs=1e-9)
-    overall_interval = overall.confidence_interval(method=method, n_resamples=199, rng=children[0])
+    overall_interval = overall.confidence_interval(method=method, n_resamples=199, rng=child(0))
     assert result.overall_interval.low == pytest.approx(overall_interval.low, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("metric", ["nps", "csat", "ces"])
+@pytest.mark.parametrize("method", ["percentile", "basic", "bca"])
+def test_intervals_do_not_depend_on_the_comparison(metric: str, method: str) -> None:
+    # With a comparison, one set of each segment's resamples gives both its
+    # interval and its comparison; without one, the interval is drawn alone
+    # from the same stream. Both must give the same interval.
+    survey = datasets.load_survey(as_frame="pandas")
+    tables = [
+        _columns(
+            lm.by_segment(
+                survey,
+                metric=metric,
+                score=metric,
+                by="region",
+                method=method,
+                compare=compare,
+                n_resamples=499,
+                rng=11,
+            )
+        )
+        for compare in ("rest", None, "overall")
+    ]
+    estimate = "mean" if metric == "ces" else "score"
+    for table in tables[1:]:
+        for column in (estimate, "low", "high"):
+            np.testing.assert_array_equal(table[column], tables[0][column])
+    assert np.isfinite(tables[0]["difference_low"]).all()
 
 
 def test_compare_overall_is_the_scaled_rest_comparison() -> None:
@@ -486,13 +523,17 @@ def test_csat_and_ces_segments_equal_the_single_group_functions(
     )
     table = _columns(result)
     n_segments = result.n_segments
-    children = np.random.default_rng(seed).spawn(2 * n_segments + 1)
+
+    def child(index: int) -> np.random.Generator:
+        # Built afresh for each use: spawning advances a generator's SeedSequence.
+        return np.random.default_rng(seed).spawn(n_segments + 1)[index]
+
     for index, key in enumerate(table["segment"]):
         mask = (frame["segment"] == key).to_numpy()
         weights = frame.loc[mask, "weight"] if weighted else None
         alone = single(frame.loc[mask, "answer"], weights=weights, **options)  # type: ignore[operator]
         interval = alone.confidence_interval(
-            method=result.method, n_resamples=99, rng=children[1 + index], **extra
+            method=result.method, n_resamples=99, rng=child(1 + index).spawn(2)[0], **extra
         )
         value = getattr(alone, estimate)
         np.testing.assert_allclose(
@@ -513,7 +554,7 @@ def test_csat_and_ces_segments_equal_the_single_group_functions(
             rest,
             method=result.comparison_method,
             n_resamples=99,
-            rng=children[1 + n_segments + index],
+            rng=child(1 + index),
             **extra,
         )  # type: ignore[operator]
         np.testing.assert_allclose(
