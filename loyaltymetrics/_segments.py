@@ -100,6 +100,11 @@ class _Cells:
     weight: FloatArray
 
     @property
+    def arrays(self) -> tuple[IntArray, IntArray, FloatArray]:
+        """``(count, cell, weight)``, the order the inference functions take them in."""
+        return self.count, self.cell, self.weight
+
+    @property
     def total(self) -> FloatArray:
         """Weighted total of each sample (the metric's n)."""
         return np.asarray((self.count * self.weight).sum(axis=-1), dtype=np.float64)
@@ -161,9 +166,7 @@ def _nps_metric(
 
     def interval(cells: _Cells, rng: RandomSource) -> Estimates:
         low, high = nps_interval(
-            cells.count,
-            cells.cell,
-            cells.weight,
+            *cells.arrays,
             confidence_level=level,
             method=chosen,
             n_resamples=n_resamples,
@@ -174,12 +177,8 @@ def _nps_metric(
 
     def difference(a: _Cells, b: _Cells, rng: RandomSource) -> Differences:
         return nps_difference(
-            a.count,
-            a.cell,
-            a.weight,
-            b.count,
-            b.cell,
-            b.weight,
+            *a.arrays,
+            *b.arrays,
             confidence_level=level,
             method=cast("Any", difference_method),
             alternative="two-sided",
@@ -189,12 +188,8 @@ def _nps_metric(
 
     def joint(a: _Cells, b: _Cells, rng: RandomSource) -> tuple[Estimates, Differences]:
         (low, high), differences = nps_interval_and_difference(
-            a.count,
-            a.cell,
-            a.weight,
-            b.count,
-            b.cell,
-            b.weight,
+            *a.arrays,
+            *b.arrays,
             confidence_level=level,
             method=cast("Any", chosen),
             n_resamples=n_resamples,
@@ -272,9 +267,7 @@ def _rating_metric(
     def interval(cells: _Cells, rng: RandomSource) -> Estimates:
         return scaled(
             *interval_of(
-                cells.count,
-                cells.cell,
-                cells.weight,
+                *cells.arrays,
                 confidence_level=level,
                 method=cast("Any", chosen),
                 n_resamples=n_resamples,
@@ -286,12 +279,8 @@ def _rating_metric(
     def difference(a: _Cells, b: _Cells, rng: RandomSource) -> Differences:
         return scaled_difference(
             *difference_of(
-                a.count,
-                a.cell,
-                a.weight,
-                b.count,
-                b.cell,
-                b.weight,
+                *a.arrays,
+                *b.arrays,
                 confidence_level=level,
                 method=cast("Any", difference_method),
                 n_resamples=n_resamples,
@@ -302,12 +291,8 @@ def _rating_metric(
 
     def joint(a: _Cells, b: _Cells, rng: RandomSource) -> tuple[Estimates, Differences]:
         estimates, differences = scale_interval_and_difference(
-            a.count,
-            a.cell,
-            a.weight,
-            b.count,
-            b.cell,
-            b.weight,
+            *a.arrays,
+            *b.arrays,
             confidence_level=level,
             method=cast("Any", chosen),
             n_resamples=n_resamples,
