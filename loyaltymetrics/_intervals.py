@@ -66,6 +66,7 @@ BOOTSTRAP_METHODS: tuple[BootstrapMethod, ...] = ("percentile", "basic", "bca")
 # Replicates are drawn in blocks so that memory stays bounded for many
 # segments: at most this many bytes of resampled counts per block.
 _MAX_BLOCK_BYTES = 64_000_000
+_MIN_BLOCK = 256
 # Batch elements with their own generators are drawn by this many threads at
 # most (numpy releases the GIL while it draws) once a bootstrap has at least
 # _THREADED_DRAWS binomial draws; below that, starting threads costs more
@@ -505,6 +506,11 @@ def _replicate_sets(
     compact = all(int(array.sum(axis=-1).max(initial=0)) < 2**31 for array in arrays)
     itemsize = 4 if compact and not isinstance(rng, np.random.Generator) else 8
     block = max(1, _MAX_BLOCK_BYTES // (itemsize * max(1, batch_size * cells)))
+    # With very many elements, tiny blocks would spend their time in per-call
+    # overhead; a block of up to _MIN_BLOCK resamples is allowed to exceed the
+    # budget as long as it stays no larger than the replicates it produces
+    # (n_resamples float64 values per element).
+    block = max(block, min(_MIN_BLOCK, n_resamples * 8 // (itemsize * max(1, cells))))
 
     draw: Callable[[int], list[npt.NDArray[np.int64]]]
     pool: ThreadPoolExecutor | None = None
