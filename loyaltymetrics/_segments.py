@@ -788,7 +788,10 @@ def by_segment(
     vectorised call of the metric's interval and comparison functions
     computes every segment; bootstrap methods resample those counts, never
     the rows. The rest of the data is the overall counts minus the
-    segment's.
+    segment's. One set of each segment's resamples gives both its interval
+    and its comparison, and a large bootstrap draws the segments on several
+    threads (up to 8, as many as the process may use); every segment has its
+    own random streams, so the numbers do not depend on the thread count.
 
     Degenerate segments get defined answers: a segment with no responses
     left (every score missing and omitted, or all weights zero) has NaN
