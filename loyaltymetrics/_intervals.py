@@ -583,8 +583,7 @@ def _replicate_sets(
             if pool is None:
                 fill(parts[0])
             else:
-                for finished in pool.map(fill, parts):
-                    del finished
+                list(pool.map(fill, parts))  # collecting re-raises a worker's exception
             return [block_draws.transpose(2, 1, 0) for block_draws in out]
 
     # Resamples on the last, contiguous axis: each element's replicates are
