@@ -123,14 +123,19 @@ class _Metric:
     nan_policy: NanPolicy
     interval: Callable[[_Cells, RandomSource], Estimates]
     difference: Callable[[_Cells, _Cells, RandomSource], Differences]
-    #: Bootstrap methods only: interval and comparison from one set of the
-    #: segment's resamples (equal to ``interval`` and ``difference``).
-    joint: Callable[[_Cells, _Cells, RandomSource], tuple[Estimates, Differences]] | None = None
+    #: Interval and comparison from one set of the segment's resamples (equal
+    #: to ``interval`` and ``difference``); used when ``shares_resamples``.
+    joint: Callable[[_Cells, _Cells, RandomSource], tuple[Estimates, Differences]]
 
     @property
     def bootstrap(self) -> bool:
         """Whether the interval or the comparison draws random numbers."""
         return self.method in BOOTSTRAP_METHODS or self.difference_method in BOOTSTRAP_METHODS
+
+    @property
+    def shares_resamples(self) -> bool:
+        """Whether interval and comparison are the same bootstrap, so ``joint`` applies."""
+        return self.method in BOOTSTRAP_METHODS and self.method == self.difference_method
 
     @property
     def n_cells(self) -> int:
@@ -207,7 +212,7 @@ def _nps_metric(
         nan_policy=nan_policy,
         interval=interval,
         difference=difference,
-        joint=joint if chosen in BOOTSTRAP_METHODS and chosen == difference_method else None,
+        joint=joint,
     )
 
 
@@ -311,7 +316,7 @@ def _rating_metric(
         nan_policy=nan_policy,
         interval=interval,
         difference=difference,
-        joint=joint if chosen in BOOTSTRAP_METHODS and chosen == difference_method else None,
+        joint=joint,
     )
 
 
@@ -859,7 +864,7 @@ def by_segment(
     children = spawn_generators(generator, n_segments + 1) if spec.bootstrap else [generator]
     pairs = [spawn_generators(child, 2) for child in children[1:]]
     differences: Differences | None = None
-    if comparison is not None and spec.joint is not None:
+    if comparison is not None and spec.shares_resamples:
         (estimate, low, high), differences = spec.joint(cells.segments, cells.rest, pairs)
     else:
         estimate, low, high = spec.interval(cells.segments, [pair[0] for pair in pairs])
