@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 import loyaltymetrics as lm
-from loyaltymetrics._clv._pareto_nbd import pareto_nbd_log_likelihood
 from loyaltymetrics._clv._simulate import simulate_bgbb, simulate_mbgnbd, simulate_pareto_nbd
+from loyaltymetrics._clv.models._pareto_nbd import pareto_nbd_log_likelihood
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from clv_reference import likelihood_by_time_integral

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from loyaltymetrics._nps_inference import NPS_METHODS, nps_interval
+from loyaltymetrics._survey._nps_inference import NPS_METHODS, nps_interval
 
 SHARES = [
     (2, 8, 90),

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from loyaltymetrics._scale_inference import (
+from loyaltymetrics._survey._scale_inference import (
     mean_interval,
     share_difference,
     share_interval,

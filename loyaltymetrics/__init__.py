@@ -15,20 +15,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from loyaltymetrics._clv._bgbb import BGBBModel, fit_bgbb
-    from loyaltymetrics._clv._bgnbd import BGNBDModel, fit_bgnbd
     from loyaltymetrics._clv._formulas import clv, predicted_clv
-    from loyaltymetrics._clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
-    from loyaltymetrics._clv._mbgnbd import MBGNBDModel, fit_mbgnbd
-    from loyaltymetrics._clv._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
-    from loyaltymetrics._cohorts import CohortTable, cohort_retention
-    from loyaltymetrics._nps import NPSResult, nps, nps_from_counts
-    from loyaltymetrics._nps_compare import NPSComparison, compare_nps
-    from loyaltymetrics._nps_planning import nps_margin_of_error, nps_sample_size
-    from loyaltymetrics._results import ConfidenceInterval
-    from loyaltymetrics._retention import (
+    from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
+    from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
+    from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma
+    from loyaltymetrics._clv.models._mbgnbd import MBGNBDModel, fit_mbgnbd
+    from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
+    from loyaltymetrics._engine._results import ConfidenceInterval
+    from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
+    from loyaltymetrics._retention._rates import (
         ChurnResult,
         MeanResult,
         RepeatPurchaseResult,
@@ -39,7 +36,12 @@ if TYPE_CHECKING:
         repeat_purchase_rate,
         retention_rate,
     )
-    from loyaltymetrics._satisfaction import (
+    from loyaltymetrics._retention._sbg import SBGModel, fit_sbg
+    from loyaltymetrics._retention._survival import SurvivalCurve, kaplan_meier
+    from loyaltymetrics._survey._nps import NPSResult, nps, nps_from_counts
+    from loyaltymetrics._survey._nps_compare import NPSComparison, compare_nps
+    from loyaltymetrics._survey._nps_planning import nps_margin_of_error, nps_sample_size
+    from loyaltymetrics._survey._satisfaction import (
         CESResult,
         CSATResult,
         ces,
@@ -47,70 +49,68 @@ if TYPE_CHECKING:
         csat,
         csat_from_counts,
     )
-    from loyaltymetrics._satisfaction_compare import (
+    from loyaltymetrics._survey._satisfaction_compare import (
         CESComparison,
         CSATComparison,
         compare_ces,
         compare_csat,
     )
-    from loyaltymetrics._sbg import SBGModel, fit_sbg
-    from loyaltymetrics._segments import SegmentBreakdown, by_segment
-    from loyaltymetrics._survival import SurvivalCurve, kaplan_meier
+    from loyaltymetrics._survey._segments import SegmentBreakdown, by_segment
 
 # Public name -> the private module that defines it. Modules are imported on
 # first use, so `import loyaltymetrics` stays fast: scipy and the model code
 # load only when a function that needs them is called.
 _LAZY: dict[str, str] = {
-    "BGBBModel": "loyaltymetrics._clv._bgbb",
-    "BGNBDModel": "loyaltymetrics._clv._bgnbd",
-    "CESComparison": "loyaltymetrics._satisfaction_compare",
-    "CESResult": "loyaltymetrics._satisfaction",
-    "CSATComparison": "loyaltymetrics._satisfaction_compare",
-    "CSATResult": "loyaltymetrics._satisfaction",
-    "ChurnResult": "loyaltymetrics._retention",
-    "CohortTable": "loyaltymetrics._cohorts",
-    "ConfidenceInterval": "loyaltymetrics._results",
-    "GammaGammaModel": "loyaltymetrics._clv._gamma_gamma",
+    "BGBBModel": "loyaltymetrics._clv.models._bgbb",
+    "BGNBDModel": "loyaltymetrics._clv.models._bgnbd",
+    "CESComparison": "loyaltymetrics._survey._satisfaction_compare",
+    "CESResult": "loyaltymetrics._survey._satisfaction",
+    "CSATComparison": "loyaltymetrics._survey._satisfaction_compare",
+    "CSATResult": "loyaltymetrics._survey._satisfaction",
+    "ChurnResult": "loyaltymetrics._retention._rates",
+    "CohortTable": "loyaltymetrics._retention._cohorts",
+    "ConfidenceInterval": "loyaltymetrics._engine._results",
+    "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
-    "MBGNBDModel": "loyaltymetrics._clv._mbgnbd",
-    "MeanResult": "loyaltymetrics._retention",
-    "NPSComparison": "loyaltymetrics._nps_compare",
-    "NPSResult": "loyaltymetrics._nps",
-    "ParetoNBDModel": "loyaltymetrics._clv._pareto_nbd",
-    "RepeatPurchaseResult": "loyaltymetrics._retention",
-    "RetentionResult": "loyaltymetrics._retention",
-    "SBGModel": "loyaltymetrics._sbg",
-    "SegmentBreakdown": "loyaltymetrics._segments",
-    "SurvivalCurve": "loyaltymetrics._survival",
-    "average_order_value": "loyaltymetrics._retention",
-    "by_segment": "loyaltymetrics._segments",
-    "ces": "loyaltymetrics._satisfaction",
-    "ces_from_counts": "loyaltymetrics._satisfaction",
-    "churn_rate": "loyaltymetrics._retention",
+    "MBGNBDModel": "loyaltymetrics._clv.models._mbgnbd",
+    "MeanResult": "loyaltymetrics._retention._rates",
+    "NPSComparison": "loyaltymetrics._survey._nps_compare",
+    "NPSResult": "loyaltymetrics._survey._nps",
+    "ParetoNBDModel": "loyaltymetrics._clv.models._pareto_nbd",
+    "RepeatPurchaseResult": "loyaltymetrics._retention._rates",
+    "RetentionResult": "loyaltymetrics._retention._rates",
+    "SBGModel": "loyaltymetrics._retention._sbg",
+    "SegmentBreakdown": "loyaltymetrics._survey._segments",
+    "SurvivalCurve": "loyaltymetrics._retention._survival",
+    "average_order_value": "loyaltymetrics._retention._rates",
+    "by_segment": "loyaltymetrics._survey._segments",
+    "ces": "loyaltymetrics._survey._satisfaction",
+    "ces_from_counts": "loyaltymetrics._survey._satisfaction",
+    "churn_rate": "loyaltymetrics._retention._rates",
     "clv": "loyaltymetrics._clv._formulas",
-    "cohort_retention": "loyaltymetrics._cohorts",
-    "compare_ces": "loyaltymetrics._satisfaction_compare",
-    "compare_csat": "loyaltymetrics._satisfaction_compare",
-    "compare_nps": "loyaltymetrics._nps_compare",
-    "csat": "loyaltymetrics._satisfaction",
-    "csat_from_counts": "loyaltymetrics._satisfaction",
-    "fit_bgbb": "loyaltymetrics._clv._bgbb",
-    "fit_bgnbd": "loyaltymetrics._clv._bgnbd",
-    "fit_gamma_gamma": "loyaltymetrics._clv._gamma_gamma",
-    "fit_mbgnbd": "loyaltymetrics._clv._mbgnbd",
-    "fit_pareto_nbd": "loyaltymetrics._clv._pareto_nbd",
-    "fit_sbg": "loyaltymetrics._sbg",
+    "cohort_retention": "loyaltymetrics._retention._cohorts",
+    "compare_ces": "loyaltymetrics._survey._satisfaction_compare",
+    "compare_csat": "loyaltymetrics._survey._satisfaction_compare",
+    "compare_nps": "loyaltymetrics._survey._nps_compare",
+    "csat": "loyaltymetrics._survey._satisfaction",
+    "csat_from_counts": "loyaltymetrics._survey._satisfaction",
+    "fit_bgbb": "loyaltymetrics._clv.models._bgbb",
+    "fit_bgnbd": "loyaltymetrics._clv.models._bgnbd",
+    "fit_gamma_gamma": "loyaltymetrics._clv.models._gamma_gamma",
+    "fit_mbgnbd": "loyaltymetrics._clv.models._mbgnbd",
+    "fit_pareto_nbd": "loyaltymetrics._clv.models._pareto_nbd",
+    "fit_sbg": "loyaltymetrics._retention._sbg",
     "historical_clv": "loyaltymetrics._clv._rfm",
     "holdout_check": "loyaltymetrics._clv._holdout",
-    "kaplan_meier": "loyaltymetrics._survival",
-    "nps": "loyaltymetrics._nps",
-    "nps_from_counts": "loyaltymetrics._nps",
-    "nps_margin_of_error": "loyaltymetrics._nps_planning",
-    "nps_sample_size": "loyaltymetrics._nps_planning",
+    "kaplan_meier": "loyaltymetrics._retention._survival",
+    "nps": "loyaltymetrics._survey._nps",
+    "nps_from_counts": "loyaltymetrics._survey._nps",
+    "nps_margin_of_error": "loyaltymetrics._survey._nps_planning",
+    "nps_sample_size": "loyaltymetrics._survey._nps_planning",
     "predicted_clv": "loyaltymetrics._clv._formulas",
-    "purchase_frequency": "loyaltymetrics._retention",
-    "repeat_purchase_rate": "loyaltymetrics._retention",
-    "retention_rate": "loyaltymetrics._retention",
+    "purchase_frequency": "loyaltymetrics._retention._rates",
+    "repeat_purchase_rate": "loyaltymetrics._retention._rates",
+    "retention_rate": "loyaltymetrics._retention._rates",
     "rfm_summary": "loyaltymetrics._clv._rfm",
 }
 

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._nps import NPS_SCALE, nps
-from loyaltymetrics._satisfaction import CES_DEFAULTS, CSAT_SCALE, ces, csat
-from loyaltymetrics._segments import by_segment
-from loyaltymetrics._validation import check_confidence_level
+from loyaltymetrics._engine._validation import check_confidence_level
+from loyaltymetrics._survey._nps import NPS_SCALE, nps
+from loyaltymetrics._survey._satisfaction import CES_DEFAULTS, CSAT_SCALE, ces, csat
+from loyaltymetrics._survey._segments import by_segment
 
 __all__ = ["main"]
 

@@ -16,12 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._clv._holdout import HoldoutCheck
-from loyaltymetrics._cohorts import CohortTable
-from loyaltymetrics._nps import NPSResult
-from loyaltymetrics._results import ConfidenceInterval
-from loyaltymetrics._satisfaction import CESResult, CSATResult
-from loyaltymetrics._segments import SegmentBreakdown
-from loyaltymetrics._survival import SurvivalCurve
+from loyaltymetrics._engine._results import ConfidenceInterval
+from loyaltymetrics._retention._cohorts import CohortTable
+from loyaltymetrics._retention._survival import SurvivalCurve
+from loyaltymetrics._survey._nps import NPSResult
+from loyaltymetrics._survey._satisfaction import CESResult, CSATResult
+from loyaltymetrics._survey._segments import SegmentBreakdown
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -42,8 +42,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize
 
-from loyaltymetrics._results import Result
-from loyaltymetrics._validation import as_1d_array, check_weights
+from loyaltymetrics._engine._results import Result
+from loyaltymetrics._engine._validation import as_1d_array, check_weights
 
 __all__ = [
     "FittedModel",

@@ -15,7 +15,7 @@ from loyaltymetrics._clv._fitting import (
     check_number,
     model_array,
 )
-from loyaltymetrics._validation import check_choice
+from loyaltymetrics._engine._validation import check_choice
 
 __all__ = ["clv", "predicted_clv"]
 

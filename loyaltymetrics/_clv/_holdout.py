@@ -19,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._clv._fitting import FloatArray, PurchaseModel, check_history
-from loyaltymetrics._frames import as_narwhals_frame, import_narwhals, quiet_narwhals
-from loyaltymetrics._results import TabularResult
-from loyaltymetrics._validation import as_1d_array
+from loyaltymetrics._engine._frames import as_narwhals_frame, import_narwhals, quiet_narwhals
+from loyaltymetrics._engine._results import TabularResult
+from loyaltymetrics._engine._validation import as_1d_array
 
 __all__ = ["HoldoutCheck", "holdout_check"]
 

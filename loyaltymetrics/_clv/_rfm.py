@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._clv._fitting import FloatArray, check_number, group_rows
-from loyaltymetrics._frames import (
+from loyaltymetrics._engine._frames import (
     Grouped,
     Table,
     as_narwhals_frame,
@@ -35,7 +35,7 @@ from loyaltymetrics._frames import (
     import_narwhals,
     quiet_narwhals,
 )
-from loyaltymetrics._validation import as_1d_array, check_choice
+from loyaltymetrics._engine._validation import as_1d_array, check_choice
 
 __all__ = ["historical_clv", "rfm_summary"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from loyaltymetrics._clv._fitting import FloatArray
-from loyaltymetrics._validation import check_rng
+from loyaltymetrics._engine._validation import check_rng
 
 __all__ = [
     "simulate_bgbb",

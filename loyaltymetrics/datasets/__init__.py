@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._results import FrameBackend, make_frame
+from loyaltymetrics._engine._results import FrameBackend, make_frame
 
 __all__ = ["load_survey", "load_transactions"]
 

@@ -1,0 +1,301 @@
+"""Result types shared across metrics and the behaviour every result has.
+
+Results are frozen dataclasses. They get a short, deterministic ``__repr__``, a
+compact ``_repr_html_`` for notebooks and ``to_dict()`` from :class:`Result`.
+Fields whose names start with an underscore hold the sufficient statistic used
+by inference methods; they are not part of the displayed or exported result.
+
+Tabular results (one row per segment, cohort, time point ...) subclass
+:class:`TabularResult` instead: they implement ``_table()`` once and get
+``to_frame(backend=...)`` and an HTML table view from it, so every tabular
+result converts to pandas or polars the same way (through :func:`make_frame`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from loyaltymetrics._engine._validation import check_choice
+
+__all__ = [
+    "FRAME_BACKENDS",
+    "Comparison",
+    "ConfidenceInterval",
+    "FrameBackend",
+    "Result",
+    "TabularResult",
+    "format_value",
+    "make_frame",
+]
+
+FrameBackend = Literal["pandas", "polars"]
+FRAME_BACKENDS: tuple[FrameBackend, ...] = ("pandas", "polars")
+#: Rows shown by the HTML view of a tabular result before it elides the middle.
+_HTML_MAX_ROWS = 20
+
+
+def format_value(value: object) -> str:
+    """Format a field value for display: short, deterministic, readable."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return str(value)
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number) or math.isinf(number):
+            return str(number)
+        if number == int(number) and abs(number) < 1e15:
+            return f"{number:.1f}"
+        return f"{number:.6g}"
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=6, separator=", ", threshold=12)
+    if isinstance(value, Result):
+        return value.short_repr()
+    return repr(value)
+
+
+def _plain(value: object) -> object:
+    """Convert numpy values (and nested results) to plain Python for ``to_dict``."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Result):
+        return value.to_dict()
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def make_frame(columns: Mapping[str, Any], /, *, backend: object, name: str = "backend") -> Any:
+    """Build a pandas or polars DataFrame from equal-length columns.
+
+    The dataframe library is imported only here, when a frame is asked for; a
+    missing library is an :class:`ImportError` that says what to install.
+
+    Parameters
+    ----------
+    columns : mapping of str to array_like
+        Column name to values, in display order.
+    backend : {"pandas", "polars"}
+        The library of the returned frame.
+    name : str, default "backend"
+        The argument name used in error messages.
+
+    Examples
+    --------
+    >>> from loyaltymetrics._engine._results import make_frame
+    >>> make_frame({"segment": ["a", "b"], "n": [3, 4]}, backend="polars").shape
+    (2, 2)
+    """
+    kind = check_choice(backend, name=name, choices=FRAME_BACKENDS)
+    try:
+        if kind == "pandas":
+            import pandas as pd
+
+            return pd.DataFrame(dict(columns))
+        import polars as pl
+
+        return pl.DataFrame(dict(columns))
+    except ImportError:
+        raise ImportError(
+            f"`{name}={kind!r}` needs {kind}; install it with `pip install {kind}`"
+        ) from None
+
+
+class Result:
+    """Behaviour shared by every result dataclass.
+
+    Subclasses are frozen dataclasses declared with ``repr=False`` and may set
+    ``_display_fields`` to the fields shown by ``repr``; by default every public
+    field is shown.
+    """
+
+    _display_fields: ClassVar[tuple[str, ...] | None] = None
+
+    def _public_fields(self) -> list[str]:
+        return [
+            f.name
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if not f.name.startswith("_")
+        ]
+
+    def _shown_fields(self) -> list[str]:
+        if self._display_fields is not None:
+            return list(self._display_fields)
+        return self._public_fields()
+
+    def short_repr(self) -> str:
+        """Return the one-line representation used by ``repr``."""
+        parts = [f"{name}={format_value(getattr(self, name))}" for name in self._shown_fields()]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __repr__(self) -> str:
+        return self.short_repr()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the public fields as a dictionary of plain Python values.
+
+        Numpy scalars become Python numbers and arrays become lists, so the
+        result can be passed to :func:`json.dumps`.
+
+        Examples
+        --------
+        >>> import json
+        >>> import loyaltymetrics as lm
+        >>> lm.nps([10, 9, 7, 3]).to_dict()["score"]
+        25.0
+        >>> len(json.dumps(lm.nps([10, 9, 7, 3]).to_dict())) > 0
+        True
+        """
+        return {name: _plain(getattr(self, name)) for name in self._public_fields()}
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
+            f"<td style='text-align:right'>"
+            f"{html.escape(format_value(getattr(self, name)))}</td></tr>"
+            for name in self._shown_fields()
+        )
+        title = html.escape(type(self).__name__)
+        return f"<table><caption>{title}</caption><tbody>{rows}</tbody></table>"
+
+
+@dataclass(frozen=True, repr=False)
+class ConfidenceInterval(Result):
+    """A two-sided interval ``[low, high]`` on the scale of the estimate.
+
+    It unpacks like scipy's ``ConfidenceInterval``: ``low, high = ci``.
+
+    Examples
+    --------
+    >>> from loyaltymetrics import ConfidenceInterval
+    >>> ci = ConfidenceInterval(-12.5, 30.0)
+    >>> ci
+    ConfidenceInterval(low=-12.5, high=30.0)
+    >>> low, high = ci
+    >>> high - low
+    42.5
+    """
+
+    low: float
+    high: float
+
+    def __iter__(self) -> Iterator[float]:
+        yield self.low
+        yield self.high
+
+
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
+    """Shared fields of a two-sample comparison (subclassed per metric).
+
+    Attributes
+    ----------
+    difference : float
+        Estimate of ``a - b`` on the metric's reporting scale.
+    confidence_interval : ConfidenceInterval
+        Interval for the difference, same scale.
+    statistic : float
+        Test statistic (a z or t value for analytic methods).
+    pvalue : float
+        p-value for the null hypothesis of no difference, under ``alternative``.
+    method : str
+        The method that produced the interval and p-value.
+    alternative : str
+        "two-sided", "less" (a < b) or "greater" (a > b).
+    """
+
+    difference: float
+    confidence_interval: ConfidenceInterval
+    statistic: float
+    pvalue: float
+    method: str
+    alternative: str = "two-sided"
+
+
+class TabularResult(Result):
+    """Behaviour shared by results that are tables (one row per segment, cohort ...).
+
+    Subclasses implement ``_table()``, returning the columns (name to a
+    one-dimensional array, all the same length) in display order; they get
+    :meth:`to_frame` and a notebook view of that table. Scalar public fields
+    (the overall figure, the method ...) are shown above the table.
+    """
+
+    def _table(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def to_frame(self, *, backend: FrameBackend = "pandas") -> Any:
+        """Return the table as a pandas or polars DataFrame.
+
+        Parameters
+        ----------
+        backend : {"pandas", "polars"}, default "pandas"
+            The dataframe library of the result; it must be installed.
+
+        Returns
+        -------
+        pandas.DataFrame or polars.DataFrame
+            One column per field of the table, in display order, with a
+            default (integer) index.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curve = lm.kaplan_meier([2, 3, 3, 5], [1, 1, 0, 1])
+        >>> curve.to_frame()[["time", "survival", "at_risk"]]
+           time  survival  at_risk
+        0   2.0      0.75      4.0
+        1   3.0      0.50      3.0
+        2   5.0      0.00      1.0
+        >>> curve.to_frame(backend="polars").height
+        3
+        """
+        return make_frame(self._table(), backend=backend)
+
+    def _repr_html_(self) -> str:
+        columns = {name: np.asarray(values) for name, values in self._table().items()}
+        n_rows = len(next(iter(columns.values()))) if columns else 0
+        if n_rows > _HTML_MAX_ROWS:
+            head = _HTML_MAX_ROWS - 5
+            shown: list[int | None] = [*range(head), None, *range(n_rows - 5, n_rows)]
+        else:
+            shown = list(range(n_rows))
+        header = "".join(f"<th>{html.escape(name)}</th>" for name in columns)
+        body = []
+        for index in shown:
+            if index is None:
+                cells = "".join("<td>…</td>" for _ in columns)
+            else:
+                cells = "".join(
+                    f"<td>{html.escape(_cell(values[index]))}</td>" for values in columns.values()
+                )
+            body.append(f"<tr>{cells}</tr>")
+        scalars = [
+            f"{html.escape(name)}={html.escape(format_value(getattr(self, name)))}"
+            for name in self._shown_fields()
+            if not isinstance(getattr(self, name), np.ndarray | list | tuple)
+        ]
+        title = html.escape(type(self).__name__)
+        caption = f"{title} ({n_rows} rows)" + (f": {', '.join(scalars)}" if scalars else "")
+        return (
+            f"<table><caption>{caption}</caption><thead><tr>{header}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
+
+
+def _cell(value: object) -> str:
+    """Format one table cell: like :func:`format_value`, but strings unquoted."""
+    if isinstance(value, str | np.str_):
+        return str(value)
+    return format_value(value)

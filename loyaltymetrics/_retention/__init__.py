@@ -1,0 +1,1 @@
+"""Retention: rates, cohorts, survival curves and the shifted-beta-geometric model."""

@@ -1,0 +1,1 @@
+"""Survey metrics: NPS, CSAT and CES, their comparisons, planning and breakdowns."""
