@@ -56,6 +56,12 @@ if TYPE_CHECKING:
         compare_csat,
     )
     from loyaltymetrics._survey._segments import SegmentBreakdown, by_segment
+    from loyaltymetrics._survey._sequential import (
+        ConfidenceSequence,
+        SequentialTest,
+        confidence_sequence,
+        sequential_test,
+    )
 
 # Public name -> the private module that defines it. Modules are imported on
 # first use, so `import loyaltymetrics` stays fast: scipy and the model code
@@ -70,6 +76,7 @@ _LAZY: dict[str, str] = {
     "ChurnResult": "loyaltymetrics._retention._rates",
     "CohortTable": "loyaltymetrics._retention._cohorts",
     "ConfidenceInterval": "loyaltymetrics._engine._results",
+    "ConfidenceSequence": "loyaltymetrics._survey._sequential",
     "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
     "MBGNBDModel": "loyaltymetrics._clv.models._mbgnbd",
@@ -81,6 +88,7 @@ _LAZY: dict[str, str] = {
     "RetentionResult": "loyaltymetrics._retention._rates",
     "SBGModel": "loyaltymetrics._retention._sbg",
     "SegmentBreakdown": "loyaltymetrics._survey._segments",
+    "SequentialTest": "loyaltymetrics._survey._sequential",
     "SurvivalCurve": "loyaltymetrics._retention._survival",
     "average_order_value": "loyaltymetrics._retention._rates",
     "by_segment": "loyaltymetrics._survey._segments",
@@ -92,6 +100,7 @@ _LAZY: dict[str, str] = {
     "compare_ces": "loyaltymetrics._survey._satisfaction_compare",
     "compare_csat": "loyaltymetrics._survey._satisfaction_compare",
     "compare_nps": "loyaltymetrics._survey._nps_compare",
+    "confidence_sequence": "loyaltymetrics._survey._sequential",
     "csat": "loyaltymetrics._survey._satisfaction",
     "csat_from_counts": "loyaltymetrics._survey._satisfaction",
     "fit_bgbb": "loyaltymetrics._clv.models._bgbb",
@@ -112,6 +121,7 @@ _LAZY: dict[str, str] = {
     "repeat_purchase_rate": "loyaltymetrics._retention._rates",
     "retention_rate": "loyaltymetrics._retention._rates",
     "rfm_summary": "loyaltymetrics._clv._rfm",
+    "sequential_test": "loyaltymetrics._survey._sequential",
 }
 
 __all__ = [
@@ -124,6 +134,7 @@ __all__ = [
     "ChurnResult",
     "CohortTable",
     "ConfidenceInterval",
+    "ConfidenceSequence",
     "GammaGammaModel",
     "HoldoutCheck",
     "MBGNBDModel",
@@ -135,6 +146,7 @@ __all__ = [
     "RetentionResult",
     "SBGModel",
     "SegmentBreakdown",
+    "SequentialTest",
     "SurvivalCurve",
     "__version__",
     "average_order_value",
@@ -147,6 +159,7 @@ __all__ = [
     "compare_ces",
     "compare_csat",
     "compare_nps",
+    "confidence_sequence",
     "csat",
     "csat_from_counts",
     "fit_bgbb",
@@ -167,6 +180,7 @@ __all__ = [
     "repeat_purchase_rate",
     "retention_rate",
     "rfm_summary",
+    "sequential_test",
 ]
 
 
