@@ -1,6 +1,6 @@
 """Error rates of monitoring, trend and period-over-period tests, by simulation.
 
-Run: ``python benchmarks/over_time_errors.py`` (about 3 minutes on 2 cores;
+Run: ``python benchmarks/over_time_errors.py`` (about 2 minutes on 2 cores;
 ``--quick`` for a smaller version in under one).
 
 1. Monitoring. Streams of 10,000 NPS answers with a fixed true score, looked

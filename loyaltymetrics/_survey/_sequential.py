@@ -359,7 +359,7 @@ def confidence_sequence(
     independent answers with a common mean; with ``times`` also that how
     many answer in a period does not depend on what they answer. The
     intervals are nested (running intersection) and wider than a fixed-n
-    interval at the same n (about 2.5 times at n = 10,000; the guide "NPS
+    interval at the same n (about 2.4 times at n = 10,000; the guide "NPS
     over time" has the simulation), the price of being valid at every look.
 
     Cost: "betting" evaluates the capital on a grid of 1001 candidate means
