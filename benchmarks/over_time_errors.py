@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import resource
 import time
 
 import numpy as np
@@ -193,7 +194,8 @@ def main() -> None:
     monitoring(streams, width_streams=10 if args.quick else 20, seed=args.seed)
     trend(4000 if args.quick else 20000, seed=args.seed + 1)
     changes(1000 if args.quick else 4000, seed=args.seed + 2)
-    print(f"\n({time.perf_counter() - start:.0f} s)")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\n({time.perf_counter() - start:.0f} s, peak memory {peak_mb:.0f} MB)")
 
 
 if __name__ == "__main__":

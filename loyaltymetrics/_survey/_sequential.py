@@ -28,6 +28,7 @@ from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._results import ConfidenceInterval, TabularResult
 from loyaltymetrics._engine._sequences import (
     SEQUENCE_METHODS,
+    SequenceMethod,
     betting_evalues,
     confidence_sequence_bounds,
 )
@@ -111,9 +112,9 @@ def _period_labels(times: object, n: int) -> npt.NDArray[Any]:
     if callable(to_numpy) and not isinstance(times, np.ndarray):
         raw = to_numpy()
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
-        labels = raw.ravel() if raw.ndim == 1 else raw
-        if labels.ndim != 1:
+        if raw.ndim != 1:
             raise ValueError(f"`times` must be one-dimensional; got shape {raw.shape}")
+        labels = raw
         missing = np.isnat(labels)
         if missing.any():
             position = int(np.flatnonzero(missing)[0])
@@ -288,10 +289,10 @@ def confidence_sequence(
     scores: object,
     /,
     *,
-    metric: str = "nps",
+    metric: Metric = "nps",
     times: object = None,
     confidence_level: float = 0.95,
-    method: str = "betting",
+    method: SequenceMethod = "betting",
     scale: tuple[int, int] | None = None,
     satisfied: tuple[int, int] | None = None,
     agree: tuple[int, int] | None = None,
@@ -357,8 +358,9 @@ def confidence_sequence(
     NPS code -1/0/+1, the satisfied indicator 0/1, the CES answer. A
     confidence sequence for a bounded mean needs no other assumption than
     independent answers with a common mean; with ``times`` also that how
-    many answer in a period does not depend on what they answer. The
-    intervals are nested (running intersection) and wider than a fixed-n
+    many answer in a period does not depend on what they answer. Survey
+    weights are not taken: the guarantee is for answers counted once each.
+    The intervals are nested (running intersection) and wider than a fixed-n
     interval at the same n (about 2.4 times at n = 10,000; the guide "NPS
     over time" has the simulation), the price of being valid at every look.
 
@@ -421,9 +423,9 @@ def sequential_test(
     /,
     *,
     baseline: float,
-    metric: str = "nps",
+    metric: Metric = "nps",
     times: object = None,
-    alternative: str = "two-sided",
+    alternative: Alternative = "two-sided",
     confidence_level: float = 0.95,
     scale: tuple[int, int] | None = None,
     satisfied: tuple[int, int] | None = None,
@@ -481,7 +483,8 @@ def sequential_test(
     p-value ``min(1, 1 / max e-value so far)`` is valid at every look. The
     two-sided test rejects at a look exactly when the baseline has left the
     betting :func:`confidence_sequence` (at the same level), up to that
-    sequence's grid step. Cost O(looks x cells).
+    sequence's grid step. Cost O(looks x cells). As for
+    :func:`confidence_sequence`, the answers are unweighted.
 
     Examples
     --------

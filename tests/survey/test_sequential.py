@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import loyaltymetrics as lm
 from loyaltymetrics._engine._sequences import (
@@ -228,3 +230,32 @@ def test_bad_scores_and_baselines() -> None:
     nat = pd.Series(pd.to_datetime(["2024-01-01", None]))
     with pytest.raises(ValueError, match="`times` contains a missing value at position 1"):
         lm.confidence_sequence([10, 9], times=nat)
+
+
+@settings(max_examples=30)
+@given(
+    scores=st.lists(st.integers(0, 10), min_size=1, max_size=120),
+    data=st.data(),
+    method=st.sampled_from(["betting", "empirical-bernstein"]),
+)
+def test_properties_of_the_period_sequence(
+    scores: list[int], data: st.DataObject, method: str
+) -> None:
+    """Nested, inside -100..100, estimate = NPS so far, and row order within a period ignored."""
+    labels = data.draw(st.lists(st.integers(0, 4), min_size=len(scores), max_size=len(scores)))
+    sequence = lm.confidence_sequence(scores, times=labels, method=method)  # type: ignore[arg-type]
+    assert np.all(np.diff(sequence.low) >= 0)
+    assert np.all(np.diff(sequence.high) <= 0)
+    assert np.all((sequence.low >= -100) & (sequence.low <= sequence.high) & (sequence.high <= 100))
+    array, times = np.array(scores), np.array(labels)
+    for k, label in enumerate(sequence.time):
+        assert sequence.estimate[k] == pytest.approx(lm.nps(array[times <= label]).score)
+    order = np.array(data.draw(st.permutations(range(len(scores)))))
+    shuffled = lm.confidence_sequence(array[order], times=times[order], method=method)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(shuffled.low, sequence.low)
+    np.testing.assert_array_equal(shuffled.high, sequence.high)
+    test = lm.sequential_test(array[order], baseline=0.0, times=times[order])
+    reference = lm.sequential_test(array, baseline=0.0, times=times)
+    np.testing.assert_allclose(test.pvalues, reference.pvalues, rtol=1e-12)
+    assert np.all((test.pvalues > 0) & (test.pvalues <= 1))
+    assert np.all(np.diff(test.pvalues) <= 0)
