@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
     from loyaltymetrics._engine._results import ConfidenceInterval
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
+    from loyaltymetrics._retention._logrank import LogrankResult, logrank_test
     from loyaltymetrics._retention._rates import (
         ChurnResult,
         MeanResult,
@@ -37,7 +38,13 @@ if TYPE_CHECKING:
         retention_rate,
     )
     from loyaltymetrics._retention._sbg import SBGModel, fit_sbg
-    from loyaltymetrics._retention._survival import SurvivalCurve, kaplan_meier
+    from loyaltymetrics._retention._survival import (
+        RestrictedMean,
+        RestrictedMeanComparison,
+        SurvivalCurve,
+        SurvivalCurves,
+        kaplan_meier,
+    )
     from loyaltymetrics._survey._nps import NPSResult, nps, nps_from_counts
     from loyaltymetrics._survey._nps_compare import NPSComparison, compare_nps
     from loyaltymetrics._survey._nps_planning import nps_margin_of_error, nps_sample_size
@@ -72,16 +79,20 @@ _LAZY: dict[str, str] = {
     "ConfidenceInterval": "loyaltymetrics._engine._results",
     "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
+    "LogrankResult": "loyaltymetrics._retention._logrank",
     "MBGNBDModel": "loyaltymetrics._clv.models._mbgnbd",
     "MeanResult": "loyaltymetrics._retention._rates",
     "NPSComparison": "loyaltymetrics._survey._nps_compare",
     "NPSResult": "loyaltymetrics._survey._nps",
     "ParetoNBDModel": "loyaltymetrics._clv.models._pareto_nbd",
     "RepeatPurchaseResult": "loyaltymetrics._retention._rates",
+    "RestrictedMean": "loyaltymetrics._retention._survival",
+    "RestrictedMeanComparison": "loyaltymetrics._retention._survival",
     "RetentionResult": "loyaltymetrics._retention._rates",
     "SBGModel": "loyaltymetrics._retention._sbg",
     "SegmentBreakdown": "loyaltymetrics._survey._segments",
     "SurvivalCurve": "loyaltymetrics._retention._survival",
+    "SurvivalCurves": "loyaltymetrics._retention._survival",
     "average_order_value": "loyaltymetrics._retention._rates",
     "by_segment": "loyaltymetrics._survey._segments",
     "ces": "loyaltymetrics._survey._satisfaction",
@@ -103,6 +114,7 @@ _LAZY: dict[str, str] = {
     "historical_clv": "loyaltymetrics._clv._rfm",
     "holdout_check": "loyaltymetrics._clv._holdout",
     "kaplan_meier": "loyaltymetrics._retention._survival",
+    "logrank_test": "loyaltymetrics._retention._logrank",
     "nps": "loyaltymetrics._survey._nps",
     "nps_from_counts": "loyaltymetrics._survey._nps",
     "nps_margin_of_error": "loyaltymetrics._survey._nps_planning",
@@ -126,16 +138,20 @@ __all__ = [
     "ConfidenceInterval",
     "GammaGammaModel",
     "HoldoutCheck",
+    "LogrankResult",
     "MBGNBDModel",
     "MeanResult",
     "NPSComparison",
     "NPSResult",
     "ParetoNBDModel",
     "RepeatPurchaseResult",
+    "RestrictedMean",
+    "RestrictedMeanComparison",
     "RetentionResult",
     "SBGModel",
     "SegmentBreakdown",
     "SurvivalCurve",
+    "SurvivalCurves",
     "__version__",
     "average_order_value",
     "by_segment",
@@ -158,6 +174,7 @@ __all__ = [
     "historical_clv",
     "holdout_check",
     "kaplan_meier",
+    "logrank_test",
     "nps",
     "nps_from_counts",
     "nps_margin_of_error",

@@ -37,6 +37,7 @@ __all__ = [
     "Tally",
     "check_survival_data",
     "factorize_labels",
+    "integer_ranks",
     "segment_cumsum",
     "segment_first",
     "survival_inputs",
@@ -131,7 +132,7 @@ def segment_cumsum(values: FloatArray, group: IntArray, first: IntArray) -> Floa
     return np.asarray(running - before[first][group], dtype=np.float64)
 
 
-def _integer_ranks(values: npt.NDArray[Any]) -> tuple[FloatArray, IntArray, int] | None:
+def integer_ranks(values: npt.NDArray[Any]) -> tuple[FloatArray, IntArray, int] | None:
     """Time ranks by offset for integer-valued durations on a compact range."""
     if values.dtype.kind not in "iu" and (
         not bool(np.all(values == np.floor(values))) or values.max() >= 2**53
@@ -149,7 +150,7 @@ def _single_group(
     values: npt.NDArray[Any], observed: npt.NDArray[np.bool_], weights: FloatArray | None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Tally one group into (times, exits, events): bincount, or two sorts."""
-    ranks = _integer_ranks(values)
+    ranks = integer_ranks(values)
     if ranks is not None:
         times, rank, span = ranks
         if weights is None:
@@ -195,7 +196,7 @@ def tally(
         times, exits, events = _single_group(values, observed, weights)
         group = np.zeros(times.shape[0], dtype=np.intp)
     else:
-        ranks = _integer_ranks(values)
+        ranks = integer_ranks(values)
         if ranks is None:
             rank_times, rank = np.unique(values.astype(np.float64), return_inverse=True)
             ranks = rank_times, rank.reshape(-1).astype(np.intp), rank_times.shape[0]

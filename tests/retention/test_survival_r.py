@@ -142,7 +142,7 @@ def test_restricted_mean_equals_survfit(horizon, expected) -> None:
         table["standard_error"].to_numpy(), [e[1] for e in expected], atol=1e-9
     )
     for label, (mean, se) in zip(curves.groups, expected, strict=True):
-        single = lm.kaplan_meier(TIME[GROUP == label], STATUS[GROUP == label])
+        single = lm.kaplan_meier(TIME[label == GROUP], STATUS[label == GROUP])
         result = single.restricted_mean(horizon)
         assert result.estimate == pytest.approx(mean, abs=1e-9)
         assert result.standard_error == pytest.approx(se, abs=1e-9)
