@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._engine._results import ConfidenceInterval
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
     from loyaltymetrics._retention._logrank import LogrankResult, logrank_test
+    from loyaltymetrics._retention._nelson_aalen import CumulativeHazard, nelson_aalen
     from loyaltymetrics._retention._rates import (
         ChurnResult,
         MeanResult,
@@ -77,6 +78,7 @@ _LAZY: dict[str, str] = {
     "ChurnResult": "loyaltymetrics._retention._rates",
     "CohortTable": "loyaltymetrics._retention._cohorts",
     "ConfidenceInterval": "loyaltymetrics._engine._results",
+    "CumulativeHazard": "loyaltymetrics._retention._nelson_aalen",
     "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
     "LogrankResult": "loyaltymetrics._retention._logrank",
@@ -115,6 +117,7 @@ _LAZY: dict[str, str] = {
     "holdout_check": "loyaltymetrics._clv._holdout",
     "kaplan_meier": "loyaltymetrics._retention._survival",
     "logrank_test": "loyaltymetrics._retention._logrank",
+    "nelson_aalen": "loyaltymetrics._retention._nelson_aalen",
     "nps": "loyaltymetrics._survey._nps",
     "nps_from_counts": "loyaltymetrics._survey._nps",
     "nps_margin_of_error": "loyaltymetrics._survey._nps_planning",
@@ -136,6 +139,7 @@ __all__ = [
     "ChurnResult",
     "CohortTable",
     "ConfidenceInterval",
+    "CumulativeHazard",
     "GammaGammaModel",
     "HoldoutCheck",
     "LogrankResult",
@@ -175,6 +179,7 @@ __all__ = [
     "holdout_check",
     "kaplan_meier",
     "logrank_test",
+    "nelson_aalen",
     "nps",
     "nps_from_counts",
     "nps_margin_of_error",

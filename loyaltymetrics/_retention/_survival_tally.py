@@ -127,6 +127,8 @@ def segment_first(group: IntArray, n_groups: int) -> IntArray:
 
 def segment_cumsum(values: FloatArray, group: IntArray, first: IntArray) -> FloatArray:
     """Return the running sum of ``values``, restarting at every group's first cell."""
+    if values.shape[0] == 0:
+        return np.zeros(0)
     running = np.cumsum(values)
     before = running - values
     return np.asarray(running - before[first][group], dtype=np.float64)
