@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
     from loyaltymetrics._engine._results import ConfidenceInterval
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
+    from loyaltymetrics._retention._durations import customer_durations
     from loyaltymetrics._retention._logrank import LogrankResult, logrank_test
     from loyaltymetrics._retention._nelson_aalen import CumulativeHazard, nelson_aalen
     from loyaltymetrics._retention._rates import (
@@ -107,6 +108,7 @@ _LAZY: dict[str, str] = {
     "compare_nps": "loyaltymetrics._survey._nps_compare",
     "csat": "loyaltymetrics._survey._satisfaction",
     "csat_from_counts": "loyaltymetrics._survey._satisfaction",
+    "customer_durations": "loyaltymetrics._retention._durations",
     "fit_bgbb": "loyaltymetrics._clv.models._bgbb",
     "fit_bgnbd": "loyaltymetrics._clv.models._bgnbd",
     "fit_gamma_gamma": "loyaltymetrics._clv.models._gamma_gamma",
@@ -169,6 +171,7 @@ __all__ = [
     "compare_nps",
     "csat",
     "csat_from_counts",
+    "customer_durations",
     "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",
