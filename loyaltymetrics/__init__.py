@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from loyaltymetrics._clv._concentration import ValueConcentration, value_concentration
     from loyaltymetrics._clv._formulas import clv, predicted_clv
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
@@ -96,6 +97,7 @@ _LAZY: dict[str, str] = {
     "SegmentBreakdown": "loyaltymetrics._survey._segments",
     "SurvivalCurve": "loyaltymetrics._retention._survival",
     "SurvivalCurves": "loyaltymetrics._retention._survival",
+    "ValueConcentration": "loyaltymetrics._clv._concentration",
     "average_order_value": "loyaltymetrics._retention._rates",
     "by_segment": "loyaltymetrics._survey._segments",
     "ces": "loyaltymetrics._survey._satisfaction",
@@ -129,6 +131,7 @@ _LAZY: dict[str, str] = {
     "repeat_purchase_rate": "loyaltymetrics._retention._rates",
     "retention_rate": "loyaltymetrics._retention._rates",
     "rfm_summary": "loyaltymetrics._clv._rfm",
+    "value_concentration": "loyaltymetrics._clv._concentration",
 }
 
 __all__ = [
@@ -158,6 +161,7 @@ __all__ = [
     "SegmentBreakdown",
     "SurvivalCurve",
     "SurvivalCurves",
+    "ValueConcentration",
     "__version__",
     "average_order_value",
     "by_segment",
@@ -192,6 +196,7 @@ __all__ = [
     "repeat_purchase_rate",
     "retention_rate",
     "rfm_summary",
+    "value_concentration",
 ]
 
 
