@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv._formulas import clv, predicted_clv
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
+    from loyaltymetrics._clv._rfm_scores import rfm_scores
     from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
     from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
     from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma
@@ -130,6 +131,7 @@ _LAZY: dict[str, str] = {
     "purchase_frequency": "loyaltymetrics._retention._rates",
     "repeat_purchase_rate": "loyaltymetrics._retention._rates",
     "retention_rate": "loyaltymetrics._retention._rates",
+    "rfm_scores": "loyaltymetrics._clv._rfm_scores",
     "rfm_summary": "loyaltymetrics._clv._rfm",
     "value_concentration": "loyaltymetrics._clv._concentration",
 }
@@ -195,6 +197,7 @@ __all__ = [
     "purchase_frequency",
     "repeat_purchase_rate",
     "retention_rate",
+    "rfm_scores",
     "rfm_summary",
     "value_concentration",
 ]
