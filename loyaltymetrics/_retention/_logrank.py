@@ -42,7 +42,7 @@ from loyaltymetrics._retention._survival_tally import (
     weighted_count,
 )
 
-__all__ = ["LogrankResult", "logrank_test"]
+__all__ = ["LogrankResult", "cells_from_tally", "logrank_from_cells", "logrank_test"]
 
 Weights = Literal["logrank", "fleming-harrington"]
 _WEIGHTS: tuple[Weights, ...] = ("logrank", "fleming-harrington")
@@ -187,6 +187,54 @@ def _cells(
     )
 
 
+def cells_from_tally(
+    times: FloatArray, codes: IntArray, exits: FloatArray, events: FloatArray, n_groups: int
+) -> _Cells:
+    """Cells of one stratum from per-(group, time) counts, such as a Kaplan-Meier tally."""
+    _, rank = np.unique(times, return_inverse=True)
+    key = rank.reshape(-1).astype(np.int64) * n_groups + codes
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    pooled = key // n_groups
+    new_row = np.ones(pooled.shape[0], dtype=bool)
+    new_row[1:] = pooled[1:] != pooled[:-1]
+    row = (np.cumsum(new_row) - 1).astype(np.intp)
+    return _Cells(
+        row=row,
+        group=(key % n_groups).astype(np.intp),
+        exits=exits[order],
+        events=events[order],
+        row_stratum=np.zeros(int(row[-1]) + 1, dtype=np.intp),
+        n_rows=int(row[-1]) + 1,
+    )
+
+
+def logrank_from_cells(
+    cells: _Cells, labels: npt.NDArray[Any], n_strata: int, weights: object, rho: object
+) -> LogrankResult:
+    """Stage 2 of :func:`logrank_test` on a tally."""
+    chosen = check_choice(weights, name="weights", choices=_WEIGHTS)
+    exponent = _check_rho(chosen, rho)
+    obs, exp, variance, per_group = _sums(cells, labels.shape[0], n_strata, exponent)
+    statistic, df = _chi_square(obs, exp, variance)
+    from scipy import stats
+
+    pvalue = float(stats.chi2.sf(statistic, df)) if df > 0 else 1.0
+    return LogrankResult(
+        statistic=statistic,
+        pvalue=pvalue,
+        df=df,
+        groups=labels,
+        n=per_group,
+        observed=obs,
+        expected=exp,
+        variance=variance,
+        weights=chosen,
+        rho=exponent,
+        n_strata=n_strata,
+    )
+
+
 def _pooled(cells: _Cells, n_strata: int, rho: float) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per pooled row: events d, number at risk n, and the weight w = S(t-)^rho."""
     d = weighted_count(cells.row, cells.events, cells.n_rows)
@@ -318,8 +366,7 @@ def logrank_test(
     >>> round(result.statistic, 4), round(result.pvalue, 4)
     (0.6151, 0.4329)
     """
-    chosen = check_choice(weights, name="weights", choices=_WEIGHTS)
-    exponent = _check_rho(chosen, rho)
+    _check_rho(check_choice(weights, name="weights", choices=_WEIGHTS), rho)
     values, events_seen, _ = check_survival_data(durations, observed, None)
     n = values.shape[0]
     codes, labels = factorize_labels(groups, name="groups", n=n)
@@ -331,21 +378,4 @@ def logrank_test(
         stratum_codes, stratum_labels = factorize_labels(strata, name="strata", n=n)
         n_strata = stratum_labels.shape[0]
     cells = _cells(values, events_seen, codes, labels.shape[0], stratum_codes, n_strata)
-    obs, exp, variance, per_group = _sums(cells, labels.shape[0], n_strata, exponent)
-    statistic, df = _chi_square(obs, exp, variance)
-    from scipy import stats
-
-    pvalue = float(stats.chi2.sf(statistic, df)) if df > 0 else 1.0
-    return LogrankResult(
-        statistic=statistic,
-        pvalue=pvalue,
-        df=df,
-        groups=labels,
-        n=per_group,
-        observed=obs,
-        expected=exp,
-        variance=variance,
-        weights=chosen,
-        rho=exponent,
-        n_strata=n_strata,
-    )
+    return logrank_from_cells(cells, labels, n_strata, weights, rho)

@@ -26,7 +26,7 @@ The reduce step is a tally of (events, exits) per group and distinct duration
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +52,9 @@ from loyaltymetrics._retention._survival_tally import (
     tally,
     weighted_count,
 )
+
+if TYPE_CHECKING:
+    from loyaltymetrics._retention._logrank import LogrankResult
 
 __all__ = [
     "RestrictedMean",
@@ -466,6 +469,36 @@ class SurvivalCurves(TabularResult):
             "high": mean + z * se,
         }
         return make_frame(columns, backend=backend)
+
+    def logrank_test(
+        self,
+        *,
+        weights: Literal["logrank", "fleming-harrington"] = "logrank",
+        rho: float | None = None,
+    ) -> LogrankResult:
+        """Log-rank test that the groups share one curve, from the curves' own counts.
+
+        The same test as :func:`loyaltymetrics.logrank_test` on the subjects
+        (without strata); with frequency weights, the weighted counts.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curves = lm.kaplan_meier([1, 3, 4, 6, 2, 5, 8, 9], [1, 1, 0, 1, 1, 1, 1, 0],
+        ...                          by=["app"] * 4 + ["web"] * 4)
+        >>> round(curves.logrank_test().pvalue, 4)
+        0.3578
+        """
+        from loyaltymetrics._retention._logrank import cells_from_tally, logrank_from_cells
+
+        cells = cells_from_tally(
+            self.times,
+            self._codes(),
+            self.events + self.censored,
+            self.events,
+            self.groups.shape[0],
+        )
+        return logrank_from_cells(cells, self.groups, 1, weights, rho)
 
     def compare_restricted_means(
         self,

@@ -202,3 +202,13 @@ def test_bad_input(kwargs, error, match) -> None:
     positional = [arguments.pop(name) for name in ("durations", "observed", "groups")]
     with pytest.raises(error, match=match):
         lm.logrank_test(*positional, **arguments)
+
+
+@pytest.mark.parametrize("rho", [None, 0.5])
+def test_from_kaplan_meier_curves_equals_the_subject_level_test(rho) -> None:
+    weights = "logrank" if rho is None else "fleming-harrington"
+    curves = lm.kaplan_meier(TIME, STATUS, by=GROUP)
+    from_curves = curves.logrank_test(weights=weights, rho=rho)
+    direct = lm.logrank_test(TIME, STATUS, GROUP, weights=weights, rho=rho)
+    assert from_curves.statistic == pytest.approx(direct.statistic, abs=1e-10)
+    np.testing.assert_allclose(from_curves.expected, direct.expected, atol=1e-10)
