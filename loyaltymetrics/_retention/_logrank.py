@@ -159,8 +159,7 @@ def _cells(
 ) -> _Cells:
     ranks = integer_ranks(values)
     if ranks is None:
-        rank_times, rank = np.unique(values.astype(np.float64), return_inverse=True)
-        ranks = rank_times, rank.reshape(-1).astype(np.intp), rank_times.shape[0]
+        return _cells_by_sorting(values, observed, codes, n_groups, strata)
     _, rank, span = ranks
     key = (strata.astype(np.int64) * span + rank) * n_groups + codes
     size = n_strata * span * n_groups
@@ -173,6 +172,50 @@ def _cells(
         present, cell = np.unique(key, return_inverse=True)
         exits_f = weighted_count(cell, np.ones(cell.shape[0]), present.shape[0])
         events = weighted_count(cell[observed], np.ones(int(observed.sum())), present.shape[0])
+    return _assemble(present, exits_f, events, n_groups, span)
+
+
+def _cells_by_sorting(
+    values: npt.NDArray[Any],
+    observed: npt.NDArray[np.bool_],
+    codes: IntArray,
+    n_groups: int,
+    strata: IntArray,
+) -> _Cells:
+    """Cells for continuous durations: one argsort of the times.
+
+    In time order the (stratum, time, group, event) keys are nearly sorted
+    already (only ties and strata are out of order), so the stable sort that
+    puts them in order runs in close to linear time.
+    """
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.empty(ordered.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    rank = np.cumsum(new) - 1
+    span = int(rank[-1]) + 1
+    key = strata[order].astype(np.int64) * span + rank
+    key *= n_groups
+    key += codes[order]
+    key *= 2
+    key += observed[order]
+    key.sort(kind="stable")
+    event_bit = (key & 1).astype(np.float64)
+    key >>= 1
+    new = np.empty(key.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    exits = np.diff(starts, append=key.shape[0]).astype(np.float64)
+    events = np.asarray(np.add.reduceat(event_bit, starts), dtype=np.float64)
+    return _assemble(key[starts], exits, events, n_groups, span)
+
+
+def _assemble(
+    present: npt.NDArray[np.int64], exits: FloatArray, events: FloatArray, n_groups: int, span: int
+) -> _Cells:
+    """Cells from their sorted (stratum, time, group) codes."""
     pooled = present // n_groups
     new_row = np.ones(pooled.shape[0], dtype=bool)
     new_row[1:] = pooled[1:] != pooled[:-1]
@@ -180,7 +223,7 @@ def _cells(
     return _Cells(
         row=row,
         group=(present % n_groups).astype(np.intp),
-        exits=exits_f,
+        exits=exits,
         events=events,
         row_stratum=(pooled[new_row] // span).astype(np.intp),
         n_rows=int(row[-1]) + 1,
@@ -275,20 +318,23 @@ def _sums(
     for start in range(0, cells.n_rows, block):
         stop = min(start + block, cells.n_rows)
         lo, hi = bounds[start // block], bounds[start // block + 1]
-        index = (cells.row[lo:hi] - start) * n_groups + cells.group[lo:hi]
-        size = (stop - start) * n_groups
-        exits = weighted_count(index, cells.exits[lo:hi], size).reshape(-1, n_groups)
-        events = weighted_count(index, cells.events[lo:hi], size).reshape(-1, n_groups)
-        left_before = carry + np.cumsum(exits, axis=0) - exits
-        carry = carry + exits.sum(axis=0)
-        at_risk = up_to[cells.row_stratum[start:stop]] - left_before
+        width = stop - start
+        # (group, row) layout: the running sums run along contiguous memory.
+        index = cells.group[lo:hi] * width + (cells.row[lo:hi] - start)
+        exits = weighted_count(index, cells.exits[lo:hi], n_groups * width).reshape(n_groups, -1)
+        events = weighted_count(index, cells.events[lo:hi], n_groups * width).reshape(n_groups, -1)
+        at_risk = np.cumsum(exits, axis=1)
+        at_risk -= exits
+        at_risk += carry[:, None]
+        carry = carry + exits.sum(axis=1)
+        np.subtract(up_to[cells.row_stratum[start:stop]].T, at_risk, out=at_risk)
         rows = slice(start, stop)
-        observed += w[rows] @ events
-        expected += expected_rate[rows] @ at_risk
-        variance += np.diag(spread[rows] @ at_risk)
+        observed += events @ w[rows]
+        expected += at_risk @ expected_rate[rows]
+        variance += np.diag(at_risk @ spread[rows])
         with np.errstate(divide="ignore", invalid="ignore"):
-            scaled = at_risk * np.where(n[rows] > 0, spread[rows] / n[rows], 0.0)[:, None]
-        variance -= scaled.T @ at_risk
+            coefficient = np.where(n[rows] > 0, spread[rows] / n[rows], 0.0)
+        variance -= (at_risk * coefficient) @ at_risk.T
     return observed, expected, variance, per_stratum.sum(axis=0)
 
 

@@ -564,19 +564,23 @@ class _Estimates:
 
 def _at_risk(counts: Tally, first: IntArray) -> FloatArray:
     """Subjects (weight) at risk just before each cell's time, within its group."""
-    totals = weighted_count(counts.group, counts.exits, counts.n_groups)
-    left_before = segment_cumsum(counts.exits, counts.group, first) - counts.exits
-    # Guard against rounding in weighted sums: at_risk never drops below the exits.
-    return np.maximum(totals[counts.group] - left_before, counts.exits)
-
-
-def _survival(hazard: FloatArray, counts: Tally, first: IntArray) -> FloatArray:
-    """Product-limit estimate, restarting in every group (one cumulative product)."""
+    left_before = segment_cumsum(counts.exits, counts.group, first)
+    left_before -= counts.exits
     if counts.n_groups == 1:
-        return np.asarray(np.cumprod(1.0 - hazard), dtype=np.float64)
+        at_risk = np.subtract(float(counts.exits.sum()), left_before, out=left_before)
+    else:
+        totals = weighted_count(counts.group, counts.exits, counts.n_groups)
+        at_risk = np.subtract(totals[counts.group], left_before, out=left_before)
+    # Guard against rounding in weighted sums: at_risk never drops below the exits.
+    return np.maximum(at_risk, counts.exits, out=at_risk)
+
+
+def _survival(factor: FloatArray, counts: Tally, first: IntArray) -> FloatArray:
+    """Product-limit estimate from the factors ``1 - d / n``, restarting in every group."""
+    if counts.n_groups == 1:
+        return np.asarray(np.cumprod(factor, out=factor), dtype=np.float64)
     # Several groups: a running sum of log factors restarts cheaply per group;
     # factors of exactly 0 (everyone left has the event) are counted apart.
-    factor = 1.0 - hazard
     zero = factor <= 0.0
     log_factor = np.log(np.where(zero, 1.0, factor))
     dead = segment_cumsum(zero.astype(np.float64), counts.group, first) > 0
@@ -587,18 +591,26 @@ def _limits(
     survival: FloatArray, greenwood: FloatArray, z: float, interval: IntervalType
 ) -> tuple[FloatArray, FloatArray]:
     """Pointwise limits: exponential Greenwood (log-log) or on the log scale."""
-    inside = (survival > 0.0) & (survival < 1.0)
-    safe = np.where(inside, survival, 0.5)
-    log_s = np.log(safe)
     if interval == "log":
         spread = z * np.sqrt(greenwood)
         low = np.where(survival > 0.0, survival * np.exp(-spread), 0.0)
         high = np.where(survival > 0.0, np.minimum(1.0, survival * np.exp(spread)), 0.0)
         return low, high
-    log_minus_log = np.log(-log_s)
-    shift = z * np.sqrt(greenwood) / log_s
-    low = np.where(inside, np.exp(-np.exp(log_minus_log - shift)), survival)
-    high = np.where(inside, np.exp(-np.exp(log_minus_log + shift)), survival)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_s = np.log(survival)
+        # exp(-exp(log(-log S) -/+ c)) = S ** exp(-/+ c), with c = z sqrt(V) / log S.
+        stretch = np.sqrt(greenwood)
+        stretch *= z
+        stretch /= log_s
+        np.exp(stretch, out=stretch)
+        low = np.divide(log_s, stretch)
+        np.exp(low, out=low)
+        np.multiply(log_s, stretch, out=stretch)
+        high = np.exp(stretch, out=stretch)
+    # S = 1 (no event yet) and S = 0 (everyone gone): both limits equal S.
+    edge = np.flatnonzero((survival <= 0.0) | (survival >= 1.0))
+    low[edge] = survival[edge]
+    high[edge] = survival[edge]
     return low, high
 
 
@@ -612,6 +624,9 @@ def _first_time_at_or_below_half(
 ) -> FloatArray:
     """Per group, the first time a curve is at or below 0.5 (``inf`` if never)."""
     below = usable & (values <= 0.5 + tolerance)
+    if counts.n_groups == 1:
+        index = int(np.argmax(below))
+        return np.array([counts.times[index] if below[index] else np.inf])
     position = np.where(below, np.arange(values.shape[0]), values.shape[0])
     earliest = np.minimum.reduceat(position, first) if values.shape[0] else position
     found = earliest < values.shape[0]
@@ -622,15 +637,19 @@ def _estimate(counts: Tally, level: float, interval: IntervalType) -> _Estimates
     """Stage 2: the estimator, its interval and the medians from the cells."""
     first = segment_first(counts.group, counts.n_groups)
     at_risk = _at_risk(counts, first)
+    # Every cell has exits > 0, so at_risk > 0; the arithmetic runs in place
+    # because at 1e7 distinct durations each fresh array costs a full pass.
+    factor = counts.events / at_risk
+    np.subtract(1.0, factor, out=factor)
+    survivors = at_risk - counts.events
+    terms = at_risk * survivors
     with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(at_risk > 0, counts.events / at_risk, 0.0)
-        survivors = at_risk - counts.events
-        terms = np.where(
-            survivors > 0,
-            counts.events / (at_risk * np.where(survivors > 0, survivors, 1.0)),
-            0.0,
-        )
-    survival = np.clip(_survival(hazard, counts, first), 0.0, 1.0)
+        np.divide(counts.events, terms, out=terms)
+    # Everyone left has the event: that time adds nothing to Greenwood's sum.
+    terms[survivors <= 0] = 0.0
+    del survivors
+    survival = _survival(factor, counts, first)
+    np.clip(survival, 0.0, 1.0, out=survival)
     greenwood = segment_cumsum(terms, counts.group, first)
     low, high = _limits(survival, greenwood, normal_quantile(level), interval)
     # The limits of the median are where the bands cross 0.5 (Brookmeyer &

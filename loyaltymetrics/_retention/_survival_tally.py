@@ -130,6 +130,8 @@ def segment_cumsum(values: FloatArray, group: IntArray, first: IntArray) -> Floa
     if values.shape[0] == 0:
         return np.zeros(0)
     running = np.cumsum(values)
+    if first.shape[0] == 1:
+        return np.asarray(running, dtype=np.float64)
     before = running - values
     return np.asarray(running - before[first][group], dtype=np.float64)
 
@@ -168,22 +170,38 @@ def _single_group(
         return times[present], exits, events
     floats = values.astype(np.float64, copy=False)
     if weights is None:
-        # Two sorts (all durations, event durations) are cheaper than one argsort.
-        ordered = np.sort(floats)
-        new = np.empty(ordered.shape[0], dtype=bool)
-        new[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-        starts = np.flatnonzero(new)
-        times = ordered[starts]
-        exits = np.diff(np.append(starts, ordered.shape[0])).astype(np.float64)
-        event_times, event_counts = np.unique(floats[observed], return_counts=True)
-        events = np.zeros(times.shape[0], dtype=np.float64)
-        events[np.searchsorted(times, event_times)] = event_counts
-        return times, exits, events
+        return _sorted_with_events(floats, observed)
     times, inverse = np.unique(floats, return_inverse=True)
     exits = weighted_count(inverse, weights, times.shape[0])
     events = weighted_count(inverse, weights * observed, times.shape[0])
     return times, exits, events
+
+
+def _sorted_with_events(
+    floats: FloatArray, observed: npt.NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Tally by one sort of keys that carry the event bit: (times, exits, events).
+
+    The bits of a non-negative float64 order like the number itself and leave
+    the sign bit 0, so ``bits << 1 | observed`` sorts by time (events of a
+    time after its censorings) without an argsort or a second sort.
+    """
+    key = np.add(floats, 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    key <<= np.uint64(1)
+    np.bitwise_or(key, observed, out=key)
+    key.sort()
+    event_bit = (key & np.uint64(1)).astype(np.float64)
+    key >>= np.uint64(1)
+    new = np.empty(key.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    if new.all():  # every duration distinct: nothing to count
+        return key.view(np.float64), np.ones(key.shape[0]), event_bit
+    starts = np.flatnonzero(new)
+    times = key[starts].view(np.float64)
+    exits = np.diff(starts, append=key.shape[0]).astype(np.float64)
+    events = np.add.reduceat(event_bit, starts)
+    return times, exits, np.asarray(events, dtype=np.float64)
 
 
 def tally(
