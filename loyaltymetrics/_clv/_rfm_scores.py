@@ -198,9 +198,9 @@ def rfm_scores(
         since the last purchase.
     segments : sequence of (str, (int, int), (int, int), (int, int)), optional
         Segment rules: a name and the inclusive ranges of R, F and M scores;
-        the first matching rule wins and the rest are "Others". Default
-        :data:`RFM_SEGMENTS`, the map of the R package rfm's ``rfm_segment``
-        example (for ``bins=5``).
+        the first matching rule wins and the rest are "Others". Default: the
+        map of the example of ``rfm_segment`` in the R package rfm, on 1-5
+        scores (listed in the guide "Retention and value by segment").
 
     Returns
     -------
