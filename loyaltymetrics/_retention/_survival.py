@@ -69,6 +69,9 @@ IntervalType = Literal["log-log", "log"]
 _INTERVALS: tuple[IntervalType, ...] = ("log-log", "log")
 # R's survfit reads "at or below 0.5" with this much allowance for rounding.
 _HALF_TOLERANCE = float(np.sqrt(np.finfo(np.float64).eps))
+# The median reads "at or below 0.5" up to rounding only, so that curves computed
+# per group (a sum of logarithms) and alone (a product) give the same median.
+_ROUNDING = 1e-12
 
 
 @dataclass(frozen=True, repr=False)
@@ -662,7 +665,9 @@ def _estimate(counts: Tally, level: float, interval: IntervalType) -> _Estimates
         survival=survival,
         low=low,
         high=high,
-        median=_first_time_at_or_below_half(survival, everywhere, counts, first, tolerance=0.0),
+        median=_first_time_at_or_below_half(
+            survival, everywhere, counts, first, tolerance=_ROUNDING
+        ),
         median_low=_first_time_at_or_below_half(low, defined, counts, first),
         median_high=_first_time_at_or_below_half(high, defined, counts, first),
         n=weighted_count(counts.group, counts.exits, counts.n_groups),

@@ -6,6 +6,8 @@ import datetime
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import loyaltymetrics as lm
 
@@ -138,3 +140,47 @@ def test_missing_values_and_types() -> None:
         )
     with pytest.raises(TypeError, match="`transactions` must be a dataframe"):
         lm.customer_durations([1, 2], customer="id", time="day", churn_after=5)
+
+
+def _brute_force(ids, days, churn_after, end):
+    """The definition, customer by customer, in plain Python."""
+    out = {}
+    for customer in sorted(set(ids)):
+        times = sorted(t for i, t in zip(ids, days, strict=True) if i == customer and t <= end)
+        if not times:
+            continue
+        following = [*times[1:], None]
+        churn = next(
+            (
+                t
+                for t, n in zip(times, following, strict=True)
+                if (n - t if n is not None else end - t) >= churn_after
+            ),
+            None,
+        )
+        out[customer] = (churn - times[0], True) if churn is not None else (end - times[0], False)
+    return out
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 60)), min_size=1, max_size=60),
+    st.integers(1, 20),
+    st.integers(0, 70),
+)
+def test_properties_against_the_definition(rows, churn_after, end) -> None:
+    ids = np.array([r[0] for r in rows])
+    days = np.array([r[1] for r in rows])
+    expected = _brute_force(ids.tolist(), days.tolist(), churn_after, end)
+    log = {"id": ids, "day": days}
+    if not expected:
+        with pytest.raises(ValueError, match="no purchase falls before"):
+            lm.customer_durations(
+                log, customer="id", time="day", churn_after=churn_after, observation_end=end
+            )
+        return
+    out = lm.customer_durations(
+        log, customer="id", time="day", churn_after=churn_after, observation_end=end
+    )
+    assert out["id"].tolist() == list(expected)
+    assert out["duration"].tolist() == [float(v[0]) for v in expected.values()]
+    assert out["churned"].tolist() == [v[1] for v in expected.values()]

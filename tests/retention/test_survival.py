@@ -338,3 +338,20 @@ def test_restricted_mean_by_hand() -> None:
     # Before the first time the curve is 1: the restricted mean is the horizon, se 0.
     early = curve.restricted_mean(0.5)
     assert (early.estimate, early.standard_error) == (0.5, 0.0)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.booleans(), st.sampled_from("xyz")),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_by_group_property_equals_each_group_alone(rows) -> None:
+    durations = np.array([r[0] for r in rows], dtype=float) + 0.5
+    observed = np.array([r[1] for r in rows])
+    labels = np.array([r[2] for r in rows])
+    curves = lm.kaplan_meier(durations, observed, by=labels)
+    for label in curves.groups:
+        rows_of = labels == label
+        _assert_same_curve(curves[label], lm.kaplan_meier(durations[rows_of], observed[rows_of]))
