@@ -149,6 +149,19 @@ def _frame_time(nw: Any, schema: Any, time: str) -> tuple[Any, bool]:
     return micros.cast(nw.Float64), True
 
 
+def _next_purchase(nw: Any, rows: Any, customer: str) -> tuple[Any, Any]:
+    """Return the next purchase time of the customer and whether there is one."""
+    if not rows.implementation.is_pyarrow():
+        following = nw.col(_T).shift(-1).over(customer, order_by=_T)
+        return following, ~following.is_null()
+    # pyarrow has no shift within partitions: one window over the whole log in
+    # (customer, time) order, where the next row counts if it is the same customer.
+    order = [customer, _T]
+    following = nw.col(_T).shift(-1).over(order_by=order)
+    same = (nw.col(customer).shift(-1).over(order_by=order) == nw.col(customer)).fill_null(False)
+    return following, same
+
+
 def _reduce_frame(
     frame: Any, customer: str, time: str, churn_after: object, observation_end: object
 ) -> tuple[Any, npt.NDArray[Any], FloatArray, FloatArray, float, bool]:
@@ -179,12 +192,7 @@ def _reduce_frame(
         else _end(observation_end, is_datetime=is_datetime)
     )
     rows = lazy.select(nw.col(customer), instant.alias(_T)).filter(nw.col(_T) <= end)
-    # One window over the log in (customer, time) order: the next row's time
-    # counts when it belongs to the same customer. (A window partitioned by
-    # customer would do too, but not every engine supports one with a shift.)
-    order = [customer, _T]
-    following = nw.col(_T).shift(-1).over(order_by=order)
-    same = (nw.col(customer).shift(-1).over(order_by=order) == nw.col(customer)).fill_null(False)
+    following, same = _next_purchase(nw, rows, customer)
     lapse = (same & ((following - nw.col(_T)) >= span)) | (~same & ((end - nw.col(_T)) >= span))
     table = (
         rows.with_columns(nw.when(lapse).then(nw.col(_T)).alias("__lm_lapse"))
