@@ -626,10 +626,13 @@ def _first_time_at_or_below_half(
     tolerance: float = _HALF_TOLERANCE,
 ) -> FloatArray:
     """Per group, the first time a curve is at or below 0.5 (``inf`` if never)."""
-    below = usable & (values <= 0.5 + tolerance)
     if counts.n_groups == 1:
-        index = int(np.argmax(below))
-        return np.array([counts.times[index] if below[index] else np.inf])
+        # Unusable points (S = 0) form the curve's tail: the first point at or
+        # below 0.5 decides alone, with no full-length mask of usable points.
+        index = int(np.argmax(values <= 0.5 + tolerance))
+        hit = values[index] <= 0.5 + tolerance and bool(usable[index])
+        return np.array([counts.times[index] if hit else np.inf])
+    below = usable & (values <= 0.5 + tolerance)
     position = np.where(below, np.arange(values.shape[0]), values.shape[0])
     earliest = np.minimum.reduceat(position, first) if values.shape[0] else position
     found = earliest < values.shape[0]
