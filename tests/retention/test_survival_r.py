@@ -1,7 +1,7 @@
 """Kaplan-Meier intervals, median limits and restricted means against R's survival.
 
 Every expected number below was printed by ``Rscript scripts/survival_reference.R``
-(R 4.2, survival 3.4) on the data of ``survival_reference_data``; the R call is
+(R 4.2.2, survival 3.5.3) on the data of ``survival_reference_data``; the R call is
 quoted next to each.
 """
 
