@@ -1,7 +1,7 @@
 """Log-rank tests against R's survival::survdiff and lifelines.
 
-Expected values were printed by ``Rscript scripts/survival_reference.R`` (R 4.2,
-survival 3.4) on the data of ``survival_reference_data``; each case quotes
+Expected values were printed by ``Rscript scripts/survival_reference.R`` (R 4.2.2,
+survival 3.5.3) on the data of ``survival_reference_data``; each case quotes
 its R call. lifelines' ``multivariate_logrank_test`` and
 ``logrank_test(..., weightings="fleming-harrington", p=rho, q=0)`` are a second
 reference on random data.

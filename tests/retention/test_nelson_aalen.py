@@ -1,7 +1,7 @@
 """Nelson-Aalen against R's survfit(ctype = 1), lifelines and a hand-worked example.
 
-R values were printed by ``Rscript scripts/survival_reference.R`` (R 4.2,
-survival 3.4): ``survfit(Surv(time, status) ~ 1, ctype = 1)`` on the data of
+R values were printed by ``Rscript scripts/survival_reference.R`` (R 4.2.2,
+survival 3.5.3): ``survfit(Surv(time, status) ~ 1, ctype = 1)`` on the data of
 ``survival_reference_data``, its ``cumhaz`` and ``std.chaz``.
 """
 
