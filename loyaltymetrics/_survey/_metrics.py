@@ -14,7 +14,7 @@ entry to :data:`METRICS` (see the architecture page of the docs).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -31,7 +31,7 @@ from loyaltymetrics._engine._validation import (
     check_scale,
     check_scale_range,
 )
-from loyaltymetrics._survey._nps import NPS_SCALE, SCORE_BAND
+from loyaltymetrics._survey._nps import NPS_SCALE, SCORE_BAND, NPSResult, nps
 from loyaltymetrics._survey._nps_inference import (
     DIFFERENCE_METHODS,
     NPS_METHODS,
@@ -44,6 +44,10 @@ from loyaltymetrics._survey._satisfaction import (
     CES_VERSIONS,
     CSAT_SATISFIED,
     CSAT_SCALE,
+    CESResult,
+    CSATResult,
+    ces,
+    csat,
 )
 from loyaltymetrics._survey._scale_inference import (
     MEAN_DIFFERENCE_METHODS,
@@ -63,6 +67,7 @@ __all__ = [
     "MetricDefinition",
     "MetricName",
     "definition",
+    "definition_of_result",
     "rating_metric",
     "register",
 ]
@@ -158,6 +163,18 @@ class MetricDefinition:
         Metric options a breakdown accepts.
     configure
         Validates the options and returns the :class:`Metric`.
+    summarise
+        The single-group public function of raw scores (``nps``, ``csat``,
+        ``ces``), called as ``summarise(scores, weights=..., nan_policy=...)``.
+    details
+        ``(result attribute, label)`` of further figures a report shows: shares
+        in 0..1 shown as percentages, a mean shown on the answer scale.
+    result_type
+        The class of ``summarise``'s result.
+    axis_labels
+        Plot axis label of each estimate column the metric can report.
+    annotation
+        Format of a result's headline in plots (applied to ``estimate``).
     """
 
     name: str
@@ -168,6 +185,16 @@ class MetricDefinition:
     digits: int
     options: tuple[str, ...]
     configure: Callable[[Mapping[str, object]], Metric]
+    summarise: Callable[..., Any]
+    result_type: type
+    details: tuple[tuple[str, str], ...] = ()
+    axis_labels: Mapping[str, str] = field(default_factory=dict)
+    annotation: str = "{:.1f}"
+
+    @property
+    def default_method(self) -> str:
+        """Return the interval method of the metric with its default options."""
+        return self.configure({}).default_method
 
     def metric(self, options: Mapping[str, object]) -> Metric:
         """Return the configured metric; a TypeError names an option it does not have."""
@@ -351,6 +378,15 @@ register(
         digits=1,
         options=("nan_policy", "prior"),
         configure=_nps,
+        summarise=nps,
+        result_type=NPSResult,
+        axis_labels={"score": "Net Promoter Score (-100 to 100)"},
+        annotation="NPS {:+.0f}",
+        details=(
+            ("detractor_share", "detractors"),
+            ("passive_share", "passives"),
+            ("promoter_share", "promoters"),
+        ),
     )
 )
 register(
@@ -363,6 +399,11 @@ register(
         digits=1,
         options=("scale", "satisfied", "nan_policy"),
         configure=_csat,
+        summarise=csat,
+        result_type=CSATResult,
+        axis_labels={"score": "CSAT (% satisfied)"},
+        annotation="CSAT {:.0f}",
+        details=(("mean", "mean"),),
     )
 )
 register(
@@ -375,8 +416,21 @@ register(
         digits=2,
         options=("scale", "agree", "version", "of", "nan_policy"),
         configure=_ces,
+        summarise=ces,
+        result_type=CESResult,
+        axis_labels={"score": "CES (% agreeing)", "mean": "CES (mean answer)"},
+        annotation="CES {:.2f}",
+        details=(("agree_share", "agree (5-7)"),),
     )
 )
+
+
+def definition_of_result(result: object) -> MetricDefinition:
+    """Return the registered definition whose ``summarise`` returns results like ``result``."""
+    for entry in METRICS.values():
+        if isinstance(result, entry.result_type):
+            return entry
+    raise TypeError(f"no registered metric has results of type {type(result).__name__}")
 
 
 def definition(metric: object) -> MetricDefinition:
