@@ -43,7 +43,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._intervals import (
@@ -229,6 +228,8 @@ def _bayes_interval(
     method inside a bracket taken from the posterior mean and standard
     deviation.
     """
+    from scipy import special
+
     alpha = effective + prior
     a_detractor, a_passive, a_promoter = (alpha[..., j, None] for j in range(3))
     roots, node_weights = np.polynomial.legendre.leggauss(_QUADRATURE_NODES)
@@ -239,6 +240,8 @@ def _bayes_interval(
     safe_s = np.where(positive, s, 1.0)
 
     def excess(t: FloatArray, target: FloatArray) -> FloatArray:
+        from scipy import special
+
         x = np.where(
             positive,
             np.clip(1.0 + t[..., None] / safe_s, 0.0, 2.0) / 2.0,
