@@ -15,6 +15,7 @@ for a continuous quantity).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -147,17 +148,36 @@ def _merge_cells(points: IntArray, weights: FloatArray, counts: IntArray) -> Cel
     )
 
 
+#: Scores counted per ``np.bincount`` call: a chunk's platform-integer copy
+#: stays small (8 MB) whatever the input's size and dtype.
+_CHUNK = 1 << 20
+
+
+def _count_points(values: npt.NDArray[np.integer[Any]], low: int, n_points: int) -> IntArray:
+    """Count validated scores per point ``low..low+n_points-1``, in chunks, on their dtype."""
+    counts = np.zeros(n_points + max(low, 0), dtype=np.int64)
+    for start in range(0, values.shape[0], _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        if low < 0:
+            chunk = chunk.astype(np.intp) - low
+        elif not np.can_cast(chunk.dtype, np.intp):  # uint64
+            chunk = chunk.astype(np.intp)
+        counts += np.bincount(chunk, minlength=counts.shape[0])
+    return counts[max(low, 0) :]
+
+
 def tally_scores(sample: ScoreSample, *, low: int, high: int) -> tuple[FloatArray, CellTable]:
     """Count a validated sample per scale point ``low..high``.
 
     Returns the (weighted, when the sample has weights) total per scale point
-    and the cell table. One ``np.bincount`` pass for unweighted data.
+    and the cell table. Unweighted data is counted by ``np.bincount`` in
+    chunks of the input's own dtype, never copied whole.
     """
     n_points = high - low + 1
-    offsets = sample.values if low == 0 else sample.values - low
     if sample.weights is None:
-        point_counts = np.bincount(offsets, minlength=n_points).astype(np.int64, copy=False)
+        point_counts = _count_points(sample.values, low, n_points)
         return point_counts.astype(np.float64), _unweighted_cells(point_counts)
+    offsets = sample.values.astype(np.int64) - low
     totals = np.bincount(offsets, weights=sample.weights, minlength=n_points).astype(np.float64)
     ones = np.ones(offsets.shape[0], dtype=np.int64)
-    return totals, _merge_cells(offsets.astype(np.int64, copy=False), sample.weights, ones)
+    return totals, _merge_cells(offsets, sample.weights, ones)

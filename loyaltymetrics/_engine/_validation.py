@@ -402,7 +402,8 @@ class ScoreSample:
     Attributes
     ----------
     values
-        The non-missing scores as int64 (positions of omitted values removed).
+        The non-missing scores as integers (positions of omitted values
+        removed): the input's own integer dtype, or int64 for float input.
     weights
         Matching float64 weights, or None for an unweighted sample.
     n_omitted
@@ -412,7 +413,7 @@ class ScoreSample:
         then NaN.
     """
 
-    values: IntArray
+    values: npt.NDArray[np.integer[Any]]
     weights: FloatArray | None
     n_omitted: int
     has_missing: bool
@@ -462,12 +463,9 @@ def check_integer_scores(
             bad = (values < low) | (values > high)
             position = _first_bad_position(bad)
             raise _range_error(name, low, high, values[position], position)
-        return ScoreSample(
-            values=values.astype(np.int64, copy=False),
-            weights=weight_array,
-            n_omitted=0,
-            has_missing=False,
-        )
+        # The input's own integer dtype is kept: the counting reads it in
+        # chunks, so an int8 array is never copied to int64 whole.
+        return ScoreSample(values=values, weights=weight_array, n_omitted=0, has_missing=False)
 
     floats = array.astype(np.float64, copy=False)
     missing = np.isnan(floats)
