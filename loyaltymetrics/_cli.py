@@ -23,7 +23,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._validation import check_confidence_level
+from loyaltymetrics._engine._validation import (
+    check_confidence_level,
+    first_invalid_score,
+    first_invalid_weight,
+)
 from loyaltymetrics._survey._metrics import METRICS, MetricDefinition
 from loyaltymetrics._survey._segments import by_segment
 
@@ -259,9 +263,8 @@ def _scores(table: _Table, name: str, metric: MetricDefinition) -> FloatArray:
     scores = _numbers(table, name, what="score")
     low, high = metric.scale
     present = ~np.isnan(scores)
-    bad = present & ((scores < low) | (scores > high) | (scores != np.round(scores)))
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
+    position = first_invalid_score(scores, low=low, high=high)
+    if position is not None:
         raise CommandError(
             f"column {name!r}, {table.locations[position]}: score {scores[position]:g} is not "
             f"a whole number in {low}..{high}, the {metric.display_name} scale"
@@ -275,9 +278,9 @@ def _weights(table: _Table, name: str, scores: FloatArray) -> FloatArray:
     weights = _numbers(table, name, what="weight")
     # Rows without an answer are left out, so their weight does not matter.
     needed = ~np.isnan(scores)
-    bad = needed & (np.isnan(weights) | np.isinf(weights) | (weights < 0))
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
+    problem = first_invalid_weight(np.where(needed, weights, 0.0))
+    if problem is not None:
+        position = problem[0]
         value = "missing" if np.isnan(weights[position]) else f"{weights[position]:g}"
         raise CommandError(
             f"column {name!r}, {table.locations[position]}: weight {value} is not a finite, "

@@ -32,7 +32,7 @@ from loyaltymetrics._survey._nps_inference import (
     nps_standard_error,
 )
 
-__all__ = ["NPS_SCALE", "NPSResult", "nps", "nps_from_counts"]
+__all__ = ["NPS_SCALE", "NPSResult", "nps", "nps_from_counts", "nps_named"]
 
 #: The NPS answer scale, inclusive.
 NPS_SCALE = (0, 10)
@@ -292,8 +292,20 @@ def nps(scores: object, /, *, weights: object = None, nan_policy: str = "raise")
     >>> result.score, result.n_omitted
     (40.0, 1)
     """
+    return nps_named(scores, name="scores", weights=weights, nan_policy=nan_policy)
+
+
+def nps_named(
+    scores: object, *, name: str, weights: object = None, nan_policy: str = "raise"
+) -> NPSResult:
+    """:func:`nps`, with errors about the scores naming the argument ``name``."""
     sample = check_integer_scores(
-        scores, low=NPS_SCALE[0], high=NPS_SCALE[1], nan_policy=nan_policy, weights=weights
+        scores,
+        name=name,
+        low=NPS_SCALE[0],
+        high=NPS_SCALE[1],
+        nan_policy=nan_policy,
+        weights=weights,
     )
     point_totals, cells = tally_scores(sample, low=NPS_SCALE[0], high=NPS_SCALE[1])
     band_totals = np.bincount(SCORE_BAND, weights=point_totals, minlength=3)

@@ -12,7 +12,7 @@ from loyaltymetrics._engine._validation import (
     check_n_resamples,
     check_rng,
 )
-from loyaltymetrics._survey._nps import NPSResult, nps
+from loyaltymetrics._survey._nps import NPSResult, nps_named
 from loyaltymetrics._survey._nps_inference import DIFFERENCE_METHODS, nps_difference
 
 __all__ = ["NPSComparison", "compare_nps"]
@@ -48,12 +48,7 @@ class NPSComparison(Comparison):
 def _as_result(sample: object, name: str) -> NPSResult:
     if isinstance(sample, NPSResult):
         return sample
-    try:
-        return nps(sample)
-    except (TypeError, ValueError) as error:
-        # Name the argument the caller passed, not the inner function's.
-        message = str(error).replace("`scores`", f"`{name}`")
-        raise type(error)(message) from error
+    return nps_named(sample, name=name)
 
 
 def compare_nps(

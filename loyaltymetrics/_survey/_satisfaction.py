@@ -53,8 +53,10 @@ __all__ = [
     "CSATResult",
     "ces",
     "ces_from_counts",
+    "ces_named",
     "csat",
     "csat_from_counts",
+    "csat_named",
 ]
 
 #: CSAT defaults: a 1..5 rating with 4-5 counted as satisfied (top-2-box).
@@ -107,9 +109,10 @@ def _summarise_scores(
     scale: tuple[int, int],
     weights: object,
     nan_policy: str,
+    name: str = "scores",
 ) -> _Summary:
     sample = check_integer_scores(
-        scores, low=scale[0], high=scale[1], nan_policy=nan_policy, weights=weights
+        scores, name=name, low=scale[0], high=scale[1], nan_policy=nan_policy, weights=weights
     )
     totals, cells = tally_scores(sample, low=scale[0], high=scale[1])
     return _Summary(totals, cells, sample.n_omitted, sample.has_missing)
@@ -508,8 +511,30 @@ def csat(
     >>> lm.csat([7, 6, 5, 2, 7], scale=(1, 7), satisfied=(6, 7)).score
     60.0
     """
+    return csat_named(
+        scores,
+        name="scores",
+        scale=scale,
+        satisfied=satisfied,
+        weights=weights,
+        nan_policy=nan_policy,
+    )
+
+
+def csat_named(
+    scores: object,
+    *,
+    name: str,
+    scale: object = CSAT_SCALE,
+    satisfied: object = CSAT_SATISFIED,
+    weights: object = None,
+    nan_policy: str = "raise",
+) -> CSATResult:
+    """:func:`csat`, with errors about the scores naming the argument ``name``."""
     checked_scale, checked_satisfied = _csat_options(scale, satisfied)
-    summary = _summarise_scores(scores, scale=checked_scale, weights=weights, nan_policy=nan_policy)
+    summary = _summarise_scores(
+        scores, scale=checked_scale, weights=weights, nan_policy=nan_policy, name=name
+    )
     return _csat_result(summary, scale=checked_scale, satisfied=checked_satisfied)
 
 
@@ -665,8 +690,32 @@ def ces(
     >>> original.mean, original.score, original.higher_is_better
     (2.0, 80.0, False)
     """
+    return ces_named(
+        scores,
+        name="scores",
+        version=version,
+        scale=scale,
+        agree=agree,
+        weights=weights,
+        nan_policy=nan_policy,
+    )
+
+
+def ces_named(
+    scores: object,
+    *,
+    name: str,
+    version: object = "2.0",
+    scale: object = None,
+    agree: object = None,
+    weights: object = None,
+    nan_policy: str = "raise",
+) -> CESResult:
+    """:func:`ces`, with errors about the scores naming the argument ``name``."""
     chosen, checked_scale, checked_agree = _ces_options(version, scale, agree)
-    summary = _summarise_scores(scores, scale=checked_scale, weights=weights, nan_policy=nan_policy)
+    summary = _summarise_scores(
+        scores, scale=checked_scale, weights=weights, nan_policy=nan_policy, name=name
+    )
     return _ces_result(summary, version=chosen, scale=checked_scale, agree=checked_agree)
 
 

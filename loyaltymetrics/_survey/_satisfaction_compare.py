@@ -24,8 +24,8 @@ from loyaltymetrics._survey._satisfaction import (
     CSAT_SCALE,
     CESResult,
     CSATResult,
-    ces,
-    csat,
+    ces_named,
+    csat_named,
 )
 from loyaltymetrics._survey._scale_inference import (
     MEAN_DIFFERENCE_METHODS,
@@ -98,31 +98,21 @@ class CESComparison(Comparison):
     of: str = "mean"
 
 
-def _renamed(error: TypeError | ValueError, name: str) -> TypeError | ValueError:
-    """Return the same error, naming the caller's argument instead of ``scores``."""
-    return type(error)(str(error).replace("`scores`", f"`{name}`"))
-
-
 def _csat_sample(sample: object, name: str, scale: object, satisfied: object) -> CSATResult:
     if isinstance(sample, CSATResult):
         return sample
-    try:
-        return csat(
-            sample,
-            scale=CSAT_SCALE if scale is None else scale,  # type: ignore[arg-type]
-            satisfied=CSAT_SATISFIED if satisfied is None else satisfied,  # type: ignore[arg-type]
-        )
-    except (TypeError, ValueError) as error:
-        raise _renamed(error, name) from error
+    return csat_named(
+        sample,
+        name=name,
+        scale=CSAT_SCALE if scale is None else scale,
+        satisfied=CSAT_SATISFIED if satisfied is None else satisfied,
+    )
 
 
 def _ces_sample(sample: object, name: str, scale: object, agree: object, version: str) -> CESResult:
     if isinstance(sample, CESResult):
         return sample
-    try:
-        return ces(sample, scale=scale, agree=agree, version=version)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as error:
-        raise _renamed(error, name) from error
+    return ces_named(sample, name=name, scale=scale, agree=agree, version=version)
 
 
 def _check_same(

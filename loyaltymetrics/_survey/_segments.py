@@ -53,6 +53,8 @@ from loyaltymetrics._engine._validation import (
     check_count,
     check_n_resamples,
     check_rng,
+    first_invalid_score,
+    first_invalid_weight,
 )
 from loyaltymetrics._survey._metrics import Metric, definition
 
@@ -153,20 +155,11 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
 def _check_weights(reduced: _Reduced) -> None:
     if reduced.weight is None:
         return
-    weight = reduced.weight
-    bad = ~np.isfinite(weight)
-    if bad.any():
-        entry = int(np.flatnonzero(bad)[0])
+    problem = first_invalid_weight(reduced.weight)
+    if problem is not None:
+        entry, rule = problem
         raise ValueError(
-            "`weights` must be finite (missing weights are not allowed); "
-            f"found {weight[entry]} in segment {reduced.label(entry)}"
-        )
-    negative = weight < 0
-    if negative.any():
-        entry = int(np.flatnonzero(negative)[0])
-        raise ValueError(
-            f"`weights` must be non-negative; found {weight[entry]} in segment "
-            f"{reduced.label(entry)}"
+            f"`weights` {rule}; found {reduced.weight[entry]} in segment {reduced.label(entry)}"
         )
 
 
@@ -183,13 +176,11 @@ def _check_scores(reduced: _Reduced, metric: Metric) -> npt.NDArray[np.bool_]:
             "'propagate' to return NaN"
         )
     values = reduced.score
-    with np.errstate(invalid="ignore"):
-        bad = ~missing & ((values < low) | (values > high) | (values != np.floor(values)))
-    if bad.any():
-        entry = int(np.flatnonzero(bad)[0])
+    bad = first_invalid_score(values, low=low, high=high)
+    if bad is not None:
         raise ValueError(
-            f"`score` must be integers in {low}..{high}; found {format_value(values[entry])} "
-            f"in segment {reduced.label(entry)}"
+            f"`score` must be integers in {low}..{high}; found {format_value(values[bad])} "
+            f"in segment {reduced.label(bad)}"
         )
     return missing
 
