@@ -913,6 +913,43 @@ def _count_bootstraps_at_once(
     ]
 
 
+def _bca_levels(
+    arrays: list[npt.NDArray[np.int64]],
+    statistic: CountStatistic,
+    theta_b: FloatArray,
+    theta_hat: FloatArray,
+    alpha: float,
+    low_level: FloatArray,
+    high_level: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Return Efron's (1987) bias correction, acceleration and BCa quantile levels.
+
+    Where the bias correction is infinite (the estimate outside every
+    replicate) the percentile levels are kept.
+    """
+    from scipy import special
+
+    n_b = theta_b.shape[0]
+    below = (theta_b < theta_hat).sum(axis=0)
+    at_or_below = (theta_b <= theta_hat).sum(axis=0)
+    z0 = special.ndtri((below + at_or_below) / (2.0 * n_b))
+    acceleration = _acceleration(arrays, statistic)
+    usable = np.isfinite(z0)
+    z0_safe = np.where(usable, z0, 0.0)
+    z_low = special.ndtri(alpha)
+    z_high = -z_low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low_bca = special.ndtr(
+            z0_safe + (z0_safe + z_low) / (1.0 - acceleration * (z0_safe + z_low))
+        )
+        high_bca = special.ndtr(
+            z0_safe + (z0_safe + z_high) / (1.0 - acceleration * (z0_safe + z_high))
+        )
+    low_level = np.where(usable & np.isfinite(low_bca), low_bca, low_level)
+    high_level = np.where(usable & np.isfinite(high_bca), high_bca, high_level)
+    return z0, acceleration, low_level, high_level
+
+
 def _interval_of_replicates(
     arrays: list[npt.NDArray[np.int64]],
     target: BootstrapTarget,
@@ -922,8 +959,6 @@ def _interval_of_replicates(
     method: BootstrapMethod,
 ) -> BootstrapInterval:
     """Return the interval (and test) of ``target`` from its bootstrap distribution ``theta_b``."""
-    from scipy import special
-
     statistic, alternative, null_value = target.statistic, target.alternative, target.null_value
     theta_hat = np.asarray(statistic(*arrays), dtype=np.float64)
     standard_error = _finite_std(theta_b)
@@ -941,24 +976,9 @@ def _interval_of_replicates(
     z0 = np.zeros(theta_hat.shape)
     acceleration = np.zeros(theta_hat.shape)
     if method == "bca":
-        n_b = theta_b.shape[0]
-        below = (theta_b < theta_hat).sum(axis=0)
-        at_or_below = (theta_b <= theta_hat).sum(axis=0)
-        z0 = special.ndtri((below + at_or_below) / (2.0 * n_b))
-        acceleration = _acceleration(arrays, statistic)
-        usable = np.isfinite(z0)
-        z0_safe = np.where(usable, z0, 0.0)
-        z_low = special.ndtri(alpha)
-        z_high = -z_low
-        with np.errstate(invalid="ignore", divide="ignore"):
-            low_bca = special.ndtr(
-                z0_safe + (z0_safe + z_low) / (1.0 - acceleration * (z0_safe + z_low))
-            )
-            high_bca = special.ndtr(
-                z0_safe + (z0_safe + z_high) / (1.0 - acceleration * (z0_safe + z_high))
-            )
-        low_level = np.where(usable & np.isfinite(low_bca), low_bca, low_level)
-        high_level = np.where(usable & np.isfinite(high_bca), high_bca, high_level)
+        z0, acceleration, low_level, high_level = _bca_levels(
+            arrays, statistic, theta_b, theta_hat, alpha, low_level, high_level
+        )
 
     q_low = _quantile_sorted(sorted_b, low_level)
     q_high = _quantile_sorted(sorted_b, high_level)
