@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -364,11 +364,11 @@ def _segment_records(
     """One vectorised breakdown: every segment's interval and comparison with the rest."""
     breakdown = by_segment(
         scores,
-        metric=metric.name,
+        metric=cast("Any", metric.name),
         by=labels[0] if len(labels) == 1 else labels,
         weights=weights,
         confidence_level=confidence_level,
-        method=metric.default_method,
+        method=cast("Any", metric.default_method),
         compare="rest",
         correction="holm",
         min_n=_MIN_N,

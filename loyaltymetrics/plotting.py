@@ -341,7 +341,7 @@ def _breakdown_forest(
 
 
 def _results_forest(
-    data: object, *, overall: object, confidence_level: float, method: str, options: dict[str, Any]
+    data: object, *, overall: object, confidence_level: float, method: Any, options: dict[str, Any]
 ) -> _Forest:
     results = _nps_results(data, name="result_or_breakdown")
 

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
+    NanPolicy,
     check_choice,
     check_confidence_level,
     check_count,
@@ -27,6 +29,7 @@ from loyaltymetrics._engine._validation import (
 )
 from loyaltymetrics._survey._nps_inference import (
     NPS_METHODS,
+    NPSMethod,
     nps_interval,
     nps_points,
     nps_standard_error,
@@ -119,7 +122,7 @@ class NPSResult(Result):
         self,
         confidence_level: float = 0.95,
         *,
-        method: str = "adjusted-wald",
+        method: NPSMethod = "adjusted-wald",
         n_resamples: int = 9999,
         rng: object = None,
         prior: tuple[float, float, float] = (1.0, 1.0, 1.0),
@@ -241,7 +244,13 @@ def _result_from_totals(
     )
 
 
-def nps(scores: object, /, *, weights: object = None, nan_policy: str = "raise") -> NPSResult:
+def nps(
+    scores: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
+    nan_policy: NanPolicy = "raise",
+) -> NPSResult:
     """Net Promoter Score of raw 0..10 survey answers.
 
     Parameters

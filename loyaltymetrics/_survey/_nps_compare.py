@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy.typing as npt
+
 from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._results import Comparison, ConfidenceInterval
 from loyaltymetrics._engine._validation import (
@@ -13,7 +15,11 @@ from loyaltymetrics._engine._validation import (
     check_rng,
 )
 from loyaltymetrics._survey._nps import NPSResult, nps_named
-from loyaltymetrics._survey._nps_inference import DIFFERENCE_METHODS, nps_difference
+from loyaltymetrics._survey._nps_inference import (
+    DIFFERENCE_METHODS,
+    DifferenceMethod,
+    nps_difference,
+)
 
 __all__ = ["NPSComparison", "compare_nps"]
 
@@ -52,13 +58,13 @@ def _as_result(sample: object, name: str) -> NPSResult:
 
 
 def compare_nps(
-    a: object,
-    b: object,
+    a: NPSResult | npt.ArrayLike,
+    b: NPSResult | npt.ArrayLike,
     /,
     *,
     confidence_level: float = 0.95,
-    method: str = "adjusted-wald",
-    alternative: str = "two-sided",
+    method: DifferenceMethod = "adjusted-wald",
+    alternative: Alternative = "two-sided",
     n_resamples: int = 9999,
     rng: object = None,
 ) -> NPSComparison:

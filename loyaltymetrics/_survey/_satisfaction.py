@@ -26,6 +26,7 @@ from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_sc
 from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
+    NanPolicy,
     check_choice,
     check_confidence_level,
     check_count_vector,
@@ -217,7 +218,7 @@ class CSATResult(Result):
         self,
         confidence_level: float = 0.95,
         *,
-        method: str = "wilson",
+        method: ShareMethod = "wilson",
         n_resamples: int = 9999,
         rng: object = None,
     ) -> ConfidenceInterval:
@@ -353,7 +354,7 @@ class CESResult(Result):
         self,
         confidence_level: float = 0.95,
         *,
-        method: str | None = None,
+        method: MeanMethod | ShareMethod | None = None,
         of: str = "mean",
         n_resamples: int = 9999,
         rng: object = None,
@@ -447,13 +448,13 @@ def _csat_options(scale: object, satisfied: object) -> tuple[tuple[int, int], tu
 
 
 def csat(
-    scores: object,
+    scores: npt.ArrayLike,
     /,
     *,
     scale: tuple[int, int] = CSAT_SCALE,
     satisfied: tuple[int, int] = CSAT_SATISFIED,
-    weights: object = None,
-    nan_policy: str = "raise",
+    weights: npt.ArrayLike | None = None,
+    nan_policy: NanPolicy = "raise",
 ) -> CSATResult:
     """Compute the customer satisfaction score (CSAT) of raw rating-scale answers.
 
@@ -527,8 +528,8 @@ def csat_named(
     name: str,
     scale: object = CSAT_SCALE,
     satisfied: object = CSAT_SATISFIED,
-    weights: object = None,
-    nan_policy: str = "raise",
+    weights: npt.ArrayLike | None = None,
+    nan_policy: NanPolicy = "raise",
 ) -> CSATResult:
     """:func:`csat`, with errors about the scores naming the argument ``name``."""
     checked_scale, checked_satisfied = _csat_options(scale, satisfied)
@@ -539,7 +540,7 @@ def csat_named(
 
 
 def csat_from_counts(
-    counts: object,
+    counts: npt.ArrayLike,
     /,
     *,
     scale: tuple[int, int] = CSAT_SCALE,
@@ -613,14 +614,14 @@ def _ces_result(
 
 
 def ces(
-    scores: object,
+    scores: npt.ArrayLike,
     /,
     *,
     scale: tuple[int, int] | None = None,
     agree: tuple[int, int] | None = None,
     version: str = "2.0",
-    weights: object = None,
-    nan_policy: str = "raise",
+    weights: npt.ArrayLike | None = None,
+    nan_policy: NanPolicy = "raise",
 ) -> CESResult:
     """Compute the customer effort score (CES) of raw answers.
 
@@ -708,8 +709,8 @@ def ces_named(
     version: object = "2.0",
     scale: object = None,
     agree: object = None,
-    weights: object = None,
-    nan_policy: str = "raise",
+    weights: npt.ArrayLike | None = None,
+    nan_policy: NanPolicy = "raise",
 ) -> CESResult:
     """:func:`ces`, with errors about the scores naming the argument ``name``."""
     chosen, checked_scale, checked_agree = _ces_options(version, scale, agree)
@@ -720,7 +721,7 @@ def ces_named(
 
 
 def ces_from_counts(
-    counts: object,
+    counts: npt.ArrayLike,
     /,
     *,
     scale: tuple[int, int] | None = None,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._intervals import Alternative
@@ -30,6 +31,8 @@ from loyaltymetrics._survey._satisfaction import (
 from loyaltymetrics._survey._scale_inference import (
     MEAN_DIFFERENCE_METHODS,
     SHARE_DIFFERENCE_METHODS,
+    MeanDifferenceMethod,
+    ShareDifferenceMethod,
     mean_difference,
     share_difference,
 )
@@ -235,15 +238,15 @@ def _compare(
 
 
 def compare_csat(
-    a: object,
-    b: object,
+    a: CSATResult | npt.ArrayLike,
+    b: CSATResult | npt.ArrayLike,
     /,
     *,
     scale: tuple[int, int] | None = None,
     satisfied: tuple[int, int] | None = None,
     confidence_level: float = 0.95,
-    method: str = "newcombe",
-    alternative: str = "two-sided",
+    method: ShareDifferenceMethod = "newcombe",
+    alternative: Alternative = "two-sided",
     n_resamples: int = 9999,
     rng: object = None,
 ) -> CSATComparison:
@@ -328,8 +331,8 @@ def compare_csat(
 
 
 def compare_ces(
-    a: object,
-    b: object,
+    a: CESResult | npt.ArrayLike,
+    b: CESResult | npt.ArrayLike,
     /,
     *,
     scale: tuple[int, int] | None = None,
@@ -337,8 +340,8 @@ def compare_ces(
     version: str = "2.0",
     of: str = "mean",
     confidence_level: float = 0.95,
-    method: str | None = None,
-    alternative: str = "two-sided",
+    method: MeanDifferenceMethod | ShareDifferenceMethod | None = None,
+    alternative: Alternative = "two-sided",
     n_resamples: int = 9999,
     rng: object = None,
 ) -> CESComparison:

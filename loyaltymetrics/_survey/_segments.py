@@ -26,15 +26,16 @@ draws each segment's resamples once.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable, as_reported_count
-from loyaltymetrics._engine._corrections import CORRECTIONS, correct_pvalues
+from loyaltymetrics._engine._corrections import CORRECTIONS, Correction, correct_pvalues
 from loyaltymetrics._engine._frames import (
     Grouped,
     Table,
@@ -56,7 +57,9 @@ from loyaltymetrics._engine._validation import (
     first_invalid_score,
     first_invalid_weight,
 )
-from loyaltymetrics._survey._metrics import Metric, definition
+from loyaltymetrics._survey._metrics import Metric, MetricName, definition
+from loyaltymetrics._survey._nps_inference import NPSMethod
+from loyaltymetrics._survey._scale_inference import MeanMethod, ShareMethod
 
 __all__ = ["SegmentBreakdown", "by_segment"]
 
@@ -100,10 +103,59 @@ def _as_float(values: npt.NDArray[Any]) -> FloatArray:
     return np.asarray(values, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class _Column:
+    """A column of a mapping of arrays, named like a Series so the result keeps its name."""
+
+    name: str
+    values: object
+
+    def to_numpy(self) -> npt.NDArray[Any]:
+        return np.asarray(self.values)
+
+
+def _from_mapping(
+    data: Mapping[Any, Any], *, score: object, by: object, weights: object
+) -> tuple[object, object, object]:
+    """Resolve column names in a mapping of column names to arrays: (scores, by, weights)."""
+
+    def column(role: str, name: object) -> object:
+        if not isinstance(name, str):
+            raise TypeError(
+                f"`{role}` must name a column of `data` (a mapping of column names to "
+                f"arrays); got {type(name).__name__}"
+            )
+        if name not in data:
+            raise ValueError(
+                f"`{role}` names column {name!r}, which is not in `data`; its columns are: "
+                f"{', '.join(map(str, data))}"
+            )
+        return data[name]
+
+    if score is None:
+        raise TypeError("`score` must name the score column of `data`")
+    names = [by] if isinstance(by, str) else list(by) if isinstance(by, list | tuple) else [by]
+    keys = [_Column(str(name), column("by", name)) for name in names]
+    return (
+        column("score", score),
+        keys[0] if isinstance(by, str) else keys,
+        None if weights is None else column("weights", weights),
+    )
+
+
 def _reduce(data: object, *, score: object, by: object, weights: object) -> _Reduced:
     """Stage 1: validate the column arguments and count rows per cell in the engine."""
     if by is None:
         raise TypeError("`by` is required: the segment column name(s), or segment array(s)")
+    if data is None or isinstance(data, str | bytes | numbers.Number):
+        raise TypeError(
+            "`data` must be a dataframe, a mapping of column names to arrays (as "
+            "`load_survey()` returns), or an array of scores; got "
+            f"{type(data).__name__}"
+        )
+    if isinstance(data, Mapping):
+        data, by, weights = _from_mapping(data, score=score, by=by, weights=weights)
+        score = None
     table = as_table(
         data,
         data_role="score",
@@ -402,14 +454,14 @@ def by_segment(
     data: object,
     /,
     *,
-    metric: str = "nps",
+    metric: MetricName = "nps",
     score: str | None = None,
     by: object,
     weights: object = None,
     confidence_level: float = 0.95,
-    method: str | None = None,
-    compare: str | None = "rest",
-    correction: str | None = "holm",
+    method: NPSMethod | ShareMethod | MeanMethod | None = None,
+    compare: Literal["rest", "overall"] | None = "rest",
+    correction: Correction | None = "holm",
     min_n: int = 30,
     n_resamples: int = 9999,
     rng: object = None,

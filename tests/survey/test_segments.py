@@ -590,3 +590,24 @@ def test_bootstrap_in_blocks_of_segments_equals_all_at_once(
         monkeypatch.undo()
         for name in ("low", "high", "difference_low", "difference_high", "pvalue"):
             np.testing.assert_array_equal(blocked.table[name], at_once.table[name])
+
+
+def test_mapping_of_columns_equals_the_pandas_frame() -> None:
+    # What load_survey() returns by default (a dict of numpy arrays) works
+    # like the same data as a pandas frame, key column names included.
+    from loyaltymetrics.datasets import load_survey
+
+    columns = load_survey()
+    frame = load_survey(as_frame="pandas")
+    ours = lm.by_segment(columns, score="nps", by=["region", "plan"], weights="weight", rng=2)
+    reference = lm.by_segment(frame, score="nps", by=["region", "plan"], weights="weight", rng=2)
+    assert list(ours.table)[:2] == ["region", "plan"]
+    for name in ("score", "low", "high", "difference", "pvalue"):
+        np.testing.assert_array_equal(ours.table[name], reference.table[name].to_numpy())
+
+
+def test_wrong_kind_of_data_says_what_to_pass() -> None:
+    with pytest.raises(TypeError, match="mapping of column names to arrays"):
+        lm.by_segment(42, by=[1])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="its columns are"):
+        lm.by_segment({"nps": [10, 9]}, score="score", by="nps")
