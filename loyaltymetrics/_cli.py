@@ -109,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--metric",
-        choices=tuple(METRICS),
+        choices=tuple(name for name, entry in METRICS.items() if entry.summarise),
         default="nps",
         help="the metric to report (default: %(default)s)",
     )
@@ -417,6 +417,7 @@ def _build_report(args: argparse.Namespace) -> _Report:
     weights = None if args.weights is None else _weights(table, args.weights, scores)
     labels = {name: _labels(table, name) for names in breakdowns for name in names}
     level = args.confidence_level
+    assert metric.summarise is not None  # the parser offers only metrics that have one
     try:
         overall = metric.summarise(scores, weights=weights, nan_policy="omit")
         records = [_overall_record(metric, overall, level)]

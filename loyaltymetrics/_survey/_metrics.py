@@ -165,7 +165,8 @@ class MetricDefinition:
         Validates the options and returns the :class:`Metric`.
     summarise
         The single-group public function of raw scores (``nps``, ``csat``,
-        ``ces``), called as ``summarise(scores, weights=..., nan_policy=...)``.
+        ``ces``), called as ``summarise(scores, weights=..., nan_policy=...)``
+        by the command line; None for a metric that only breakdowns know.
     details
         ``(result attribute, label)`` of further figures a report shows: shares
         in 0..1 shown as percentages, a mean shown on the answer scale.
@@ -185,8 +186,8 @@ class MetricDefinition:
     digits: int
     options: tuple[str, ...]
     configure: Callable[[Mapping[str, object]], Metric]
-    summarise: Callable[..., Any]
-    result_type: type
+    summarise: Callable[..., Any] | None = None
+    result_type: type | None = None
     details: tuple[tuple[str, str], ...] = ()
     axis_labels: Mapping[str, str] = field(default_factory=dict)
     annotation: str = "{:.1f}"
@@ -428,7 +429,7 @@ register(
 def definition_of_result(result: object) -> MetricDefinition:
     """Return the registered definition whose ``summarise`` returns results like ``result``."""
     for entry in METRICS.values():
-        if isinstance(result, entry.result_type):
+        if entry.result_type is not None and isinstance(result, entry.result_type):
             return entry
     raise TypeError(f"no registered metric has results of type {type(result).__name__}")
 
