@@ -31,8 +31,8 @@ def registry_restored() -> object:
 def test_added_metric_works_through_by_segment(registry_restored: object) -> None:
     definition_block, usage_block = _python_blocks("Adding a metric in one registry entry")
     namespace: dict[str, object] = {}
-    exec(definition_block, namespace)  # noqa: S102 - the documented example itself
-    exec(usage_block, namespace)  # noqa: S102
+    exec(definition_block, namespace)
+    exec(usage_block, namespace)
     result = namespace["result"]
     assert isinstance(result, lm.SegmentBreakdown)
     # Hand count: segment a answers 10, 10, 9, 3 (2 of 4 answer 10), segment b
