@@ -10,12 +10,14 @@ on -100..100.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
+from loyaltymetrics._engine._intervals import BootstrapMethod
+from loyaltymetrics._engine._means import BootstrapEngine, check_engine, scipy_bootstrap_interval
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
     NanPolicy,
@@ -31,6 +33,7 @@ from loyaltymetrics._survey._nps_inference import (
     NPS_METHODS,
     NPSMethod,
     nps_interval,
+    nps_means,
     nps_points,
     nps_standard_error,
 )
@@ -126,6 +129,7 @@ class NPSResult(Result):
         n_resamples: int = 9999,
         rng: object = None,
         prior: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        engine: BootstrapEngine = "count",
     ) -> ConfidenceInterval:
         """Two-sided confidence interval for the score, on -100..100.
 
@@ -152,6 +156,13 @@ class NPSResult(Result):
             Dirichlet prior parameters for (detractors, passives, promoters),
             positive; used by "bayes" only. The default is uniform over the
             shares.
+        engine : {"count", "scipy"}, default "count"
+            For the bootstrap methods: "count" resamples the band counts;
+            "scipy" runs ``scipy.stats.bootstrap`` on the respondent rows
+            (rebuilt from the counts, paired with their weights when
+            weighted). Both are the same row bootstrap and agree within
+            Monte-Carlo error; "scipy" costs O(n) per resample, and O(n^2)
+            memory for BCa's jackknife.
 
         Returns
         -------
@@ -196,8 +207,18 @@ class NPSResult(Result):
         resamples = check_n_resamples(n_resamples)
         generator = check_rng(rng)
         prior_array = check_positive_vector(prior, name="prior", size=3)
+        chosen_engine = check_engine(engine, chosen)
         if np.isnan(self.score):
             return ConfidenceInterval(float("nan"), float("nan"))
+        if chosen_engine == "scipy":
+            limits = scipy_bootstrap_interval(
+                nps_means(self._cell_table()),
+                confidence_level=level,
+                method=cast("BootstrapMethod", chosen),
+                n_resamples=resamples,
+                rng=generator,
+            )
+            return ConfidenceInterval(*(min(100.0, max(-100.0, x)) for x in limits))
         _, low, high = nps_interval(
             self._cell_table(),
             confidence_level=level,
