@@ -24,6 +24,7 @@ from loyaltymetrics._engine._validation import (
     check_choice,
     check_confidence_level,
     check_count,
+    check_count_vector,
     check_integer_scores,
     check_n_resamples,
     check_positive_vector,
@@ -348,8 +349,15 @@ def nps_named(
     )
 
 
-def nps_from_counts(*, detractors: float, passives: float, promoters: float) -> NPSResult:
-    """Net Promoter Score from the counts of detractors, passives and promoters.
+def nps_from_counts(
+    counts: npt.ArrayLike | None = None,
+    /,
+    *,
+    detractors: float | None = None,
+    passives: float | None = None,
+    promoters: float | None = None,
+) -> NPSResult:
+    """Net Promoter Score from counts: one per scale point, or per band.
 
     Use this when the counts come from elsewhere (a SQL ``GROUP BY``, a
     dashboard export). It gives exactly the result :func:`nps` gives on the raw
@@ -357,9 +365,13 @@ def nps_from_counts(*, detractors: float, passives: float, promoters: float) -> 
 
     Parameters
     ----------
-    detractors, passives, promoters : int
-        Number of respondents who answered 0-6, 7-8 and 9-10. Non-negative whole
-        numbers, not all zero.
+    counts : array_like of 11 int, optional
+        Number of respondents who answered 0, 1, ..., 10, as
+        :func:`csat_from_counts` and :func:`ces_from_counts` take theirs.
+    detractors, passives, promoters : int, optional
+        Or: the number of respondents who answered 0-6, 7-8 and 9-10. Give
+        either ``counts`` or all three. Non-negative whole numbers, not all
+        zero.
 
     Returns
     -------
@@ -370,25 +382,39 @@ def nps_from_counts(*, detractors: float, passives: float, promoters: float) -> 
     ValueError
         If a count is negative, not a whole number, not finite, or all are zero.
     TypeError
-        If a count is not a number.
+        If a count is not a number, or both (or neither) forms are given.
 
     Examples
     --------
     >>> import loyaltymetrics as lm
     >>> lm.nps_from_counts(detractors=20, passives=30, promoters=50)
     NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
+    >>> lm.nps_from_counts([2, 0, 0, 0, 0, 3, 15, 10, 20, 25, 25])
+    NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
     """
-    totals = np.array(
-        [
-            check_count(detractors, name="detractors"),
-            check_count(passives, name="passives"),
-            check_count(promoters, name="promoters"),
-        ]
-    )
+    bands = (detractors, passives, promoters)
+    if (counts is None) == all(band is None for band in bands) or (
+        counts is None and any(band is None for band in bands)
+    ):
+        raise TypeError(
+            "pass either `counts` (one count per answer 0..10) or all of `detractors`, "
+            "`passives` and `promoters`"
+        )
+    if counts is not None:
+        point_counts = check_count_vector(counts, name="counts", length=NPS_SCALE[1] + 1)
+        totals = np.bincount(SCORE_BAND, weights=point_counts, minlength=3)
+        cells = CellTable.of_counts(point_counts).regroup(SCORE_BAND)
+    else:
+        totals = np.array(
+            [check_count(band, name=label) for band, label in zip(bands, _BAND_LABELS, strict=True)]
+        )
+        cells = CellTable.of_counts(totals.astype(np.int64))
     if totals.sum() == 0:
         raise ValueError(
             "`detractors`, `passives` and `promoters` must not all be zero: "
             "NPS needs at least one respondent"
         )
-    cells = CellTable.of_counts(totals.astype(np.int64))
     return _result_from_totals(totals, n_omitted=0, cells=cells)
+
+
+_BAND_LABELS = ("detractors", "passives", "promoters")
