@@ -23,8 +23,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -774,10 +774,92 @@ def count_bootstraps(
     with the same streams: for example a segment's interval and its
     comparison with the rest share the segment's resamples, which then cost
     one draw instead of two.
+
+    The batch is worked through in blocks of elements when every element
+    has its own generators and every statistic can be restricted to a block
+    (it has a ``take(slice)`` method, as the weighted-mean statistics do):
+    a block's replicates are drawn, reduced to its limits and p-values, and
+    discarded, so memory is bounded by a block whatever the number of
+    elements. An element's resamples depend only on its own counts and
+    streams, so the results do not depend on the blocks.
     """
     raw = [np.asarray(sample, dtype=np.int64) for sample in samples]
     batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in raw))
     arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in raw]
+    full = all(sample.shape[:-1] == batch_shape for sample in raw)
+    size = _group_block(batch_shape, targets, n_resamples, rng) if full else None
+    if size is None:
+        return _count_bootstraps_at_once(
+            arrays,
+            targets,
+            confidence_level=confidence_level,
+            method=method,
+            n_resamples=n_resamples,
+            rng=rng,
+        )
+    entries = list(cast("Sequence[Any]", rng))
+    parts = [
+        _count_bootstraps_at_once(
+            [array[start : start + size] for array in arrays],
+            [_restricted(target, slice(start, start + size)) for target in targets],
+            confidence_level=confidence_level,
+            method=method,
+            n_resamples=n_resamples,
+            rng=entries[start : start + size],
+        )
+        for start in range(0, batch_shape[0], size)
+    ]
+    return [_concatenate([part[index] for part in parts]) for index in range(len(targets))]
+
+
+#: Replicates (float64 values, all targets) a block of batch elements holds at most.
+_MAX_BLOCK_REPLICATES = 4_000_000
+
+
+def _group_block(
+    batch_shape: tuple[int, ...],
+    targets: Sequence[BootstrapTarget],
+    n_resamples: int,
+    rng: RandomSource,
+) -> int | None:
+    """Elements per block of a blocked bootstrap, or None to draw the batch at once."""
+    if isinstance(rng, np.random.Generator) or len(batch_shape) != 1:
+        return None
+    if not all(callable(getattr(target.statistic, "take", None)) for target in targets):
+        return None
+    size = max(1, _MAX_BLOCK_REPLICATES // (n_resamples * max(1, len(targets))))
+    return None if batch_shape[0] <= size else size
+
+
+def _restricted(target: BootstrapTarget, block: slice) -> BootstrapTarget:
+    """Return ``target`` with its statistic restricted to the batch elements ``block``."""
+    take: Callable[[slice], CountStatistic] = target.statistic.take  # type: ignore[attr-defined]
+    return replace(target, statistic=take(block))
+
+
+def _concatenate(parts: Sequence[BootstrapInterval]) -> BootstrapInterval:
+    """One interval from the intervals of consecutive blocks of a batch."""
+    pvalues = [part.pvalue for part in parts]
+    return BootstrapInterval(
+        low=np.concatenate([part.low for part in parts]),
+        high=np.concatenate([part.high for part in parts]),
+        standard_error=np.concatenate([part.standard_error for part in parts]),
+        pvalue=None
+        if any(p is None for p in pvalues)
+        else np.concatenate(cast("list[FloatArray]", pvalues)),
+    )
+
+
+def _count_bootstraps_at_once(
+    arrays: list[npt.NDArray[np.int64]],
+    targets: Sequence[BootstrapTarget],
+    *,
+    confidence_level: float,
+    method: BootstrapMethod,
+    n_resamples: int,
+    rng: RandomSource,
+) -> list[BootstrapInterval]:
+    """:func:`count_bootstraps` of a whole batch in one set of replicate arrays."""
 
     def bind(target: BootstrapTarget) -> Callable[[list[npt.NDArray[np.int64]]], FloatArray]:
         def evaluate(drawn: list[npt.NDArray[np.int64]]) -> FloatArray:

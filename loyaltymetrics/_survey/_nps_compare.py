@@ -135,8 +135,8 @@ def compare_nps(
                 "`compare_nps` needs both scores"
             )
     difference, low, high, statistic, pvalue = nps_difference(
-        *first._cell_arrays(),
-        *second._cell_arrays(),
+        first._cell_table(),
+        second._cell_table(),
         confidence_level=level,
         method=chosen,
         alternative=side,

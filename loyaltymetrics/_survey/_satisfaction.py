@@ -22,7 +22,7 @@ from typing import ClassVar, Literal, cast
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, tally_scores
+from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
 from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
@@ -81,18 +81,12 @@ class _Summary:
     n_omitted: int
     undefined: bool
 
-    @property
-    def weighted(self) -> bool:
-        return bool(np.any(self.cells.weight != 1.0))
-
     def counts(self) -> tuple[float, ...]:
-        if self.weighted:
-            return tuple(float(x) for x in self.totals)
-        return tuple(round(float(x)) for x in self.totals)
+        weighted = self.cells.is_weighted
+        return tuple(as_reported_count(float(x), weighted=weighted) for x in self.totals)
 
     def n(self) -> float:
-        total = float(self.totals.sum())
-        return total if self.weighted else round(total)
+        return as_reported_count(float(self.totals.sum()), weighted=self.cells.is_weighted)
 
     def share(self, scale: tuple[int, int], band: tuple[int, int]) -> float:
         if self.undefined:
@@ -123,11 +117,7 @@ def _summarise_scores(
 
 def _summarise_counts(counts: object, *, scale: tuple[int, int]) -> _Summary:
     checked = check_count_vector(counts, name="counts", length=scale[1] - scale[0] + 1)
-    cells = CellTable(
-        point=np.arange(checked.shape[0], dtype=np.int64),
-        weight=np.ones(checked.shape[0], dtype=np.float64),
-        count=checked,
-    )
+    cells = CellTable.of_counts(checked)
     return _Summary(checked.astype(np.float64), cells, 0, False)
 
 
@@ -158,9 +148,7 @@ def _interval(
         return ConfidenceInterval(float("nan"), float("nan"))
     if band is None:
         _, low, high = mean_interval(
-            cells.count,
-            cells.point,
-            cells.weight,
+            cells,
             offset=scale[0],
             confidence_level=level,
             method=cast("MeanMethod", chosen),
@@ -169,9 +157,7 @@ def _interval(
         )
         return ConfidenceInterval(float(low), float(high))
     _, low, high = share_interval(
-        cells.count,
-        cells.point,
-        cells.weight,
+        cells,
         in_range=(band[0] - scale[0], band[1] - scale[0]),
         confidence_level=level,
         method=cast("ShareMethod", chosen),

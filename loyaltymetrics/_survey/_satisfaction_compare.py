@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._results import Comparison, ConfidenceInterval
 from loyaltymetrics._engine._validation import (
@@ -175,10 +175,10 @@ def _comparison_options(
     return chosen, side, level, resamples, generator
 
 
-def _cell_arrays(result: CSATResult | CESResult) -> tuple[npt.NDArray[np.generic], ...]:
+def _cells_of(result: CSATResult | CESResult) -> CellTable:
     cells = result._cells
     assert cells is not None  # every constructor of a result stores its cells
-    return cells.count, cells.point, cells.weight
+    return cells
 
 
 def _compare(
@@ -222,12 +222,12 @@ def _compare(
         "rng": generator,
     }
     if band is None:
-        outputs = mean_difference(*_cell_arrays(a), *_cell_arrays(b), offset=first, **options)
+        outputs = mean_difference(_cells_of(a), _cells_of(b), offset=first, **options)
         factor, bound = 1.0, float(a.scale[1] - first)
     else:
         outputs = share_difference(
-            *_cell_arrays(a),
-            *_cell_arrays(b),
+            _cells_of(a),
+            _cells_of(b),
             in_range=(band[0] - first, band[1] - first),
             **options,
         )
