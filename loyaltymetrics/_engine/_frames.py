@@ -52,6 +52,7 @@ __all__ = [
     "check_numeric",
     "check_temporal",
     "collect_reduced",
+    "column_dtype",
     "columns_to_frame",
     "derive",
     "group_aggregate",
@@ -59,6 +60,7 @@ __all__ = [
     "group_table",
     "import_narwhals",
     "keep_rows",
+    "key_array",
     "quiet_narwhals",
     "regroup",
     "with_group_min",
@@ -173,7 +175,7 @@ def _is_array_like(value: object) -> bool:
     return isinstance(value, list | tuple | np.ndarray) or hasattr(value, "to_numpy")
 
 
-def _key_array(values: object, *, name: str, n: int) -> npt.NDArray[Any]:
+def key_array(values: object, *, name: str, n: int) -> npt.NDArray[Any]:
     """Coerce a key column (any dtype, strings allowed) to a 1-d numpy array of length n."""
     to_numpy = getattr(values, "to_numpy", None)
     array = np.asarray(to_numpy() if callable(to_numpy) else values)
@@ -270,7 +272,7 @@ def as_table(
                 # column, fall back to positional names.
                 names = tuple(f"{role}_{index}" if several else role for index in range(len(parts)))
             for name, part in zip(names, parts, strict=True):
-                arrays[name] = _key_array(part, name=role, n=n)
+                arrays[name] = key_array(part, name=role, n=n)
             resolved_arrays[role] = names
         else:
             array = as_1d_array(value, name=role)
@@ -301,6 +303,15 @@ def check_numeric(table: Table, role: str) -> None:
         dtype = schema[column]
         if not dtype.is_numeric():
             raise TypeError(f"`{role}` column {column!r} must be numeric; its dtype is {dtype}")
+
+
+def column_dtype(table: Table, column: str) -> Any:
+    """Return the narwhals dtype of a frame's column, or the numpy dtype of an array's."""
+    if not table.is_frame:
+        assert table._arrays is not None
+        return np.asarray(table._arrays[column]).dtype
+    with quiet_narwhals():
+        return table._frame.collect_schema()[column]
 
 
 def check_temporal(table: Table, role: str) -> None:
@@ -433,7 +444,9 @@ def group_table(
         with quiet_narwhals():
             grouped = _frame_group_by(nw, _lazy(table), keys, aggregations, drop_null_keys)
         return _chained(table, grouped)
-    out = _group_arrays(_columns(table), keys, aggregations, drop_null_keys=drop_null_keys)
+    out = _group_arrays(
+        _columns(table), keys, aggregations, drop_null_keys=drop_null_keys, coded=True
+    )
     return _chained(table, None, {**out.keys, **out.values})
 
 
@@ -490,7 +503,8 @@ class Ops:
         if self.nw is not None:
             return self.nw.col(name)
         assert self._arrays is not None
-        return self._arrays[name]
+        column = self._arrays[name]
+        return column.values() if isinstance(column, _keys.KeyCodes) else column
 
     def where(self, condition: Any, then: Any, otherwise: Any) -> Any:
         """Elementwise choice."""
@@ -546,15 +560,15 @@ def with_group_min(table: Table, key: str, column: str, name: str) -> Table:
         return _chained(table, frame)
     arrays = dict(_columns(table))
     codes = _keys.factorize(arrays[key])
-    values = np.asarray(arrays[column])
+    values = np.asarray(Ops(None, arrays).col(column))
     minimum = _keys.group_reduce(values, codes.codes, codes.size, "min")
     arrays[name] = minimum[codes.codes].astype(values.dtype, copy=False)
     return _chained(table, None, arrays)
 
 
 def _take(values: Any, mask: npt.NDArray[np.bool_]) -> Any:
-    if isinstance(values, np.ndarray):
-        return values[mask]
+    if isinstance(values, np.ndarray | _keys.KeyCodes):
+        return values[mask] if isinstance(values, np.ndarray) else values.take(mask)
     return values[mask].reset_index(drop=True)  # a pandas categorical Series
 
 
@@ -736,8 +750,13 @@ def _group_arrays(
     aggregations: Mapping[str, tuple[Aggregation, str | None]],
     *,
     drop_null_keys: bool,
+    coded: bool = False,
 ) -> Grouped:
-    """Group numpy columns: hashed key codes, one combined code, bincount and ufunc.at."""
+    """Group numpy columns: hashed key codes, one combined code, bincount and ufunc.at.
+
+    ``coded=True`` leaves the key columns as :class:`~._keys.KeyCodes` (for a
+    next step of a chain, which then need not hash them again).
+    """
     used = [*keys, *(column for _, column in aggregations.values() if column is not None)]
     columns = {name: arrays[name] for name in dict.fromkeys(used)}
     n = len(next(iter(columns.values()))) if columns else len(next(iter(arrays.values())))
@@ -753,8 +772,8 @@ def _group_arrays(
             n = int(keep.sum())
     group, level_codes, rows = _keys.group_codes(codes, n)
     n_groups = int(level_codes[0].shape[0]) if keys else 1
-    keys_out = {
-        key: _missing_as_none(code.levels[level])
+    keys_out: dict[str, Any] = {
+        key: _keys.KeyCodes(level, code.levels) if coded else _missing_as_none(code.levels[level])
         for key, code, level in zip(keys, codes, level_codes, strict=True)
     }
     values_out: dict[str, npt.NDArray[Any]] = {}
@@ -770,7 +789,7 @@ def _group_arrays(
 
 def _numeric_values(values: Any, aggregation: Aggregation) -> npt.NDArray[Any]:
     """Return a column to aggregate as numbers (or datetimes); a count takes any column."""
-    array = np.asarray(values)
+    array = values.values() if isinstance(values, _keys.KeyCodes) else np.asarray(values)
     if array.dtype.kind in "iufbmM":
         return array
     if array.dtype.kind in "US":

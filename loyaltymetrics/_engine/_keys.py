@@ -35,7 +35,7 @@ __all__ = ["KeyCodes", "factorize", "group_codes", "group_reduce"]
 CodeArray = npt.NDArray[np.intp]
 # A key whose values span at most this many times its number of rows (and at
 # least this many levels are always allowed) is coded by offset, not hashed.
-_DENSE_FACTOR = 2
+_DENSE_FACTOR = 4
 _DENSE_MINIMUM = 1 << 16
 
 
@@ -54,6 +54,17 @@ class KeyCodes:
     def size(self) -> int:
         """Number of levels."""
         return int(self.levels.shape[0])
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def values(self) -> npt.NDArray[Any]:
+        """Return the key of every row."""
+        return self.levels[self.codes]
+
+    def take(self, rows: npt.NDArray[Any]) -> KeyCodes:
+        """Return the rows ``rows`` (a boolean mask or positions), with the same levels."""
+        return KeyCodes(self.codes[rows], self.levels)
 
 
 def _dense_limit(n: int) -> int:
@@ -146,6 +157,8 @@ def factorize(values: Any) -> KeyCodes:
     >>> factorize(np.array(["b", "a", "b"], dtype=object)).levels.tolist()
     ['b', 'a']
     """
+    if isinstance(values, KeyCodes):
+        return values  # a key column of a grouped table, coded already
     categorical = getattr(values, "cat", None)
     if categorical is not None:
         codes = np.asarray(categorical.codes, dtype=np.intp)
