@@ -506,6 +506,10 @@ class Ops:
         column = self._arrays[name]
         return column.values() if isinstance(column, _keys.KeyCodes) else column
 
+    def exp(self, value: Any) -> Any:
+        """Elementwise exponential."""
+        return value.exp() if self.nw is not None else np.exp(value)
+
     def where(self, condition: Any, then: Any, otherwise: Any) -> Any:
         """Elementwise choice."""
         if self.nw is not None:
