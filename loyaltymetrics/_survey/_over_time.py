@@ -752,10 +752,19 @@ def over_time(
     >>> result = lm.over_time(survey, score="nps", time="date", period="quarter")
     >>> result.table[["period", "n", "score", "low", "high", "difference", "significant"]].round(1)
           period    n  score   low  high  difference  significant
-    0 2024-01-01  749   26.6  21.1  32.0         NaN        False
-    1 2024-04-01  744   25.7  20.3  31.1        -0.9        False
-    2 2024-07-01  747   24.6  19.0  30.1        -1.1        False
-    3 2024-10-01  760   25.9  20.4  31.2         1.4        False
+    0 2025-01-01  748   25.8  20.0  31.4         NaN        False
+    1 2025-04-01  724   23.8  17.7  29.6        -2.0        False
+    2 2025-07-01  768   28.1  22.5  33.6         4.4        False
+    3 2025-10-01  760   25.1  19.4  30.7        -3.0        False
+    >>> round(result.trend().slope, 2)  # NPS points per quarter
+    0.23
+
+    By segment, with rolling windows of three months, against a baseline:
+
+    >>> monthly = lm.over_time(survey, score="nps", time="date", by="region", window=3,
+    ...                        compare="2025-03-01")
+    >>> monthly.n_segments, monthly.n_periods, monthly.compare
+    (4, 10, '2025-03-01')
     """
     options = _Options.check(
         metric=metric,
