@@ -710,8 +710,8 @@ def over_time(
         ``window_start`` (first day of the window, with ``window`` > 1);
         ``n`` (responses, or the sum of their weights); ``responses``; the
         estimate (``score``, or ``mean`` for the CES mean) with ``low`` and
-        ``high``; with a comparison, ``reference`` (first day of the
-        comparison period, NaT for none), ``difference`` (this period minus
+        ``high``; with a comparison, ``reference`` (the ``period`` of the
+        row compared with, NaT for none), ``difference`` (this period minus
         the comparison period, on the estimate's scale), ``difference_low``,
         ``difference_high``, ``statistic``, ``pvalue``, ``pvalue_corrected``
         and ``significant``; and ``n_omitted``. :meth:`OverTime.trend` fits

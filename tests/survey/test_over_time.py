@@ -430,6 +430,17 @@ def test_csat_and_ces_periods_equal_the_single_group_functions(
         assert table[estimate][index] == pytest.approx(value, rel=1e-12)
         assert table["low"][index] == pytest.approx(interval.low, rel=1e-12)
         assert table["high"][index] == pytest.approx(interval.high, rel=1e-12)
+        if index == 0:
+            continue
+        # The change against the previous quarter is compare_csat / compare_ces.
+        compare = lm.compare_csat if metric == "csat" else lm.compare_ces
+        versus = compare(  # type: ignore[operator]
+            survey.loc[quarter == index, metric],
+            survey.loc[quarter == index - 1, metric],
+            **options,
+        )
+        assert table["difference"][index] == pytest.approx(versus.difference, rel=1e-12)
+        assert table["pvalue"][index] == pytest.approx(versus.pvalue, rel=1e-12)
 
 
 def test_nan_policy_omit_propagate_and_raise() -> None:
@@ -458,6 +469,23 @@ def test_degenerate_input_one_response_and_one_period() -> None:
     assert np.isnan(fit.slope)
     assert np.isnan(fit.pvalue)
     assert one.table["high"][0] <= 100.0
+
+
+def test_periods_and_segments_are_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """12 months x 4 regions: one batched interval call for the rows, one for the overall."""
+    from loyaltymetrics._survey import _metrics
+
+    calls: list[tuple[int, ...]] = []
+    original = _metrics.nps_interval
+
+    def counted(cells: object, **options: object) -> object:
+        calls.append(np.shape(cells.count))  # type: ignore[attr-defined]
+        return original(cells, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_metrics, "nps_interval", counted)
+    survey = datasets.load_survey(as_frame="pandas")
+    lm.over_time(survey, score="nps", time="date", by="region")
+    assert calls == [(48, 3), (3,)]
 
 
 def test_result_repr_html_dict_and_frame() -> None:
