@@ -565,7 +565,9 @@ def test_csat_and_ces_segments_equal_the_single_group_functions(
         )
 
 
-def test_bootstrap_in_blocks_of_segments_equals_all_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bootstrap_in_blocks_of_segments_equals_all_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # The blocked bootstrap (a few segments' replicates at a time) must give
     # the numbers of drawing every segment at once, bit for bit, for the
     # interval and the comparison sharing resamples and for separate ones.
