@@ -774,7 +774,8 @@ def _group_arrays(
             columns = {name: _take(values, keep) for name, values in columns.items()}
             codes = [_keys.KeyCodes(code.codes[keep], code.levels) for code in codes]
             n = int(keep.sum())
-    group, level_codes, rows = _keys.group_codes(codes, n)
+    need_group = any(column is not None for _, column in aggregations.values())
+    group, level_codes, rows = _keys.group_codes(codes, n, need_group=need_group)
     n_groups = int(level_codes[0].shape[0]) if keys else 1
     keys_out: dict[str, Any] = {
         key: _keys.KeyCodes(level, code.levels) if coded else _missing_as_none(code.levels[level])
@@ -782,9 +783,12 @@ def _group_arrays(
     }
     values_out: dict[str, npt.NDArray[Any]] = {}
     for output, (aggregation, column) in aggregations.items():
+        if column is None and rows is not None:
+            values_out[output] = rows
+            continue
+        assert group is not None  # given whenever a column is aggregated or rows not counted
         if column is None:
-            counts = rows if rows is not None else np.bincount(group, minlength=n_groups)
-            values_out[output] = np.asarray(counts, dtype=np.int64)
+            values_out[output] = np.bincount(group, minlength=n_groups).astype(np.int64)
             continue
         values = _numeric_values(columns[column], aggregation)
         values_out[output] = _keys.group_reduce(values, group, n_groups, aggregation)

@@ -117,9 +117,7 @@ def _hashed(values: Any) -> KeyCodes:
         except ImportError:  # pragma: no cover - pyarrow is installed in the test extra
             pass
         else:
-            encoded = pa.array(values).dictionary_encode()
-            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
-            return KeyCodes(codes, np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False)))
+            return _arrow_codes(pa.array(values), values[:0])
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is installed in the test extra
@@ -133,6 +131,22 @@ def _hashed(values: Any) -> KeyCodes:
         codes[missing] = levels.shape[0]
         levels = _with_missing(levels)
     return KeyCodes(codes, levels)
+
+
+def _arrow_codes(array: Any, empty: npt.NDArray[Any]) -> KeyCodes:
+    """Dictionary-encode an Arrow array (large inputs come back in chunks)."""
+    encoded = array.dictionary_encode()
+    if hasattr(encoded, "chunks"):
+        encoded = encoded.unify_dictionaries()
+        if encoded.num_chunks == 0:
+            return KeyCodes(np.zeros(0, dtype=np.intp), empty)
+        parts = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+        indices = np.concatenate(parts)
+        dictionary = encoded.chunk(0).dictionary
+    else:
+        indices, dictionary = encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+    levels = np.asarray(dictionary.to_numpy(zero_copy_only=False)).astype(empty.dtype)
+    return KeyCodes(indices.astype(np.intp, copy=False), levels)
 
 
 def _sorted(values: npt.NDArray[Any]) -> KeyCodes:
@@ -187,26 +201,30 @@ def factorize(values: Any) -> KeyCodes:
 
 
 def group_codes(
-    keys: Sequence[KeyCodes], n: int
-) -> tuple[CodeArray, tuple[CodeArray, ...], npt.NDArray[np.int64] | None]:
+    keys: Sequence[KeyCodes], n: int, *, need_group: bool = True
+) -> tuple[CodeArray | None, tuple[CodeArray, ...], npt.NDArray[np.int64] | None]:
     """Combine key codes into one group code per row.
 
     Returns ``(group, level_codes, rows)``: the group of every row (0..G-1),
     for every key the level code of each group, and the number of rows per
     group when it came for free (the dense path's ``bincount``), else None.
+    With ``need_group=False`` the dense path skips numbering the rows' groups
+    (``group`` is then None): counting needs only the ``bincount``.
     """
     if not keys:
-        return np.zeros(n, dtype=np.intp), (), np.array([n], dtype=np.int64) if n else None
+        everything = np.zeros(n if need_group or not n else 0, dtype=np.intp)
+        return everything, (), np.array([n], dtype=np.int64) if n else None
     sizes = [max(key.size, 1) for key in keys]
     total = math.prod(sizes)
-    if total >= 2**62:
+    if total >= 2**62:  # pragma: no cover - needs keys with billions of levels
         # Too many combinations for one integer: combine the first two keys by
         # hashing their pair code, then go on with the rest.
         first, second = keys[0], keys[1]
         pair = first.codes.astype(np.int64) * second.size + second.codes
         merged = _hashed(pair)
         pair_levels = merged.levels.astype(np.int64)
-        group, level_codes, rows = group_codes([KeyCodes(merged.codes, pair_levels), *keys[2:]], n)
+        merged_keys = [KeyCodes(merged.codes, pair_levels), *keys[2:]]
+        group, level_codes, rows = group_codes(merged_keys, n, need_group=need_group)
         pair_of_group = pair_levels[level_codes[0]]
         split = (pair_of_group // second.size, pair_of_group % second.size)
         return group, tuple(np.asarray(code, np.intp) for code in split) + level_codes[1:], rows
@@ -215,12 +233,14 @@ def group_codes(
         combined = combined * size + key.codes
     if total <= _dense_limit(n):
         counts = np.bincount(combined, minlength=total)
-        present = np.flatnonzero(counts)
-        lookup = np.zeros(total, dtype=np.intp)
-        lookup[present] = np.arange(present.shape[0], dtype=np.intp)
-        group = lookup[combined]
-        cells = present
-        rows = counts[present].astype(np.int64)
+        cells = np.flatnonzero(counts)
+        rows = counts[cells].astype(np.int64)
+        del counts
+        group = None
+        if need_group:
+            lookup = np.zeros(total, dtype=np.intp)
+            lookup[cells] = np.arange(cells.shape[0], dtype=np.intp)
+            group = lookup[combined]
     else:
         hashed = _hashed(combined)
         group, cells, rows = hashed.codes, hashed.levels.astype(np.int64), None
