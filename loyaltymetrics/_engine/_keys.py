@@ -91,9 +91,13 @@ def _offset_codes(
         low, high = int(present.min()), int(present.max())
         if high - low + 1 > _dense_limit(n):
             return None
+    if low > 0 and values.dtype == np.intp and high < _DENSE_MINIMUM:
+        low = 0  # small non-negative integers are their own codes: no copy at all
     span = high - low + 1
     if values.dtype.kind == "b":
         codes = values.astype(np.intp)
+    elif low == 0 and values.dtype == np.intp:
+        codes = values
     else:
         with np.errstate(invalid="ignore"):  # missing values get their code below
             codes = np.subtract(numbers, low, dtype=np.intp, casting="unsafe")
@@ -229,8 +233,12 @@ def group_codes(
         split = (pair_of_group // second.size, pair_of_group % second.size)
         return group, tuple(np.asarray(code, np.intp) for code in split) + level_codes[1:], rows
     combined = keys[0].codes
-    for key, size in zip(keys[1:], sizes[1:], strict=True):
-        combined = combined * size + key.codes
+    for index, (key, size) in enumerate(zip(keys[1:], sizes[1:], strict=True)):
+        if index == 0:
+            combined = np.multiply(combined, size, dtype=np.intp)  # a new array: never the input's
+        else:
+            np.multiply(combined, size, out=combined)
+        np.add(combined, key.codes, out=combined)
     if total <= _dense_limit(n):
         counts = np.bincount(combined, minlength=total)
         cells = np.flatnonzero(counts)
