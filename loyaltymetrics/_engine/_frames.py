@@ -550,6 +550,8 @@ def with_group_min(table: Table, key: str, column: str, name: str) -> Table:
 
     A window in pandas and polars, a group-by joined back in SQL and
     distributed engines (cheaper there), ``ufunc.at`` on hashed codes in numpy.
+    ``key`` must not be missing (callers check it first): a SQL join does not
+    match missing keys.
     """
     if table.is_frame and not _in_numpy(table):
         nw = import_narwhals()
