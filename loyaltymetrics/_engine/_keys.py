@@ -169,9 +169,11 @@ def factorize(values: Any) -> KeyCodes:
     Examples
     --------
     >>> import numpy as np
-    >>> keys = factorize(np.array([2024, 2026, 2024]))
+    >>> factorize(np.array([7, 9, 7])).codes.tolist()  # small integers: their own codes
+    [7, 9, 7]
+    >>> keys = factorize(np.array([10**9, 10**9 + 2, 10**9]))  # a narrow range: offsets
     >>> keys.codes.tolist(), keys.levels[keys.codes].tolist()
-    ([0, 2, 0], [2024, 2026, 2024])
+    ([0, 2, 0], [1000000000, 1000000002, 1000000000])
     >>> factorize(np.array(["b", "a", "b"], dtype=object)).levels.tolist()
     ['b', 'a']
     """
