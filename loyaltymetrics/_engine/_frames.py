@@ -797,15 +797,27 @@ def _group_arrays(
     return Grouped(keys=keys_out, values=values_out)
 
 
+def _missing_mask(array: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Missing entries of a column of any dtype (vectorised by pandas for objects)."""
+    if array.dtype.kind in "fc":
+        return np.isnan(array)
+    if array.dtype.kind in "mM":
+        return np.isnat(array)
+    if array.dtype.kind != "O":
+        return np.zeros(array.shape[0], dtype=bool)
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is installed in the test extra
+        return np.fromiter((_is_missing(item) for item in array), bool, array.shape[0])
+    return np.asarray(pd.isna(array), dtype=bool)
+
+
 def _numeric_values(values: Any, aggregation: Aggregation) -> npt.NDArray[Any]:
     """Return a column to aggregate as numbers (or datetimes); a count takes any column."""
     array = values.values() if isinstance(values, _keys.KeyCodes) else np.asarray(values)
     if array.dtype.kind in "iufbmM":
         return array
-    if array.dtype.kind in "US":
-        missing = np.zeros(array.shape[0], dtype=bool)
-    else:
-        missing = np.fromiter((_is_missing(item) for item in array), bool, array.shape[0])
+    missing = _missing_mask(array)
     if aggregation == "count":
         return np.where(missing, np.nan, 0.0)
     out = np.full(array.shape[0], np.nan)
