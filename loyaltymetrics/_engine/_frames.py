@@ -800,9 +800,9 @@ def _group_arrays(
 def _missing_mask(array: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     """Missing entries of a column of any dtype (vectorised by pandas for objects)."""
     if array.dtype.kind in "fc":
-        return np.isnan(array)
+        return np.asarray(np.isnan(array), dtype=bool)
     if array.dtype.kind in "mM":
-        return np.isnat(array)
+        return np.asarray(np.isnat(array), dtype=bool)
     if array.dtype.kind != "O":
         return np.zeros(array.shape[0], dtype=bool)
     try:
