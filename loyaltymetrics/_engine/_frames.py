@@ -55,6 +55,7 @@ __all__ = [
     "column_dtype",
     "columns_to_frame",
     "derive",
+    "encode_keys",
     "group_aggregate",
     "group_order",
     "group_table",
@@ -533,6 +534,20 @@ def derive(table: Table, columns: Mapping[str, Callable[[Ops], Any]]) -> Table:
     return _chained(table, None, arrays)
 
 
+def encode_keys(table: Table, columns: Sequence[str]) -> Table:
+    """Code key columns once (by hashing), for a chain that groups by them more than once.
+
+    Arrays and pandas frames get the columns replaced by their codes, so later
+    group-bys, counts and windows on them hash nothing again; a dataframe
+    engine's table is returned unchanged (its engine hashes in its group-bys).
+    """
+    if table.is_frame and not _in_numpy(table):
+        return table
+    arrays = dict(_columns(table))
+    arrays.update({name: _keys.factorize(arrays[name]) for name in columns})
+    return _chained(table, None, arrays)
+
+
 def keep_rows(table: Table, predicate: Callable[[Ops], Any]) -> Table:
     """Keep the rows where ``predicate(ops)`` holds, in the engine."""
     if table.is_frame and not _in_numpy(table):
@@ -548,7 +563,7 @@ def keep_rows(table: Table, predicate: Callable[[Ops], Any]) -> Table:
 def with_group_min(table: Table, key: str, column: str, name: str) -> Table:
     """Add ``name``: the minimum of ``column`` over the rows that share ``key``.
 
-    A window in pandas and polars, a group-by joined back in SQL and
+    A window in pandas, polars and DuckDB, a group-by joined back in
     distributed engines (cheaper there), ``ufunc.at`` on hashed codes in numpy.
     ``key`` must not be missing (callers check it first): a SQL join does not
     match missing keys.
@@ -558,7 +573,8 @@ def with_group_min(table: Table, key: str, column: str, name: str) -> Table:
         with quiet_narwhals():
             frame = _lazy(table)
             implementation = frame.implementation
-            if implementation.is_pandas_like() or implementation.is_polars():
+            windowed = (implementation.is_pandas_like(), implementation.is_polars())
+            if any(windowed) or implementation.is_duckdb():
                 frame = frame.with_columns(nw.col(column).min().over(key).alias(name))
             else:
                 first = frame.group_by(key).agg(nw.col(column).min().alias(name))
@@ -658,8 +674,11 @@ def _frame_group_by(
     if not keys:
         return frame.select(*expressions)
     if not expressions:
-        distinct = frame.select(*keys).unique(subset=list(keys))
-        return distinct.drop_nulls(subset=list(keys)) if drop_null_keys else distinct
+        # The distinct keys: a plain GROUP BY (SQL engines plan ``unique`` as a window).
+        counted = frame.group_by(*keys, drop_null_keys=drop_null_keys).agg(
+            nw.len().alias("__loyaltymetrics_rows")
+        )
+        return counted.select(*keys)
     return frame.group_by(*keys, drop_null_keys=drop_null_keys).agg(*expressions)
 
 
@@ -814,6 +833,10 @@ def _missing_mask(array: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
 
 def _numeric_values(values: Any, aggregation: Aggregation) -> npt.NDArray[Any]:
     """Return a column to aggregate as numbers (or datetimes); a count takes any column."""
+    if isinstance(values, _keys.KeyCodes) and aggregation == "count":
+        has_missing = bool(values.size) and values.levels[-1] is None
+        absent = values.codes == values.size - 1 if has_missing else np.zeros(len(values), bool)
+        return np.where(absent, np.nan, 0.0)
     array = values.values() if isinstance(values, _keys.KeyCodes) else np.asarray(values)
     if array.dtype.kind in "iufbmM":
         return array

@@ -222,6 +222,7 @@ def _reduce(
     """
     customer = table.columns["customer"][0]
     time = table.columns["time"][0]
+    table = _frames.encode_keys(table, [customer])  # hashed once for every step below
     origin, last_day = _overview(table, customer, time)
     if end_day is not None:
         last_day = end_day
