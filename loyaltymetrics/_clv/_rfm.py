@@ -35,6 +35,7 @@ from loyaltymetrics._engine._frames import (
     as_narwhals_frame,
     columns_to_frame,
     derive,
+    encode_keys,
     group_aggregate,
     group_order,
     group_table,
@@ -405,12 +406,8 @@ def _inputs(
         arrays: dict[str, Any] = {customer: ids, _INSTANT: instant}
         if amounts is not None:
             arrays[_VALUE] = amounts
-        return (
-            None,
-            Table(kind="arrays", columns={}, _arrays=arrays),
-            is_datetime,
-            float(instant.max()),
-        )
+        table = encode_keys(Table(kind="arrays", columns={}, _arrays=arrays), [customer])
+        return None, table, is_datetime, float(instant.max())
     lazy, _, is_datetime, last = _frame_inputs(frame, customer, time, value)
     return frame, Table(kind="lazy", columns={}, _frame=lazy), is_datetime, last
 

@@ -55,6 +55,7 @@ __all__ = [
     "column_dtype",
     "columns_to_frame",
     "derive",
+    "encode_keys",
     "group_aggregate",
     "group_order",
     "group_table",
@@ -533,6 +534,20 @@ def derive(table: Table, columns: Mapping[str, Callable[[Ops], Any]]) -> Table:
     return _chained(table, None, arrays)
 
 
+def encode_keys(table: Table, columns: Sequence[str]) -> Table:
+    """Code key columns once (by hashing), for a chain that groups by them more than once.
+
+    Arrays and pandas frames get the columns replaced by their codes, so later
+    group-bys, counts and windows on them hash nothing again; a dataframe
+    engine's table is returned unchanged (its engine hashes in its group-bys).
+    """
+    if table.is_frame and not _in_numpy(table):
+        return table
+    arrays = dict(_columns(table))
+    arrays.update({name: _keys.factorize(arrays[name]) for name in columns})
+    return _chained(table, None, arrays)
+
+
 def keep_rows(table: Table, predicate: Callable[[Ops], Any]) -> Table:
     """Keep the rows where ``predicate(ops)`` holds, in the engine."""
     if table.is_frame and not _in_numpy(table):
@@ -548,15 +563,18 @@ def keep_rows(table: Table, predicate: Callable[[Ops], Any]) -> Table:
 def with_group_min(table: Table, key: str, column: str, name: str) -> Table:
     """Add ``name``: the minimum of ``column`` over the rows that share ``key``.
 
-    A window in pandas and polars, a group-by joined back in SQL and
+    A window in pandas, polars and DuckDB, a group-by joined back in
     distributed engines (cheaper there), ``ufunc.at`` on hashed codes in numpy.
+    ``key`` must not be missing (callers check it first): a SQL join does not
+    match missing keys.
     """
     if table.is_frame and not _in_numpy(table):
         nw = import_narwhals()
         with quiet_narwhals():
             frame = _lazy(table)
             implementation = frame.implementation
-            if implementation.is_pandas_like() or implementation.is_polars():
+            windowed = (implementation.is_pandas_like(), implementation.is_polars())
+            if any(windowed) or implementation.is_duckdb():
                 frame = frame.with_columns(nw.col(column).min().over(key).alias(name))
             else:
                 first = frame.group_by(key).agg(nw.col(column).min().alias(name))
@@ -656,8 +674,11 @@ def _frame_group_by(
     if not keys:
         return frame.select(*expressions)
     if not expressions:
-        distinct = frame.select(*keys).unique(subset=list(keys))
-        return distinct.drop_nulls(subset=list(keys)) if drop_null_keys else distinct
+        # The distinct keys: a plain GROUP BY (SQL engines plan ``unique`` as a window).
+        counted = frame.group_by(*keys, drop_null_keys=drop_null_keys).agg(
+            nw.len().alias("__loyaltymetrics_rows")
+        )
+        return counted.select(*keys)
     return frame.group_by(*keys, drop_null_keys=drop_null_keys).agg(*expressions)
 
 
@@ -774,7 +795,8 @@ def _group_arrays(
             columns = {name: _take(values, keep) for name, values in columns.items()}
             codes = [_keys.KeyCodes(code.codes[keep], code.levels) for code in codes]
             n = int(keep.sum())
-    group, level_codes, rows = _keys.group_codes(codes, n)
+    need_group = any(column is not None for _, column in aggregations.values())
+    group, level_codes, rows = _keys.group_codes(codes, n, need_group=need_group)
     n_groups = int(level_codes[0].shape[0]) if keys else 1
     keys_out: dict[str, Any] = {
         key: _keys.KeyCodes(level, code.levels) if coded else _missing_as_none(code.levels[level])
@@ -782,24 +804,43 @@ def _group_arrays(
     }
     values_out: dict[str, npt.NDArray[Any]] = {}
     for output, (aggregation, column) in aggregations.items():
+        if column is None and rows is not None:
+            values_out[output] = rows
+            continue
+        assert group is not None  # given whenever a column is aggregated or rows not counted
         if column is None:
-            counts = rows if rows is not None else np.bincount(group, minlength=n_groups)
-            values_out[output] = np.asarray(counts, dtype=np.int64)
+            values_out[output] = np.bincount(group, minlength=n_groups).astype(np.int64)
             continue
         values = _numeric_values(columns[column], aggregation)
         values_out[output] = _keys.group_reduce(values, group, n_groups, aggregation)
     return Grouped(keys=keys_out, values=values_out)
 
 
+def _missing_mask(array: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Missing entries of a column of any dtype (vectorised by pandas for objects)."""
+    if array.dtype.kind in "fc":
+        return np.asarray(np.isnan(array), dtype=bool)
+    if array.dtype.kind in "mM":
+        return np.asarray(np.isnat(array), dtype=bool)
+    if array.dtype.kind != "O":
+        return np.zeros(array.shape[0], dtype=bool)
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is installed in the test extra
+        return np.fromiter((_is_missing(item) for item in array), bool, array.shape[0])
+    return np.asarray(pd.isna(array), dtype=bool)
+
+
 def _numeric_values(values: Any, aggregation: Aggregation) -> npt.NDArray[Any]:
     """Return a column to aggregate as numbers (or datetimes); a count takes any column."""
+    if isinstance(values, _keys.KeyCodes) and aggregation == "count":
+        has_missing = bool(values.size) and values.levels[-1] is None
+        absent = values.codes == values.size - 1 if has_missing else np.zeros(len(values), bool)
+        return np.where(absent, np.nan, 0.0)
     array = values.values() if isinstance(values, _keys.KeyCodes) else np.asarray(values)
     if array.dtype.kind in "iufbmM":
         return array
-    if array.dtype.kind in "US":
-        missing = np.zeros(array.shape[0], dtype=bool)
-    else:
-        missing = np.fromiter((_is_missing(item) for item in array), bool, array.shape[0])
+    missing = _missing_mask(array)
     if aggregation == "count":
         return np.where(missing, np.nan, 0.0)
     out = np.full(array.shape[0], np.nan)

@@ -91,9 +91,13 @@ def _offset_codes(
         low, high = int(present.min()), int(present.max())
         if high - low + 1 > _dense_limit(n):
             return None
+    if low > 0 and values.dtype == np.intp and high < _DENSE_MINIMUM:
+        low = 0  # small non-negative integers are their own codes: no copy at all
     span = high - low + 1
     if values.dtype.kind == "b":
         codes = values.astype(np.intp)
+    elif low == 0 and values.dtype == np.intp:
+        codes = values
     else:
         with np.errstate(invalid="ignore"):  # missing values get their code below
             codes = np.subtract(numbers, low, dtype=np.intp, casting="unsafe")
@@ -117,9 +121,7 @@ def _hashed(values: Any) -> KeyCodes:
         except ImportError:  # pragma: no cover - pyarrow is installed in the test extra
             pass
         else:
-            encoded = pa.array(values).dictionary_encode()
-            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
-            return KeyCodes(codes, np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False)))
+            return _arrow_codes(pa.array(values), values[:0])
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is installed in the test extra
@@ -133,6 +135,22 @@ def _hashed(values: Any) -> KeyCodes:
         codes[missing] = levels.shape[0]
         levels = _with_missing(levels)
     return KeyCodes(codes, levels)
+
+
+def _arrow_codes(array: Any, empty: npt.NDArray[Any]) -> KeyCodes:
+    """Dictionary-encode an Arrow array (large inputs come back in chunks)."""
+    encoded = array.dictionary_encode()
+    if hasattr(encoded, "chunks"):
+        encoded = encoded.unify_dictionaries()
+        if encoded.num_chunks == 0:
+            return KeyCodes(np.zeros(0, dtype=np.intp), empty)
+        parts = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+        indices = np.concatenate(parts)
+        dictionary = encoded.chunk(0).dictionary
+    else:
+        indices, dictionary = encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+    levels = np.asarray(dictionary.to_numpy(zero_copy_only=False)).astype(empty.dtype)
+    return KeyCodes(indices.astype(np.intp, copy=False), levels)
 
 
 def _sorted(values: npt.NDArray[Any]) -> KeyCodes:
@@ -151,9 +169,11 @@ def factorize(values: Any) -> KeyCodes:
     Examples
     --------
     >>> import numpy as np
-    >>> keys = factorize(np.array([2024, 2026, 2024]))
+    >>> factorize(np.array([7, 9, 7])).codes.tolist()  # small integers: their own codes
+    [7, 9, 7]
+    >>> keys = factorize(np.array([10**9, 10**9 + 2, 10**9]))  # a narrow range: offsets
     >>> keys.codes.tolist(), keys.levels[keys.codes].tolist()
-    ([0, 2, 0], [2024, 2026, 2024])
+    ([0, 2, 0], [1000000000, 1000000002, 1000000000])
     >>> factorize(np.array(["b", "a", "b"], dtype=object)).levels.tolist()
     ['b', 'a']
     """
@@ -187,40 +207,50 @@ def factorize(values: Any) -> KeyCodes:
 
 
 def group_codes(
-    keys: Sequence[KeyCodes], n: int
-) -> tuple[CodeArray, tuple[CodeArray, ...], npt.NDArray[np.int64] | None]:
+    keys: Sequence[KeyCodes], n: int, *, need_group: bool = True
+) -> tuple[CodeArray | None, tuple[CodeArray, ...], npt.NDArray[np.int64] | None]:
     """Combine key codes into one group code per row.
 
     Returns ``(group, level_codes, rows)``: the group of every row (0..G-1),
     for every key the level code of each group, and the number of rows per
     group when it came for free (the dense path's ``bincount``), else None.
+    With ``need_group=False`` the dense path skips numbering the rows' groups
+    (``group`` is then None): counting needs only the ``bincount``.
     """
     if not keys:
-        return np.zeros(n, dtype=np.intp), (), np.array([n], dtype=np.int64) if n else None
+        everything = np.zeros(n if need_group or not n else 0, dtype=np.intp)
+        return everything, (), np.array([n], dtype=np.int64) if n else None
     sizes = [max(key.size, 1) for key in keys]
     total = math.prod(sizes)
-    if total >= 2**62:
+    if total >= 2**62:  # pragma: no cover - needs keys with billions of levels
         # Too many combinations for one integer: combine the first two keys by
         # hashing their pair code, then go on with the rest.
         first, second = keys[0], keys[1]
         pair = first.codes.astype(np.int64) * second.size + second.codes
         merged = _hashed(pair)
         pair_levels = merged.levels.astype(np.int64)
-        group, level_codes, rows = group_codes([KeyCodes(merged.codes, pair_levels), *keys[2:]], n)
+        merged_keys = [KeyCodes(merged.codes, pair_levels), *keys[2:]]
+        group, level_codes, rows = group_codes(merged_keys, n, need_group=need_group)
         pair_of_group = pair_levels[level_codes[0]]
         split = (pair_of_group // second.size, pair_of_group % second.size)
         return group, tuple(np.asarray(code, np.intp) for code in split) + level_codes[1:], rows
     combined = keys[0].codes
-    for key, size in zip(keys[1:], sizes[1:], strict=True):
-        combined = combined * size + key.codes
+    for index, (key, size) in enumerate(zip(keys[1:], sizes[1:], strict=True)):
+        if index == 0:
+            combined = np.multiply(combined, size, dtype=np.intp)  # a new array: never the input's
+        else:
+            np.multiply(combined, size, out=combined)
+        np.add(combined, key.codes, out=combined)
     if total <= _dense_limit(n):
         counts = np.bincount(combined, minlength=total)
-        present = np.flatnonzero(counts)
-        lookup = np.zeros(total, dtype=np.intp)
-        lookup[present] = np.arange(present.shape[0], dtype=np.intp)
-        group = lookup[combined]
-        cells = present
-        rows = counts[present].astype(np.int64)
+        cells = np.flatnonzero(counts)
+        rows = counts[cells].astype(np.int64)
+        del counts
+        group = None
+        if need_group:
+            lookup = np.zeros(total, dtype=np.intp)
+            lookup[cells] = np.arange(cells.shape[0], dtype=np.intp)
+            group = lookup[combined]
     else:
         hashed = _hashed(combined)
         group, cells, rows = hashed.codes, hashed.levels.astype(np.int64), None

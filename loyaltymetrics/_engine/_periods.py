@@ -19,7 +19,9 @@ days from an origin day.
 Time zones: a time-zone-aware timestamp is bucketed by its own zone's
 wall-clock time (2024-03-31 23:30 in Paris is in March, whatever the UTC
 time), in every engine: the zone is dropped, keeping the local time, before
-the period is computed.
+the period is computed. (DuckDB's ``TIMESTAMP WITH TIME ZONE`` holds
+instants with no zone of their own, and narwhals does not read that type:
+cast it to a plain ``TIMESTAMP`` in the zone meant.)
 """
 
 from __future__ import annotations

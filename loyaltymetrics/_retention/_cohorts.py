@@ -168,16 +168,28 @@ def _period_column(
 
 def _overview(table: _frames.Table, customer: str, time: str) -> tuple[int, int]:
     """Check for an empty log and missing values; return the first and last day."""
-    dated = _frames.derive(table, {_DAY: _period_column(table, time, "day", 0, integer=False)})
+    dtype = _frames.column_dtype(table, time)
+    if getattr(dtype, "time_zone", None) is not None:  # wall-clock time, as for the periods
+        table = _frames.derive(
+            table,
+            {
+                _DAY: lambda ops: (
+                    ops.col(time) if ops.nw is None else wall_clock(ops.nw, time, dtype)
+                )
+            },
+        )
+        extremes = _DAY
+    else:
+        extremes = time
     overview = _frames.group_aggregate(
-        dated,
+        table,
         [],
         {
             "rows": ("len", None),
             "customers": ("count", customer),
             "times": ("count", time),
-            "first_day": ("min", _DAY),
-            "last_day": ("max", _DAY),
+            "first": ("min", extremes),
+            "last": ("max", extremes),
         },
     ).values
     rows = int(overview["rows"][0])
@@ -190,7 +202,8 @@ def _overview(table: _frames.Table, customer: str, time: str) -> tuple[int, int]
                 f"`{role}` column {column!r} has {missing} missing values; "
                 "every activity needs a customer and a time"
             )
-    return int(overview["first_day"][0]), int(overview["last_day"][0])
+    first, last = (overview[name][0] for name in ("first", "last"))
+    return day_of(first, name="time"), day_of(last, name="time")
 
 
 def _reduce(
@@ -209,6 +222,7 @@ def _reduce(
     """
     customer = table.columns["customer"][0]
     time = table.columns["time"][0]
+    table = _frames.encode_keys(table, [customer])  # hashed once for every step below
     origin, last_day = _overview(table, customer, time)
     if end_day is not None:
         last_day = end_day
