@@ -10,25 +10,36 @@ on -100..100.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, tally_scores
+from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
+from loyaltymetrics._engine._intervals import BootstrapMethod
+from loyaltymetrics._engine._means import BootstrapEngine, check_engine, scipy_bootstrap_interval
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
+    NanPolicy,
     check_choice,
     check_confidence_level,
     check_count,
+    check_count_vector,
     check_integer_scores,
     check_n_resamples,
     check_positive_vector,
     check_rng,
 )
-from loyaltymetrics._survey._nps_inference import NPS_METHODS, nps_interval, nps_standard_error
+from loyaltymetrics._survey._nps_inference import (
+    NPS_METHODS,
+    NPSMethod,
+    nps_interval,
+    nps_means,
+    nps_points,
+    nps_standard_error,
+)
 
-__all__ = ["NPS_SCALE", "NPSResult", "nps", "nps_from_counts"]
+__all__ = ["NPS_SCALE", "NPSResult", "nps", "nps_from_counts", "nps_named"]
 
 #: The NPS answer scale, inclusive.
 NPS_SCALE = (0, 10)
@@ -82,16 +93,14 @@ class NPSResult(Result):
         "n_omitted",
     )
 
-    def _cell_arrays(
-        self,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Return the (count, band, weight) cells, as the inference functions take them."""
+    def _cell_table(self) -> CellTable:
+        """Return the band cells, as the inference functions take them."""
         if self._cells is None:
             raise ValueError(
                 "this `NPSResult` carries no respondent counts; build it with `nps` or "
                 "`nps_from_counts` to get standard errors and intervals"
             )
-        return self._cells.count, self._cells.point, self._cells.weight
+        return self._cells
 
     @property
     def standard_error(self) -> float:
@@ -111,16 +120,17 @@ class NPSResult(Result):
         """
         if np.isnan(self.score):
             return float("nan")
-        return float(nps_standard_error(*self._cell_arrays()))
+        return float(nps_standard_error(self._cell_table()))
 
     def confidence_interval(
         self,
         confidence_level: float = 0.95,
         *,
-        method: str = "adjusted-wald",
+        method: NPSMethod = "adjusted-wald",
         n_resamples: int = 9999,
         rng: object = None,
         prior: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        engine: BootstrapEngine = "count",
     ) -> ConfidenceInterval:
         """Two-sided confidence interval for the score, on -100..100.
 
@@ -147,6 +157,13 @@ class NPSResult(Result):
             Dirichlet prior parameters for (detractors, passives, promoters),
             positive; used by "bayes" only. The default is uniform over the
             shares.
+        engine : {"count", "scipy"}, default "count"
+            For the bootstrap methods: "count" resamples the band counts;
+            "scipy" runs ``scipy.stats.bootstrap`` on the respondent rows
+            (rebuilt from the counts, paired with their weights when
+            weighted). Both are the same row bootstrap and agree within
+            Monte-Carlo error; "scipy" costs O(n) per resample, and O(n^2)
+            memory for BCa's jackknife.
 
         Returns
         -------
@@ -191,10 +208,20 @@ class NPSResult(Result):
         resamples = check_n_resamples(n_resamples)
         generator = check_rng(rng)
         prior_array = check_positive_vector(prior, name="prior", size=3)
+        chosen_engine = check_engine(engine, chosen)
         if np.isnan(self.score):
             return ConfidenceInterval(float("nan"), float("nan"))
-        low, high = nps_interval(
-            *self._cell_arrays(),
+        if chosen_engine == "scipy":
+            limits = scipy_bootstrap_interval(
+                nps_means(self._cell_table()),
+                confidence_level=level,
+                method=cast("BootstrapMethod", chosen),
+                n_resamples=resamples,
+                rng=generator,
+            )
+            return ConfidenceInterval(*(min(100.0, max(-100.0, x)) for x in limits))
+        _, low, high = nps_interval(
+            self._cell_table(),
             confidence_level=level,
             method=chosen,
             n_resamples=resamples,
@@ -219,11 +246,11 @@ def _result_from_totals(
         score = float("nan")
     else:
         shares = (detractors / n, passives / n, promoters / n)
-        score = 100.0 * (shares[2] - shares[0])
-    is_weighted = cells is not None and bool(np.any(cells.weight != 1.0))
+        score = float(nps_points(totals))
+    weighted = cells is not None and cells.is_weighted
 
     def as_count(value: float) -> float:
-        return value if is_weighted else round(value)
+        return as_reported_count(value, weighted=weighted)
 
     return NPSResult(
         score=score,
@@ -239,7 +266,13 @@ def _result_from_totals(
     )
 
 
-def nps(scores: object, /, *, weights: object = None, nan_policy: str = "raise") -> NPSResult:
+def nps(
+    scores: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
+    nan_policy: NanPolicy = "raise",
+) -> NPSResult:
     """Net Promoter Score of raw 0..10 survey answers.
 
     Parameters
@@ -290,8 +323,20 @@ def nps(scores: object, /, *, weights: object = None, nan_policy: str = "raise")
     >>> result.score, result.n_omitted
     (40.0, 1)
     """
+    return nps_named(scores, name="scores", weights=weights, nan_policy=nan_policy)
+
+
+def nps_named(
+    scores: object, *, name: str, weights: object = None, nan_policy: str = "raise"
+) -> NPSResult:
+    """:func:`nps`, with errors about the scores naming the argument ``name``."""
     sample = check_integer_scores(
-        scores, low=NPS_SCALE[0], high=NPS_SCALE[1], nan_policy=nan_policy, weights=weights
+        scores,
+        name=name,
+        low=NPS_SCALE[0],
+        high=NPS_SCALE[1],
+        nan_policy=nan_policy,
+        weights=weights,
     )
     point_totals, cells = tally_scores(sample, low=NPS_SCALE[0], high=NPS_SCALE[1])
     band_totals = np.bincount(SCORE_BAND, weights=point_totals, minlength=3)
@@ -304,8 +349,15 @@ def nps(scores: object, /, *, weights: object = None, nan_policy: str = "raise")
     )
 
 
-def nps_from_counts(*, detractors: float, passives: float, promoters: float) -> NPSResult:
-    """Net Promoter Score from the counts of detractors, passives and promoters.
+def nps_from_counts(
+    counts: npt.ArrayLike | None = None,
+    /,
+    *,
+    detractors: float | None = None,
+    passives: float | None = None,
+    promoters: float | None = None,
+) -> NPSResult:
+    """Net Promoter Score from counts: one per scale point, or per band.
 
     Use this when the counts come from elsewhere (a SQL ``GROUP BY``, a
     dashboard export). It gives exactly the result :func:`nps` gives on the raw
@@ -313,9 +365,13 @@ def nps_from_counts(*, detractors: float, passives: float, promoters: float) -> 
 
     Parameters
     ----------
-    detractors, passives, promoters : int
-        Number of respondents who answered 0-6, 7-8 and 9-10. Non-negative whole
-        numbers, not all zero.
+    counts : array_like of 11 int, optional
+        Number of respondents who answered 0, 1, ..., 10, as
+        :func:`csat_from_counts` and :func:`ces_from_counts` take theirs.
+    detractors, passives, promoters : int, optional
+        Or: the number of respondents who answered 0-6, 7-8 and 9-10. Give
+        either ``counts`` or all three. Non-negative whole numbers, not all
+        zero.
 
     Returns
     -------
@@ -326,28 +382,39 @@ def nps_from_counts(*, detractors: float, passives: float, promoters: float) -> 
     ValueError
         If a count is negative, not a whole number, not finite, or all are zero.
     TypeError
-        If a count is not a number.
+        If a count is not a number, or both (or neither) forms are given.
 
     Examples
     --------
     >>> import loyaltymetrics as lm
     >>> lm.nps_from_counts(detractors=20, passives=30, promoters=50)
     NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
+    >>> lm.nps_from_counts([2, 0, 0, 0, 0, 3, 15, 10, 20, 25, 25])
+    NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
     """
-    totals = np.array(
-        [
-            check_count(detractors, name="detractors"),
-            check_count(passives, name="passives"),
-            check_count(promoters, name="promoters"),
-        ]
-    )
+    bands = (detractors, passives, promoters)
+    if (counts is None) == all(band is None for band in bands) or (
+        counts is None and any(band is None for band in bands)
+    ):
+        raise TypeError(
+            "pass either `counts` (one count per answer 0..10) or all of `detractors`, "
+            "`passives` and `promoters`"
+        )
+    if counts is not None:
+        point_counts = check_count_vector(counts, name="counts", length=NPS_SCALE[1] + 1)
+        totals = np.bincount(SCORE_BAND, weights=point_counts, minlength=3)
+        cells = CellTable.of_counts(point_counts).regroup(SCORE_BAND)
+    else:
+        totals = np.array(
+            [check_count(band, name=label) for band, label in zip(bands, _BAND_LABELS, strict=True)]
+        )
+        cells = CellTable.of_counts(totals.astype(np.int64))
     if totals.sum() == 0:
         raise ValueError(
             "`detractors`, `passives` and `promoters` must not all be zero: "
             "NPS needs at least one respondent"
         )
-    counts = totals.astype(np.int64)
-    cells = CellTable(
-        point=np.arange(3, dtype=np.int64), weight=np.ones(3, dtype=np.float64), count=counts
-    )
     return _result_from_totals(totals, n_omitted=0, cells=cells)
+
+
+_BAND_LABELS = ("detractors", "passives", "promoters")

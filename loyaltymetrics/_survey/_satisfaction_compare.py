@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._results import Comparison, ConfidenceInterval
 from loyaltymetrics._engine._validation import (
@@ -24,12 +25,14 @@ from loyaltymetrics._survey._satisfaction import (
     CSAT_SCALE,
     CESResult,
     CSATResult,
-    ces,
-    csat,
+    ces_named,
+    csat_named,
 )
 from loyaltymetrics._survey._scale_inference import (
     MEAN_DIFFERENCE_METHODS,
     SHARE_DIFFERENCE_METHODS,
+    MeanDifferenceMethod,
+    ShareDifferenceMethod,
     mean_difference,
     share_difference,
 )
@@ -98,31 +101,21 @@ class CESComparison(Comparison):
     of: str = "mean"
 
 
-def _renamed(error: TypeError | ValueError, name: str) -> TypeError | ValueError:
-    """Return the same error, naming the caller's argument instead of ``scores``."""
-    return type(error)(str(error).replace("`scores`", f"`{name}`"))
-
-
 def _csat_sample(sample: object, name: str, scale: object, satisfied: object) -> CSATResult:
     if isinstance(sample, CSATResult):
         return sample
-    try:
-        return csat(
-            sample,
-            scale=CSAT_SCALE if scale is None else scale,  # type: ignore[arg-type]
-            satisfied=CSAT_SATISFIED if satisfied is None else satisfied,  # type: ignore[arg-type]
-        )
-    except (TypeError, ValueError) as error:
-        raise _renamed(error, name) from error
+    return csat_named(
+        sample,
+        name=name,
+        scale=CSAT_SCALE if scale is None else scale,
+        satisfied=CSAT_SATISFIED if satisfied is None else satisfied,
+    )
 
 
 def _ces_sample(sample: object, name: str, scale: object, agree: object, version: str) -> CESResult:
     if isinstance(sample, CESResult):
         return sample
-    try:
-        return ces(sample, scale=scale, agree=agree, version=version)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as error:
-        raise _renamed(error, name) from error
+    return ces_named(sample, name=name, scale=scale, agree=agree, version=version)
 
 
 def _check_same(
@@ -175,10 +168,10 @@ def _comparison_options(
     return chosen, side, level, resamples, generator
 
 
-def _cell_arrays(result: CSATResult | CESResult) -> tuple[npt.NDArray[np.generic], ...]:
+def _cells_of(result: CSATResult | CESResult) -> CellTable:
     cells = result._cells
     assert cells is not None  # every constructor of a result stores its cells
-    return cells.count, cells.point, cells.weight
+    return cells
 
 
 def _compare(
@@ -222,12 +215,12 @@ def _compare(
         "rng": generator,
     }
     if band is None:
-        outputs = mean_difference(*_cell_arrays(a), *_cell_arrays(b), offset=first, **options)
+        outputs = mean_difference(_cells_of(a), _cells_of(b), offset=first, **options)
         factor, bound = 1.0, float(a.scale[1] - first)
     else:
         outputs = share_difference(
-            *_cell_arrays(a),
-            *_cell_arrays(b),
+            _cells_of(a),
+            _cells_of(b),
             in_range=(band[0] - first, band[1] - first),
             **options,
         )
@@ -245,15 +238,15 @@ def _compare(
 
 
 def compare_csat(
-    a: object,
-    b: object,
+    a: CSATResult | npt.ArrayLike,
+    b: CSATResult | npt.ArrayLike,
     /,
     *,
     scale: tuple[int, int] | None = None,
     satisfied: tuple[int, int] | None = None,
     confidence_level: float = 0.95,
-    method: str = "newcombe",
-    alternative: str = "two-sided",
+    method: ShareDifferenceMethod = "newcombe",
+    alternative: Alternative = "two-sided",
     n_resamples: int = 9999,
     rng: object = None,
 ) -> CSATComparison:
@@ -338,8 +331,8 @@ def compare_csat(
 
 
 def compare_ces(
-    a: object,
-    b: object,
+    a: CESResult | npt.ArrayLike,
+    b: CESResult | npt.ArrayLike,
     /,
     *,
     scale: tuple[int, int] | None = None,
@@ -347,8 +340,8 @@ def compare_ces(
     version: str = "2.0",
     of: str = "mean",
     confidence_level: float = 0.95,
-    method: str | None = None,
-    alternative: str = "two-sided",
+    method: MeanDifferenceMethod | ShareDifferenceMethod | None = None,
+    alternative: Alternative = "two-sided",
     n_resamples: int = 9999,
     rng: object = None,
 ) -> CESComparison:

@@ -331,3 +331,37 @@ def test_omitting_nans_equals_removing_them(values: list[int | None]) -> None:
     assert omitted.score == removed.score
     assert omitted.n == removed.n
     assert omitted.n_omitted == len(values) - len(present)
+
+
+def test_counting_keeps_the_input_dtype_and_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Scores are counted in chunks on their own integer dtype (no int64 copy
+    # of the whole array); every dtype and chunking gives the counts of the
+    # plain list (counted by hand: 2 detractors, 2 passives, 3 promoters).
+    from loyaltymetrics._engine import _cells
+
+    values = [10, 9, 9, 8, 7, 3, 0]
+    monkeypatch.setattr(_cells, "_CHUNK", 3)
+    for dtype in (np.int8, np.uint8, np.int16, np.uint64, np.int64):
+        result = lm.nps(np.array(values, dtype=dtype))
+        assert (result.detractors, result.passives, result.promoters) == (2, 2, 3)
+    shifted = lm.csat(np.array([-2, -1, 0, 2, 2], dtype=np.int8), scale=(-2, 2), satisfied=(1, 2))
+    assert shifted.counts == (1, 1, 1, 0, 2)
+
+
+def test_nps_from_counts_per_scale_point_like_csat_from_counts() -> None:
+    # One count per answer 0..10, as csat_from_counts and ces_from_counts take
+    # them, gives exactly nps() on the rows those counts describe.
+    per_point = [2, 0, 0, 0, 0, 3, 15, 10, 20, 25, 25]
+    rows = np.repeat(np.arange(11), per_point)
+    ours = lm.nps_from_counts(per_point)
+    assert ours == lm.nps(rows)
+    assert ours == lm.nps_from_counts(detractors=20, passives=30, promoters=50)
+    assert ours.confidence_interval(method="bca", rng=4) == lm.nps(rows).confidence_interval(
+        method="bca", rng=4
+    )
+    with pytest.raises(TypeError, match="either `counts`"):
+        lm.nps_from_counts(per_point, detractors=1, passives=1, promoters=1)
+    with pytest.raises(TypeError, match="either `counts`"):
+        lm.nps_from_counts(detractors=1)
+    with pytest.raises(ValueError, match="one count per scale point"):
+        lm.nps_from_counts([1, 2, 3])

@@ -1,0 +1,28 @@
+"""Option typos mypy must reject: every line marked ``# expect-error`` is an error.
+
+CI runs ``mypy --strict`` on this file and checks that it fails with an error
+on each marked line (and nowhere else).
+"""
+
+from __future__ import annotations
+
+import loyaltymetrics as lm
+
+
+def typos() -> None:
+    """Never called: the calls are here for the type checker only."""
+    scores = [10, 9, 8, 7, 6]
+    lm.nps(scores, nan_policy="omt")  # expect-error
+    lm.nps(scores).confidence_interval(method="bcaa")  # expect-error
+    lm.nps(scores).confidence_interval(method="wilson")  # expect-error
+    lm.csat(scores, nan_policy="ignore")  # expect-error
+    lm.csat([5, 4]).confidence_interval(method="adjusted-wald")  # expect-error
+    lm.ces([7, 6]).confidence_interval(method="welch")  # expect-error
+    lm.compare_nps(scores, scores, method="score")  # expect-error
+    lm.compare_nps(scores, scores, alternative="two_sided")  # expect-error
+    lm.compare_csat([5], [4], method="wilson")  # expect-error
+    lm.compare_ces([7], [6], method="t")  # expect-error
+    lm.by_segment(scores, by=["a"] * 5, metric="npss")  # expect-error
+    lm.by_segment(scores, by=["a"] * 5, method="bcaa")  # expect-error
+    lm.by_segment(scores, by=["a"] * 5, compare="others")  # expect-error
+    lm.by_segment(scores, by=["a"] * 5, correction="holm-bonferroni")  # expect-error
