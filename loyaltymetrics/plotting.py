@@ -19,12 +19,8 @@ from loyaltymetrics._clv._concentration import ValueConcentration
 from loyaltymetrics._clv._holdout import HoldoutCheck
 from loyaltymetrics._engine._results import ConfidenceInterval
 from loyaltymetrics._retention._cohorts import CohortTable
-<<<<<<< ours
 from loyaltymetrics._retention._survival import SurvivalCurve, SurvivalCurves
-=======
-from loyaltymetrics._retention._survival import SurvivalCurve
 from loyaltymetrics._survey._metrics import definition, definition_of_result
->>>>>>> theirs
 from loyaltymetrics._survey._nps import NPSResult
 from loyaltymetrics._survey._satisfaction import CESResult, CSATResult
 from loyaltymetrics._survey._segments import SegmentBreakdown
