@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma
     from loyaltymetrics._clv.models._mbgnbd import MBGNBDModel, fit_mbgnbd
     from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
+    from loyaltymetrics._engine._fitting import ConvergenceWarning
     from loyaltymetrics._engine._results import ConfidenceInterval
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
     from loyaltymetrics._retention._rates import (
@@ -70,6 +71,7 @@ _LAZY: dict[str, str] = {
     "ChurnResult": "loyaltymetrics._retention._rates",
     "CohortTable": "loyaltymetrics._retention._cohorts",
     "ConfidenceInterval": "loyaltymetrics._engine._results",
+    "ConvergenceWarning": "loyaltymetrics._engine._fitting",
     "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
     "MBGNBDModel": "loyaltymetrics._clv.models._mbgnbd",
@@ -124,6 +126,7 @@ __all__ = [
     "ChurnResult",
     "CohortTable",
     "ConfidenceInterval",
+    "ConvergenceWarning",
     "GammaGammaModel",
     "HoldoutCheck",
     "MBGNBDModel",

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from loyaltymetrics._clv._fitting import LogParameterFit, fit_log_parameters
+from loyaltymetrics._engine._fitting import LogParameterFit, fit_log_parameters
 from loyaltymetrics._engine._results import Result
 from loyaltymetrics._engine._validation import as_1d_array, check_count
 

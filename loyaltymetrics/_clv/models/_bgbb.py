@@ -35,6 +35,7 @@ from loyaltymetrics._clv._fitting import (
     fit_log_parameters,
     fitted_fields,
     model_array,
+    warn_unless_converged,
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _output
@@ -433,4 +434,12 @@ def fit_bgbb(
         np.log([0.2, 2.0, 2.0, 0.5]),
     ]
     fit = fit_log_parameters(objective, starts, total_weight=float(pattern_weights.sum()))
-    return BGBBModel(**fitted_fields(fit, _PARAMETERS, total_weight=float(pattern_weights.sum())))
+    fields = fitted_fields(
+        fit,
+        _PARAMETERS,
+        total_weight=float(pattern_weights.sum()),
+        patterns=(x, t_x, n, pattern_weights),
+    )
+    model = BGBBModel(**fields)
+    warn_unless_converged(model)
+    return model

@@ -34,6 +34,7 @@ from loyaltymetrics._clv._fitting import (
     fitted_fields,
     model_array,
     shares_by_value,
+    warn_unless_converged,
     weighted_sum,
 )
 
@@ -381,7 +382,9 @@ def fit_bgnbd(
     >>> round(model.r, 2), round(model.alpha, 1), round(model.a, 2), round(model.b, 2)
     (0.5, 9.8, 0.5, 2.48)
     """
-    return BGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=False))
+    model = BGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=False))
+    warn_unless_converged(model)
+    return model
 
 
 def fit_beta_geometric(

@@ -35,6 +35,7 @@ from loyaltymetrics._clv._fitting import (
     model_array,
     shares_by_value,
     standard_error_dict,
+    warn_unless_converged,
     weighted_sum,
 )
 
@@ -259,7 +260,7 @@ def fit_gamma_gamma(
     standard_errors = fit.standard_errors.copy()
     standard_errors[2] *= scale
     # The density of m_x picks up 1/scale per customer when spend is rescaled.
-    return GammaGammaModel(
+    model = GammaGammaModel(
         p=p,
         q=q,
         v=v_scaled * scale,
@@ -269,4 +270,7 @@ def fit_gamma_gamma(
         n_customers=total_weight,
         message=fit.message,
         _covariance=fit.covariance,
+        _data=(x, m, pattern_weights),
     )
+    warn_unless_converged(model)
+    return model

@@ -27,7 +27,12 @@ from typing import ClassVar
 import numpy as np
 from scipy import special, stats
 
-from loyaltymetrics._clv._fitting import FittedModel, FloatArray, check_history
+from loyaltymetrics._clv._fitting import (
+    FittedModel,
+    FloatArray,
+    check_history,
+    warn_unless_converged,
+)
 from loyaltymetrics._clv.models._bgnbd import (
     _check_time,
     _output,
@@ -235,4 +240,6 @@ def fit_mbgnbd(
     >>> round(model.r, 2), round(model.alpha, 1), round(model.a, 2), round(model.b, 2)
     (0.54, 10.2, 0.47, 1.92)
     """
-    return MBGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=True))
+    model = MBGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=True))
+    warn_unless_converged(model)
+    return model

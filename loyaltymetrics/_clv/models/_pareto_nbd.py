@@ -56,6 +56,7 @@ from loyaltymetrics._clv._fitting import (
     fitted_fields,
     model_array,
     numerical_gradient,
+    warn_unless_converged,
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _check_time, _output
@@ -409,4 +410,6 @@ def fit_pareto_nbd(
     fields = fitted_fields(
         fit, _PARAMETERS, total_weight=data.total_weight, data=data, rates=(1, 3)
     )
-    return ParetoNBDModel(**fields)
+    model = ParetoNBDModel(**fields)
+    warn_unless_converged(model)
+    return model
