@@ -179,7 +179,7 @@ class FittedModel(Result):
 
     def _with_log_params(self, log_params: FloatArray) -> Any:
         """Return the same model with other parameters (no fit summary), for draws."""
-        values = {
+        values: dict[str, Any] = {
             name: float(np.exp(v)) for name, v in zip(self._parameters, log_params, strict=True)
         }
         return type(self)(**values)
