@@ -35,6 +35,7 @@ flag.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -123,11 +124,11 @@ def single_blas_thread() -> Iterator[None]:
     BLAS threads only compete with each other (and with other processes).
     """
     try:
-        from threadpoolctl import threadpool_limits
+        threadpoolctl = importlib.import_module("threadpoolctl")
     except ImportError:
         yield
         return
-    with threadpool_limits(limits=1):
+    with threadpoolctl.threadpool_limits(limits=1):
         yield
 
 
@@ -175,7 +176,8 @@ class FittedModel(Result):
 
     @property
     def _log_params(self) -> FloatArray:
-        return np.log(np.array([getattr(self, name) for name in self._parameters], dtype=float))
+        values = [float(getattr(self, name)) for name in self._parameters]
+        return np.log(np.array(values, dtype=np.float64))
 
     def _with_log_params(self, log_params: FloatArray) -> Any:
         """Return the same model with other parameters (no fit summary), for draws."""
