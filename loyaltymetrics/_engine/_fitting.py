@@ -186,6 +186,10 @@ class FittedModel(Result):
         }
         return type(self)(**values)
 
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> FittedModel:
+        """Fit the same model again to weighted data patterns (for the bootstrap)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be refitted")
+
     def summary(self, *, confidence_level: float = 0.95, backend: FrameBackend = "pandas") -> Any:
         """Return a table of the estimates with standard errors and Wald intervals.
 

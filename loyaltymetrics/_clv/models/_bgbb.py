@@ -20,6 +20,7 @@ exact and has no removable singularity at ``gamma = 1``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -301,6 +302,38 @@ class BGBBModel(FittedModel):
             - self._per_pattern_log_likelihood(x, t_x, n)
         )
         return _output(np.exp(log_front) * _survival_sum(gamma, delta, n, horizon))
+
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> BGBBModel:
+        return fit_bgbb(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        n: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's transactions in the steps ending at opportunities ``ends``.
+
+        Given alive through the ``n`` opportunities the posteriors are
+        ``p ~ Beta(alpha + x, beta + n - x)`` and ``theta ~ Beta(gamma, delta + n)``
+        (Fader, Hardie & Shang 2010); the further opportunities survived are
+        geometric, and each one lived is a transaction with probability ``p``.
+        """
+        size = x.shape[0]
+        alpha, beta, gamma, delta = self._params
+        living = generator.random(size) < self._probability_alive(x, t_x, n)
+        p = generator.beta(alpha + x, beta + n - x, size=size)
+        theta = np.maximum(generator.beta(gamma, delta + n, size=size), 1e-300)
+        survived = np.where(living, generator.geometric(theta) - 1, 0)
+        counts = np.zeros((ends.shape[0], size))
+        previous = 0.0
+        for k, end in enumerate(ends):
+            lived = np.clip(np.minimum(survived, end) - previous, 0.0, None)
+            counts[k] = generator.binomial(lived.astype(np.int64), p)
+            previous = float(end)
+        return counts
 
     def expected_purchases_new(self, t: object, /) -> FloatArray | float:
         """Return the expected transactions of a new customer in the first ``t`` opportunities.

@@ -18,6 +18,7 @@ the conditional expectation (eq. 10) and the probability of being alive
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -38,7 +39,13 @@ from loyaltymetrics._clv._fitting import (
     weighted_sum,
 )
 
-__all__ = ["BGNBDModel", "bgnbd_objective", "fit_beta_geometric", "fit_bgnbd"]
+__all__ = [
+    "BGNBDModel",
+    "bgnbd_objective",
+    "fit_beta_geometric",
+    "fit_bgnbd",
+    "simulate_beta_geometric_future",
+]
 
 _PARAMETERS = ("r", "alpha", "a", "b")
 
@@ -206,6 +213,27 @@ class BGNBDModel(FittedModel):
         out: FloatArray = np.where(t > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
         return out
 
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> BGNBDModel:
+        return fit_bgnbd(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history."""
+        alive = self._probability_alive(x, t_x, big_t)
+        return simulate_beta_geometric_future(
+            generator,
+            alive,
+            rate=(self.r + x, self.alpha + big_t),
+            dropout=(self.a, self.b + x),
+            ends=ends,
+        )
+
     def expected_purchases_new(self, t: object, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
@@ -259,6 +287,38 @@ class BGNBDModel(FittedModel):
                 special.betaln(a + 1.0, b + np.maximum(counts, 1.0) - 1.0) - special.betaln(a, b)
             ) * stats.nbinom.sf(counts - 1.0, r, success)
         return _output(np.exp(log_first) + np.where(counts > 0, second, 0.0))
+
+
+def simulate_beta_geometric_future(
+    generator: np.random.Generator,
+    alive: FloatArray,
+    *,
+    rate: tuple[FloatArray | float, FloatArray | float],
+    dropout: tuple[FloatArray | float, FloatArray | float],
+    ends: FloatArray,
+) -> FloatArray:
+    """Purchases per step of customers who drop out only right after a purchase.
+
+    A customer alive now (probability ``alive``) buys at a Poisson rate drawn
+    from ``Gamma(rate[0], rate=rate[1])`` and drops out after each purchase
+    with a probability drawn from ``Beta(*dropout)``: their posteriors given
+    the history (Fader, Hardie & Lee 2005). In each step the purchases are
+    ``min(N, J)``, ``N`` Poisson over the step and ``J`` the geometric number
+    of purchases until dropout (memoryless, so drawn afresh per step).
+    """
+    n = np.shape(alive)[0]
+    living = generator.random(n) < alive
+    purchase_rate = generator.gamma(rate[0], 1.0 / np.asarray(rate[1]), size=n)
+    p = np.maximum(generator.beta(dropout[0], dropout[1], size=n), 1e-300)
+    counts = np.zeros((ends.shape[0], n))
+    previous = 0.0
+    for k, end in enumerate(ends):
+        available = generator.poisson(purchase_rate * (end - previous)) * living
+        until_dropout = generator.geometric(p)
+        counts[k] = np.minimum(available, until_dropout)
+        living &= until_dropout > available
+        previous = float(end)
+    return counts
 
 
 def bgnbd_objective(

@@ -19,6 +19,7 @@ a weighted average of the population mean ``p v / (q - 1)`` and ``m_x``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -137,6 +138,29 @@ class GammaGammaModel(FittedModel):
             )
         result: FloatArray | float = out[()] if out.ndim == 0 else out
         return result
+
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> GammaGammaModel:
+        return fit_gamma_gamma(*columns, weights=weights)
+
+    def _simulate_spend(
+        self,
+        generator: np.random.Generator,
+        frequency: FloatArray,
+        monetary_value: FloatArray,
+        counts: FloatArray,
+    ) -> FloatArray:
+        """Draw the total value of ``counts`` future purchases (steps x customers).
+
+        The customer's rate has the posterior ``nu ~ Gamma(q + p x, v + x m_x)``
+        (Fader & Hardie 2013, eq. 4); ``k`` purchases sum to ``Gamma(p k, nu)``.
+        """
+        x, m = _check_spend(frequency, monetary_value)
+        spent = x * np.where(x > 0, m, 0.0)
+        nu = generator.gamma(self.q + self.p * x, 1.0 / (self.v + spent))
+        shape = self.p * np.maximum(counts, 1.0)
+        amounts = generator.gamma(shape, 1.0 / np.broadcast_to(nu, counts.shape))
+        out: FloatArray = np.where(counts > 0, amounts, 0.0)
+        return out
 
 
 def gamma_gamma_objective(x: FloatArray, m: FloatArray, weights: FloatArray) -> Objective:

@@ -21,6 +21,7 @@ the conditional expectation through the BG/NBD's eq. 7 (Fader, Hardie & Lee
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -38,6 +39,7 @@ from loyaltymetrics._clv.models._bgnbd import (
     _output,
     _purchases_factor,
     fit_beta_geometric,
+    simulate_beta_geometric_future,
 )
 from loyaltymetrics._clv.models._pareto_nbd import _check_counts
 
@@ -140,6 +142,27 @@ class MBGNBDModel(FittedModel):
         expected = _purchases_factor(self.a, r + x, self.b + x + 1.0, log_discount, z)
         out = np.where(horizon > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
         return _output(out)
+
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> MBGNBDModel:
+        return fit_mbgnbd(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history."""
+        alive = self._probability_alive(x, t_x, big_t)
+        return simulate_beta_geometric_future(
+            generator,
+            alive,
+            rate=(self.r + x, self.alpha + big_t),
+            dropout=(self.a, self.b + x + 1.0),
+            ends=ends,
+        )
 
     def expected_purchases_new(self, t: object, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.

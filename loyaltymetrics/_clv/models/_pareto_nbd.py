@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -274,6 +275,38 @@ class ParetoNBDModel(FittedModel):
             * _lifetime_integral(s - 1.0, np.log1p(horizon / (beta + big_t)))
         )
         return _output(while_alive * self._probability_alive(x, t_x, big_t))
+
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> ParetoNBDModel:
+        return fit_pareto_nbd(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history.
+
+        Given alive at ``T`` the rates' posteriors are ``Gamma(r + x, alpha + T)``
+        and ``Gamma(s, beta + T)`` (Fader & Hardie 2005); the remaining lifetime
+        is exponential, and purchases are Poisson over the part of each step lived.
+        """
+        n = x.shape[0]
+        r, alpha, s, beta = self._params
+        living = generator.random(n) < self._probability_alive(x, t_x, big_t)
+        purchase_rate = generator.gamma(r + x, 1.0 / (alpha + big_t), size=n)
+        dropout_rate = generator.gamma(s, 1.0 / (beta + big_t), size=n)
+        with np.errstate(divide="ignore", over="ignore"):
+            lifetime = np.where(living, generator.exponential(size=n) / dropout_rate, 0.0)
+        counts = np.zeros((ends.shape[0], n))
+        previous = 0.0
+        for k, end in enumerate(ends):
+            lived = np.clip(np.minimum(lifetime, end) - previous, 0.0, None)
+            counts[k] = generator.poisson(purchase_rate * lived)
+            previous = float(end)
+        return counts
 
     def expected_purchases_new(self, t: object, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
