@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv._formulas import clv, predicted_clv
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
+    from loyaltymetrics._clv._value import CLVPrediction
     from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
     from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
     from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma
@@ -66,6 +67,7 @@ _LAZY: dict[str, str] = {
     "BGNBDModel": "loyaltymetrics._clv.models._bgnbd",
     "CESComparison": "loyaltymetrics._survey._satisfaction_compare",
     "CESResult": "loyaltymetrics._survey._satisfaction",
+    "CLVPrediction": "loyaltymetrics._clv._value",
     "CSATComparison": "loyaltymetrics._survey._satisfaction_compare",
     "CSATResult": "loyaltymetrics._survey._satisfaction",
     "ChurnResult": "loyaltymetrics._retention._rates",
@@ -121,6 +123,7 @@ __all__ = [
     "BGNBDModel",
     "CESComparison",
     "CESResult",
+    "CLVPrediction",
     "CSATComparison",
     "CSATResult",
     "ChurnResult",

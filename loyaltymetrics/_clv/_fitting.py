@@ -74,11 +74,21 @@ _MAX_KEYS = 2**62
 
 @runtime_checkable
 class PurchaseModel(Protocol):
-    """What :func:`loyaltymetrics.predicted_clv` needs from a purchase model."""
+    """What :func:`loyaltymetrics.predicted_clv` needs from a purchase model.
+
+    Every purchase model of the library (:class:`~loyaltymetrics.BGNBDModel`,
+    :class:`~loyaltymetrics.ParetoNBDModel`, :class:`~loyaltymetrics.MBGNBDModel`,
+    :class:`~loyaltymetrics.BGBBModel`) satisfies it, also for a type checker.
+    """
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object
-    ) -> FloatArray:
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
+    ) -> FloatArray | float:
         """Return the expected purchases in the next ``t`` time units, given each history."""
         ...  # pragma: no cover
 
@@ -87,7 +97,9 @@ class PurchaseModel(Protocol):
 class SpendModel(Protocol):
     """What :func:`loyaltymetrics.predicted_clv` needs from a spend model."""
 
-    def expected_spend(self, frequency: object, monetary_value: object) -> FloatArray:
+    def expected_spend(
+        self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike, /
+    ) -> FloatArray | float:
         """Return the expected value of one future purchase, given each history."""
         ...  # pragma: no cover
 

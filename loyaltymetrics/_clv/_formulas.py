@@ -49,12 +49,12 @@ def _finite(values: object, *, name: str) -> FloatArray:
 
 
 def clv(
-    margin: object,
+    margin: npt.ArrayLike,
     /,
     *,
-    retention: object,
-    discount: object,
-    periods: object = None,
+    retention: npt.ArrayLike,
+    discount_rate: npt.ArrayLike,
+    periods: npt.ArrayLike | None = None,
     timing: Timing = "end",
 ) -> FloatArray | float:
     """Compute customer lifetime value from a margin, a retention rate and a discount rate.
@@ -62,7 +62,7 @@ def clv(
     The margin multiple of Gupta & Lehmann (2003): a customer yields
     ``margin`` per period while retained; they are retained from one period
     to the next with probability ``retention``; money one period ahead is
-    worth ``1 / (1 + discount)`` today. With margins at the end of each
+    worth ``1 / (1 + discount_rate)`` today (``d`` below). With margins at the end of each
     period (``timing="end"``)
 
     * infinite horizon (``periods=None``): ``m r / (1 + d - r)``;
@@ -78,7 +78,7 @@ def clv(
         Margin per period (may be negative).
     retention : float or array_like
         Probability of being retained from one period to the next, in [0, 1].
-    discount : float or array_like
+    discount_rate : float or array_like
         Discount rate per period, >= 0.
     periods : int or array_like of int, optional
         Number of margins counted; default an infinite horizon.
@@ -89,7 +89,7 @@ def clv(
     -------
     float or numpy.ndarray
         Broadcast over the array arguments. An infinite horizon with
-        ``retention == 1`` and ``discount == 0`` has no finite value and gives
+        ``retention == 1`` and ``discount_rate == 0`` has no finite value and gives
         ``inf`` (times the sign of the margin).
 
     References
@@ -100,21 +100,21 @@ def clv(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> round(float(lm.clv(100.0, retention=0.8, discount=0.1)), 4)
+    >>> round(float(lm.clv(100.0, retention=0.8, discount_rate=0.1)), 4)
     266.6667
-    >>> round(float(lm.clv(100.0, retention=0.8, discount=0.1, timing="start")), 4)
+    >>> round(float(lm.clv(100.0, retention=0.8, discount_rate=0.1, timing="start")), 4)
     366.6667
-    >>> lm.clv([100.0, 50.0], retention=0.8, discount=0.1, periods=2).round(4)
+    >>> lm.clv([100.0, 50.0], retention=0.8, discount_rate=0.1, periods=2).round(4)
     array([125.6198,  62.8099])
     """
     m = _finite(margin, name="margin")
     r = _finite(retention, name="retention")
-    d = _finite(discount, name="discount")
+    d = _finite(discount_rate, name="discount_rate")
     when = check_choice(timing, name="timing", choices=("end", "start"))
     if ((r < 0) | (r > 1)).any():
         raise ValueError("`retention` must be in [0, 1]")
     if (d < 0).any():
-        raise ValueError("`discount` must be >= 0")
+        raise ValueError("`discount_rate` must be >= 0")
     # ratio = r / (1 + d): the retained, discounted worth of next period's margin.
     ratio = r / (1.0 + d)
     first = np.ones_like(ratio) if when == "start" else ratio

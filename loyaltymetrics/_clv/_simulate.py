@@ -29,7 +29,7 @@ def simulate_bgnbd(
     a: float,
     b: float,
     T: float | FloatArray,
-    rng: object = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Draw ``(frequency, recency, T)`` for ``n`` BG/NBD customers.
 
@@ -54,7 +54,7 @@ def simulate_mbgnbd(
     a: float,
     b: float,
     T: float | FloatArray,
-    rng: object = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Draw ``(frequency, recency, T)`` for ``n`` MBG/NBD customers.
 
@@ -100,7 +100,7 @@ def simulate_gamma_gamma(
     p: float,
     q: float,
     v: float,
-    rng: object = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> FloatArray:
     """Draw the mean spend per purchase for customers with the given frequencies.
 
@@ -126,7 +126,7 @@ def simulate_pareto_nbd(
     s: float,
     beta: float,
     T: float | FloatArray,
-    rng: object = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Draw ``(frequency, recency, T)`` for ``n`` Pareto/NBD customers.
 
@@ -160,7 +160,7 @@ def simulate_bgbb(
     gamma: float,
     delta: float,
     n_periods: int,
-    rng: object = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Draw ``(frequency, recency, n_periods)`` for ``n`` BG/BB customers.
 

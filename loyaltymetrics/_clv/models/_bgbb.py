@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 from loyaltymetrics._clv._fitting import (
@@ -59,7 +60,7 @@ def _whole(values: object, *, name: str, low: float) -> FloatArray:
 
 
 def check_bgbb_history(
-    frequency: object, recency: object, n_periods: object
+    frequency: npt.ArrayLike, recency: npt.ArrayLike, n_periods: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Validate a discrete-time history ``(frequency, recency, n_periods)``; arrays broadcast.
 
@@ -241,7 +242,7 @@ class BGBBModel(FittedModel):
         return values[inverse.reshape(-1)].reshape(x.shape)
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive after opportunity ``T``.
 
@@ -277,7 +278,12 @@ class BGBBModel(FittedModel):
         return alive
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected transactions in the next ``t`` opportunities, given the history.
 
@@ -335,7 +341,7 @@ class BGBBModel(FittedModel):
             previous = float(end)
         return counts
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected transactions of a new customer in the first ``t`` opportunities.
 
         Fader, Hardie & Shang (2010), eq. 7:
@@ -356,7 +362,7 @@ class BGBBModel(FittedModel):
         survival = _survival_sum(gamma, delta, np.zeros_like(horizon), horizon)
         return _output(alpha / (alpha + beta) * survival)
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer transacts at exactly ``n`` of the first ``t`` occasions.
 
         Fader, Hardie & Shang (2010), eq. 6:
@@ -408,7 +414,12 @@ def _log_choose(total: FloatArray, chosen: FloatArray) -> FloatArray:
 
 
 def fit_bgbb(
-    frequency: object, recency: object, n_periods: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    n_periods: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> BGBBModel:
     """Fit the BG/BB model by maximum likelihood.
 

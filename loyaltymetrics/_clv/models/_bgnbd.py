@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special, stats
 
 from loyaltymetrics._clv._fitting import (
@@ -152,7 +153,7 @@ class BGNBDModel(FittedModel):
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
@@ -182,7 +183,12 @@ class BGNBDModel(FittedModel):
         return alive
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected repeat purchases in the next ``t`` time units, given the history.
 
@@ -234,7 +240,7 @@ class BGNBDModel(FittedModel):
             ends=ends,
         )
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
         Fader, Hardie & Lee (2005), eq. 7:
@@ -254,7 +260,7 @@ class BGNBDModel(FittedModel):
         expected = _purchases_factor(self.a, r, self.b, log_discount, t_arr / (alpha + t_arr))
         return _output(np.where(t_arr > 0, expected, 0.0))
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
 
         Fader, Hardie & Lee (2005), eq. 8, with the finite sum written as a
@@ -389,7 +395,12 @@ def bgnbd_objective(
 
 
 def fit_bgnbd(
-    frequency: object, recency: object, T: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> BGNBDModel:
     """Fit the BG/NBD model by maximum likelihood.
 
@@ -448,7 +459,12 @@ def fit_bgnbd(
 
 
 def fit_beta_geometric(
-    frequency: object, recency: object, T: object, weights: object, *, dropout_at_first: bool
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    weights: npt.ArrayLike | None,
+    *,
+    dropout_at_first: bool,
 ) -> dict[str, Any]:
     """Fit the BG/NBD (or, with ``dropout_at_first``, the MBG/NBD); return the model's fields."""
     # Times are rescaled so that T is of order 1 and alpha starts near the right

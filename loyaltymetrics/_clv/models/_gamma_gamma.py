@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 from loyaltymetrics._clv._fitting import (
@@ -116,7 +117,9 @@ class GammaGammaModel(FittedModel):
     v: float
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
-    def expected_spend(self, frequency: object, monetary_value: object, /) -> FloatArray | float:
+    def expected_spend(
+        self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike, /
+    ) -> FloatArray | float:
         """Return the expected value of a customer's next purchase, given their history.
 
         ``p (v + x m_x) / (p x + q - 1)``; for ``x = 0`` this is the population
@@ -205,7 +208,11 @@ def gamma_gamma_objective(x: FloatArray, m: FloatArray, weights: FloatArray) -> 
 
 
 def fit_gamma_gamma(
-    frequency: object, monetary_value: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    monetary_value: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> GammaGammaModel:
     """Fit the Gamma-Gamma spend model by maximum likelihood.
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special, stats
 
 from loyaltymetrics._clv._fitting import (
@@ -93,7 +94,7 @@ class MBGNBDModel(FittedModel):
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
@@ -119,7 +120,12 @@ class MBGNBDModel(FittedModel):
         return alive
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected repeat purchases in the next ``t`` time units, given the history.
 
@@ -164,7 +170,7 @@ class MBGNBDModel(FittedModel):
             ends=ends,
         )
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
         ``E[X(t)] = b / (a - 1) * [1 - (alpha / (alpha + t)) ** r *
@@ -185,7 +191,7 @@ class MBGNBDModel(FittedModel):
         expected = _purchases_factor(a, r, b + 1.0, log_discount, t_arr / (alpha + t_arr))
         return _output(np.where(t_arr > 0, b / (a + b) * expected, 0.0))
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
 
         Alive after ``n`` purchases (``n + 1`` survived dropout chances) with
@@ -219,7 +225,12 @@ class MBGNBDModel(FittedModel):
 
 
 def fit_mbgnbd(
-    frequency: object, recency: object, T: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> MBGNBDModel:
     """Fit the MBG/NBD model by maximum likelihood.
 

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import integrate, special, stats
 
 from loyaltymetrics._clv._fitting import (
@@ -224,7 +225,7 @@ class ParetoNBDModel(FittedModel):
         return (self.r, self.alpha, self.s, self.beta)
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
@@ -247,7 +248,12 @@ class ParetoNBDModel(FittedModel):
         return np.exp(log_alive)
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected repeat purchases in the next ``t`` time units, given the history.
 
@@ -308,7 +314,7 @@ class ParetoNBDModel(FittedModel):
             previous = float(end)
         return counts
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
         Fader & Hardie (2005), eq. 27:
@@ -326,7 +332,7 @@ class ParetoNBDModel(FittedModel):
         r, alpha, s, beta = self._params
         return _output(r / alpha * beta * _lifetime_integral(s - 1.0, np.log1p(horizon / beta)))
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
 
         Conditioning on the lifetime ``omega``: alive throughout ``(0, t]``
@@ -384,7 +390,12 @@ def pareto_nbd_objective(
 
 
 def fit_pareto_nbd(
-    frequency: object, recency: object, T: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> ParetoNBDModel:
     """Fit the Pareto/NBD model by maximum likelihood.
 
