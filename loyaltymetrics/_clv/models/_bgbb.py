@@ -452,7 +452,7 @@ def fit_bgbb(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_bgbb
+    >>> from loyaltymetrics.datasets import simulate_bgbb
     >>> x, t_x, n = simulate_bgbb(
     ...     5000, alpha=1.2, beta=0.75, gamma=0.66, delta=2.8, n_periods=6, rng=0
     ... )

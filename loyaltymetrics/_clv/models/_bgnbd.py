@@ -445,7 +445,7 @@ def fit_bgnbd(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_bgnbd
+    >>> from loyaltymetrics.datasets import simulate_bgnbd
     >>> x, t_x, T = simulate_bgnbd(5000, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=2)
     >>> model = lm.fit_bgnbd(x, t_x, T)
     >>> model.converged

@@ -251,7 +251,7 @@ def fit_gamma_gamma(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_gamma_gamma
+    >>> from loyaltymetrics.datasets import simulate_gamma_gamma
     >>> import numpy as np
     >>> frequency = np.random.default_rng(0).integers(1, 10, size=3000).astype(float)
     >>> spend = simulate_gamma_gamma(frequency, p=6.0, q=4.0, v=15.0, rng=3)

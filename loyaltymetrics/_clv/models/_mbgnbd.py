@@ -266,7 +266,7 @@ def fit_mbgnbd(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_mbgnbd
+    >>> from loyaltymetrics.datasets import simulate_mbgnbd
     >>> x, t_x, T = simulate_mbgnbd(5000, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=2)
     >>> model = lm.fit_mbgnbd(x, t_x, T)
     >>> model.converged

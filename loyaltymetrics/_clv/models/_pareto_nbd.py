@@ -433,7 +433,7 @@ def fit_pareto_nbd(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_pareto_nbd
+    >>> from loyaltymetrics.datasets import simulate_pareto_nbd
     >>> x, t_x, T = simulate_pareto_nbd(4000, r=0.6, alpha=8.0, s=0.8, beta=12.0, T=52.0, rng=1)
     >>> model = lm.fit_pareto_nbd(x, t_x, T)
     >>> model.converged
