@@ -265,8 +265,11 @@ def simulate_bgbb(
     """
     n = _check_size(n)
     _check_positive(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
-    if isinstance(n_periods, bool) or not isinstance(n_periods, numbers.Integral) or n_periods < 1:
-        raise ValueError(f"`n_periods` must be a whole number >= 1; got {n_periods!r}")
+    periods_given: object = n_periods
+    if isinstance(periods_given, bool) or not isinstance(periods_given, numbers.Integral):
+        raise TypeError(f"`n_periods` must be a whole number; got {n_periods!r}")
+    if int(periods_given) < 1:
+        raise ValueError(f"`n_periods` must be >= 1; got {n_periods!r}")
     generator = check_rng(rng)
     p = generator.beta(alpha, beta, size=n)
     theta = generator.beta(gamma, delta, size=n)
