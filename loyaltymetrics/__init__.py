@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv._formulas import clv, predicted_clv
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
+    from loyaltymetrics._clv._tracking import (
+        actual_repeat_transactions,
+        expected_repeat_transactions,
+    )
     from loyaltymetrics._clv._value import CLVPrediction
     from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
     from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
@@ -86,6 +90,7 @@ _LAZY: dict[str, str] = {
     "SBGModel": "loyaltymetrics._retention._sbg",
     "SegmentBreakdown": "loyaltymetrics._survey._segments",
     "SurvivalCurve": "loyaltymetrics._retention._survival",
+    "actual_repeat_transactions": "loyaltymetrics._clv._tracking",
     "average_order_value": "loyaltymetrics._retention._rates",
     "by_segment": "loyaltymetrics._survey._segments",
     "ces": "loyaltymetrics._survey._satisfaction",
@@ -98,6 +103,7 @@ _LAZY: dict[str, str] = {
     "compare_nps": "loyaltymetrics._survey._nps_compare",
     "csat": "loyaltymetrics._survey._satisfaction",
     "csat_from_counts": "loyaltymetrics._survey._satisfaction",
+    "expected_repeat_transactions": "loyaltymetrics._clv._tracking",
     "fit_bgbb": "loyaltymetrics._clv.models._bgbb",
     "fit_bgnbd": "loyaltymetrics._clv.models._bgnbd",
     "fit_gamma_gamma": "loyaltymetrics._clv.models._gamma_gamma",
@@ -143,6 +149,7 @@ __all__ = [
     "SegmentBreakdown",
     "SurvivalCurve",
     "__version__",
+    "actual_repeat_transactions",
     "average_order_value",
     "by_segment",
     "ces",
@@ -155,6 +162,7 @@ __all__ = [
     "compare_nps",
     "csat",
     "csat_from_counts",
+    "expected_repeat_transactions",
     "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",

@@ -29,7 +29,6 @@ import numpy.typing as npt
 from scipy import special
 
 from loyaltymetrics._clv._fitting import (
-    FittedModel,
     FloatArray,
     Objective,
     check_fit_weights,
@@ -41,8 +40,9 @@ from loyaltymetrics._clv._fitting import (
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _output
+from loyaltymetrics._clv.models._purchase import PurchaseModelBase
 
-__all__ = ["BGBBModel", "bgbb_objective", "check_bgbb_history", "fit_bgbb"]
+__all__ = ["BGBBModel", "bgbb_objective", "bgbb_pmf", "check_bgbb_history", "fit_bgbb"]
 
 _PARAMETERS = ("alpha", "beta", "gamma", "delta")
 
@@ -60,7 +60,7 @@ def _whole(values: object, *, name: str, low: float) -> FloatArray:
 
 
 def check_bgbb_history(
-    frequency: npt.ArrayLike, recency: npt.ArrayLike, n_periods: npt.ArrayLike
+    frequency: object, recency: object, n_periods: object
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Validate a discrete-time history ``(frequency, recency, n_periods)``; arrays broadcast.
 
@@ -185,7 +185,7 @@ def _survival_sum(gamma: float, delta: float, start: FloatArray, length: FloatAr
 
 
 @dataclass(frozen=True, repr=False)
-class BGBBModel(FittedModel):
+class BGBBModel(PurchaseModelBase):
     """A fitted BG/BB model (beta-geometric / beta-Bernoulli), for discrete opportunities.
 
     Times are counts of transaction opportunities (periods).
@@ -227,6 +227,7 @@ class BGBBModel(FittedModel):
     gamma: float
     delta: float
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
+    _discrete: ClassVar[bool] = True
 
     @property
     def _params(self) -> FloatArray:
@@ -241,8 +242,22 @@ class BGBBModel(FittedModel):
         values = _log_likelihood(self._params, patterns[:, 0], patterns[:, 1], patterns[:, 2])
         return values[inverse.reshape(-1)].reshape(x.shape)
 
+    def _history(
+        self, frequency: object, recency: object, T: object
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        return check_bgbb_history(frequency, recency, T)
+
+    def _times(self, t: object, *, name: str) -> FloatArray:
+        return _whole(t, name=name, low=0)
+
     def probability_alive(
-        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
+        *,
+        ahead: npt.ArrayLike = 0,
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive after opportunity ``T``.
 
@@ -253,6 +268,10 @@ class BGBBModel(FittedModel):
         Shang's eq. 11, alive at opportunity ``n + 1``, is this times
         ``(delta + n) / (gamma + delta + n)``.
 
+        With ``ahead = m > 0`` (whole opportunities) it is the probability of
+        being alive through opportunity ``n + m``, Fader & Hardie's (A10) as
+        lifetimes computes it: this times ``B(gamma, delta + n + m) / B(gamma, delta + n)``.
+
         Examples
         --------
         >>> from loyaltymetrics import BGBBModel
@@ -260,8 +279,44 @@ class BGBBModel(FittedModel):
         >>> round(float(model.probability_alive(4, 5, 6)), 4)
         0.7488
         """
-        x, t_x, n = check_bgbb_history(frequency, recency, T)
-        return _output(self._probability_alive(x, t_x, n))
+        return _output(self._alive(frequency, recency, T, ahead))
+
+    def _survival_ahead(
+        self, m: FloatArray, x: FloatArray, t_x: FloatArray, n: FloatArray
+    ) -> FloatArray:
+        _, _, gamma, delta = self._params
+        out: FloatArray = np.exp(
+            special.betaln(gamma, delta + n + m) - special.betaln(gamma, delta + n)
+        )
+        return out
+
+    def _pmf_given_alive(
+        self, counts: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, n: FloatArray
+    ) -> FloatArray:
+        # Alive through n: p ~ Beta(alpha + x, beta + n - x), theta ~ Beta(gamma, delta + n),
+        # and the next opportunities are a new customer's with those.
+        alpha, beta, gamma, delta = self._params
+        return bgbb_pmf(counts, t, alpha + x, beta + n - x, gamma, delta + n)
+
+    def _dert(self, x: FloatArray, t_x: FloatArray, n: FloatArray, rate: float) -> FloatArray:
+        """Fader, Hardie & Shang (2010), eq. 14: the discounted sum of eq. 13 in closed form.
+
+        ``B(alpha + x + 1, beta + n - x) / B(alpha, beta) * B(gamma, delta + n + 1) /
+        B(gamma, delta) / (1 + d) * 2F1(1, delta + n + 1; gamma + delta + n + 1; 1 / (1 + d)) / L``.
+        """
+        alpha, beta, gamma, delta = self._params
+        log_front = (
+            special.betaln(alpha + x + 1.0, beta + n - x)
+            - special.betaln(alpha, beta)
+            + special.betaln(gamma, delta + n + 1.0)
+            - special.betaln(gamma, delta)
+            - self._per_pattern_log_likelihood(x, t_x, n)
+        )
+        z = 1.0 / (1.0 + rate)
+        out: FloatArray = (
+            np.exp(log_front) * z * special.hyp2f1(1.0, delta + n + 1.0, gamma + delta + n + 1.0, z)
+        )
+        return out
 
     def _probability_alive(self, x: FloatArray, t_x: FloatArray, n: FloatArray) -> FloatArray:
         alpha, beta, gamma, delta = self._params
@@ -380,28 +435,45 @@ class BGBBModel(FittedModel):
         counts = _whole(n, name="n", low=0)
         horizon = _whole(t, name="t", low=0)
         counts, horizon = np.broadcast_arrays(counts, horizon)
-        alpha, beta, gamma, delta = self._params
-        c = counts.reshape(-1)[:, None]
-        h = horizon.reshape(-1)[:, None]
-        longest = int(horizon.max()) if horizon.size else 0
-        i = np.arange(longest, dtype=np.float64)[None, :]
-        norm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
-        with np.errstate(invalid="ignore"):
-            whole = np.exp(
-                _log_choose(h, c)
-                + special.betaln(alpha + c, beta + h - c)
-                + special.betaln(gamma, delta + h)
-                - norm
-            )
-            died = np.exp(
-                _log_choose(i, c)
-                + special.betaln(alpha + c, beta + i - c)
-                + special.betaln(gamma + 1.0, delta + i)
-                - norm
-            )
-        died_sum = np.sum(np.where((i >= c) & (i < h), died, 0.0), axis=1, keepdims=True)
-        out = np.where(c <= h, np.where(c <= h, whole, 0.0) + died_sum, 0.0)
-        return _output(out.reshape(counts.shape))
+        return _output(bgbb_pmf(counts, horizon, *self._params))
+
+
+def bgbb_pmf(
+    counts: FloatArray,
+    horizon: FloatArray,
+    alpha: FloatArray | float,
+    beta: FloatArray | float,
+    gamma: FloatArray | float,
+    delta: FloatArray | float,
+) -> FloatArray:
+    """BG/BB ``P(X(t) = n)`` of a new customer (eq. 6), elementwise in arrays of parameters."""
+    shape = np.broadcast(counts, horizon, alpha, beta, gamma, delta).shape
+    counts, horizon = np.broadcast_to(counts, shape), np.broadcast_to(horizon, shape)
+    alpha, beta, gamma, delta = (
+        np.broadcast_to(np.asarray(value, dtype=np.float64), shape).reshape(-1)[:, None]
+        for value in (alpha, beta, gamma, delta)
+    )
+    c = counts.reshape(-1)[:, None]
+    h = horizon.reshape(-1)[:, None]
+    longest = int(horizon.max()) if horizon.size else 0
+    i = np.arange(longest, dtype=np.float64)[None, :]
+    norm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
+    with np.errstate(invalid="ignore"):
+        whole = np.exp(
+            _log_choose(h, c)
+            + special.betaln(alpha + c, beta + h - c)
+            + special.betaln(gamma, delta + h)
+            - norm
+        )
+        died = np.exp(
+            _log_choose(i, c)
+            + special.betaln(alpha + c, beta + i - c)
+            + special.betaln(gamma + 1.0, delta + i)
+            - norm
+        )
+    died_sum = np.sum(np.where((i >= c) & (i < h), died, 0.0), axis=1, keepdims=True)
+    out: FloatArray = np.where(c <= h, np.where(c <= h, whole, 0.0) + died_sum, 0.0)
+    return out.reshape(shape)
 
 
 def _log_choose(total: FloatArray, chosen: FloatArray) -> FloatArray:

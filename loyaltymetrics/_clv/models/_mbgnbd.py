@@ -30,7 +30,6 @@ import numpy.typing as npt
 from scipy import special, stats
 
 from loyaltymetrics._clv._fitting import (
-    FittedModel,
     FloatArray,
     check_history,
     warn_unless_converged,
@@ -39,10 +38,13 @@ from loyaltymetrics._clv.models._bgnbd import (
     _check_time,
     _output,
     _purchases_factor,
+    beta_geometric_pmf,
+    beta_geometric_survival,
     fit_beta_geometric,
     simulate_beta_geometric_future,
 )
-from loyaltymetrics._clv.models._pareto_nbd import _check_counts
+from loyaltymetrics._clv.models._purchase import PurchaseModelBase
+from loyaltymetrics._clv.models._purchase import check_counts as _check_counts
 
 __all__ = ["MBGNBDModel", "fit_mbgnbd"]
 
@@ -50,7 +52,7 @@ _PARAMETERS = ("r", "alpha", "a", "b")
 
 
 @dataclass(frozen=True, repr=False)
-class MBGNBDModel(FittedModel):
+class MBGNBDModel(PurchaseModelBase):
     """A fitted MBG/NBD model (modified beta-geometric / negative binomial).
 
     Rates ``alpha`` and all times are in the units of the ``recency`` and
@@ -94,12 +96,22 @@ class MBGNBDModel(FittedModel):
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def probability_alive(
-        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
+        *,
+        ahead: npt.ArrayLike = 0.0,
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
         ``1 / (1 + a / (b + x) * ((alpha + T) / (alpha + t_x)) ** (r + x))``
         for every ``x``, including ``x = 0`` (Batislam et al. 2007).
+
+        With ``ahead = m > 0`` it is the probability of being alive ``m`` time
+        units after ``T``: ``P(alive at T) * P(alive at T + m | alive at T)``.
+        As for the BG/NBD, with ``b + x + 1`` in place of ``b + x``.
 
         Examples
         --------
@@ -108,8 +120,19 @@ class MBGNBDModel(FittedModel):
         >>> round(float(model.probability_alive(0, 0.0, 10.0)), 4)
         0.5207
         """
-        x, t_x, big_t = check_history(frequency, recency, T)
-        return _output(self._probability_alive(x, t_x, big_t))
+        return _output(self._alive(frequency, recency, T, ahead))
+
+    def _survival_ahead(
+        self, m: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        return beta_geometric_survival(m, self.r + x, self.alpha + big_t, self.a, self.b + x + 1.0)
+
+    def _pmf_given_alive(
+        self, n: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        # Alive at T, the customer has survived x + 1 dropout chances and from now
+        # on drops out only after purchases: a new BG/NBD customer's distribution.
+        return beta_geometric_pmf(n, t, self.r + x, self.alpha + big_t, self.a, self.b + x + 1.0)
 
     def _probability_alive(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> FloatArray:
         r, alpha, a, b = self.r, self.alpha, self.a, self.b

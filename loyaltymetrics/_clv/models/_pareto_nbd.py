@@ -49,21 +49,21 @@ import numpy.typing as npt
 from scipy import integrate, special, stats
 
 from loyaltymetrics._clv._fitting import (
-    FittedModel,
     FloatArray,
     Objective,
     check_history,
     collapse_history,
     fit_log_parameters,
     fitted_fields,
-    model_array,
     numerical_gradient,
     warn_unless_converged,
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _check_time, _output
+from loyaltymetrics._clv.models._purchase import PurchaseModelBase
+from loyaltymetrics._clv.models._purchase import check_counts as _check_counts
 
-__all__ = ["ParetoNBDModel", "fit_pareto_nbd", "pareto_nbd_log_likelihood"]
+__all__ = ["ParetoNBDModel", "fit_pareto_nbd", "pareto_nbd_log_likelihood", "pareto_nbd_pmf"]
 
 _PARAMETERS = ("r", "alpha", "s", "beta")
 # Gauss-Legendre nodes for the purchase-count distribution (an integral over
@@ -176,7 +176,7 @@ def _lifetime_integral(k: float, span: FloatArray) -> FloatArray:
 
 
 @dataclass(frozen=True, repr=False)
-class ParetoNBDModel(FittedModel):
+class ParetoNBDModel(PurchaseModelBase):
     """A fitted Pareto/NBD model.
 
     Rates ``alpha`` and ``beta`` and all times are in the units of the
@@ -225,13 +225,24 @@ class ParetoNBDModel(FittedModel):
         return (self.r, self.alpha, self.s, self.beta)
 
     def probability_alive(
-        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
+        *,
+        ahead: npt.ArrayLike = 0.0,
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
         Fader & Hardie (2005), eq. 18: the share of the likelihood that comes
         from customers whose lifetime exceeds ``T``. Unlike the BG/NBD, a
         customer with no repeat purchase can have dropped out too.
+
+        With ``ahead = m > 0`` it is the probability of being alive ``m`` time
+        units after ``T``: ``P(alive at T) * P(alive at T + m | alive at T)``.
+        Given alive, the dropout rate is ``Gamma(s, beta + T)``, so the second
+        factor is ``E[exp(-mu m)] = ((beta + T) / (beta + T + m)) ** s``.
 
         Examples
         --------
@@ -240,8 +251,38 @@ class ParetoNBDModel(FittedModel):
         >>> model.probability_alive([0, 2, 2], [0.0, 30.43, 5.0], 38.86).round(4)
         array([0.2938, 0.8684, 0.1294])
         """
-        x, t_x, big_t = check_history(frequency, recency, T)
-        return _output(self._probability_alive(x, t_x, big_t))
+        return _output(self._alive(frequency, recency, T, ahead))
+
+    def _survival_ahead(
+        self, m: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        out: FloatArray = np.exp(-self.s * np.log1p(m / (self.beta + big_t)))
+        return out
+
+    def _pmf_given_alive(
+        self, n: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        # Alive at T: the rates' posteriors are Gamma(r + x, alpha + T) and
+        # Gamma(s, beta + T), and the future is a new customer's with them.
+        return pareto_nbd_pmf(n, t, self.r + x, self.alpha + big_t, self.s, self.beta + big_t)
+
+    def _dert(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray, rate: float) -> FloatArray:
+        """Fader, Hardie & Lee (2005, iso-value curves), eq. 2: closed form in Tricomi's U.
+
+        Given alive, ``E[lambda] = (r + x) / (alpha + T)`` and
+        ``E[1 / (mu + delta)] = (beta + T) ** s * delta ** (s - 1) * U(s, s; delta (beta + T))``.
+        """
+        delta = math.log1p(rate)
+        shifted = self.beta + big_t
+        with np.errstate(all="ignore"):
+            log_inverse = (
+                self.s * np.log(shifted)
+                + (self.s - 1.0) * math.log(delta)
+                + np.log(special.hyperu(self.s, self.s, delta * shifted))
+            )
+        per_alive = (self.r + x) / (self.alpha + big_t) * np.exp(log_inverse)
+        out: FloatArray = self._probability_alive(x, t_x, big_t) * per_alive
+        return out
 
     def _probability_alive(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> FloatArray:
         _, log_alive = pareto_nbd_log_likelihood(self._params, x, t_x, big_t)
@@ -355,24 +396,36 @@ class ParetoNBDModel(FittedModel):
         counts = _check_counts(n)
         horizon = _check_time(t)
         counts, horizon = np.broadcast_arrays(counts, horizon)
-        r, alpha, s, beta = self._params
-        span = np.log1p(horizon / beta)
-        nodes, node_weights = np.polynomial.legendre.leggauss(_PMF_NODES)
-        rho = span[..., None] * (nodes + 1.0) / 2.0
-        omega = beta * np.expm1(rho)
-        density = s * np.exp(-s * rho) * (span[..., None] / 2.0) * node_weights
-        with np.errstate(all="ignore"):
-            inside = stats.nbinom.pmf(counts[..., None], r, alpha / (alpha + omega))
-            survive = np.exp(-s * span) * stats.nbinom.pmf(counts, r, alpha / (alpha + horizon))
-        return _output(survive + np.sum(inside * density, axis=-1))
+        return _output(pareto_nbd_pmf(counts, horizon, *self._params))
 
 
-def _check_counts(n: object) -> FloatArray:
-    counts = model_array(n, name="n")
-    bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.floor(counts))
-    if bad.any():
-        raise ValueError("`n` must be whole numbers >= 0")
-    return counts
+def pareto_nbd_pmf(
+    n: FloatArray,
+    t: FloatArray,
+    r: FloatArray | float,
+    alpha: FloatArray | float,
+    s: FloatArray | float,
+    beta: FloatArray | float,
+) -> FloatArray:
+    """Pareto/NBD ``P(X(t) = n)`` of a new customer, elementwise in arrays of parameters.
+
+    See :meth:`ParetoNBDModel.probability_of_purchases`: Gauss-Legendre
+    quadrature over the lifetime in ``rho = log(1 + omega / beta)``.
+    """
+    n, t, r, alpha, s, beta = np.broadcast_arrays(n, t, r, alpha, s, beta)
+    span = np.log1p(t / beta)
+    nodes, node_weights = np.polynomial.legendre.leggauss(_PMF_NODES)
+    rho = span[..., None] * (nodes + 1.0) / 2.0
+    omega = beta[..., None] * np.expm1(rho)
+    s_node = s[..., None]
+    density = s_node * np.exp(-s_node * rho) * (span[..., None] / 2.0) * node_weights
+    with np.errstate(all="ignore"):
+        inside = stats.nbinom.pmf(
+            n[..., None], r[..., None], alpha[..., None] / (alpha[..., None] + omega)
+        )
+        survive = np.exp(-s * span) * stats.nbinom.pmf(n, r, alpha / (alpha + t))
+    out: FloatArray = survive + np.sum(inside * density, axis=-1)
+    return out
 
 
 def pareto_nbd_objective(
