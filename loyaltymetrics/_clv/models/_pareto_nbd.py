@@ -55,6 +55,7 @@ from loyaltymetrics._clv._fitting import (
     collapse_history,
     fit_log_parameters,
     fitted_fields,
+    group_rows,
     numerical_gradient,
     warn_unless_converged,
     weighted_sum,
@@ -144,6 +145,59 @@ def _log_tail(
     return out
 
 
+@dataclass(frozen=True)
+class _Histories:
+    """Histories with the distinct values each likelihood term depends on.
+
+    The hypergeometric tail ``G(y)`` depends on ``(x, y)`` only, so it is
+    evaluated once per distinct ``(x, t_x)`` and ``(x, T)`` pair, far fewer
+    than the distinct ``(x, t_x, T)`` patterns; gamma functions once per
+    distinct ``x`` and the ``log(rate + T)`` terms once per distinct ``T``.
+    """
+
+    x: FloatArray
+    big_t: FloatArray
+    recency_pairs: tuple[FloatArray, FloatArray, npt.NDArray[np.intp]]
+    horizon_pairs: tuple[FloatArray, FloatArray, npt.NDArray[np.intp]]
+    distinct_x: tuple[FloatArray, npt.NDArray[np.intp]]
+    distinct_t: tuple[FloatArray, npt.NDArray[np.intp]]
+
+    @classmethod
+    def of(cls, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> _Histories:
+        x, t_x, big_t = (np.asarray(v, dtype=np.float64).reshape(-1) for v in (x, t_x, big_t))
+        (x_r, t_r), group_r = group_rows(x, t_x)
+        (x_h, t_h), group_h = group_rows(x, big_t)
+        (x_d,), group_x = group_rows(x)
+        (t_d,), group_t = group_rows(big_t)
+        return cls(
+            x, big_t, (x_r, t_r, group_r), (x_h, t_h, group_h), (x_d, group_x), (t_d, group_t)
+        )
+
+    def log_likelihood(
+        self, params: tuple[float, float, float, float]
+    ) -> tuple[FloatArray, FloatArray]:
+        r, alpha, s, beta = params
+        distinct_x, group_x = self.distinct_x
+        distinct_t, group_t = self.distinct_t
+        log_front = (special.gammaln(r + distinct_x) - special.gammaln(r))[group_x] + (
+            r * math.log(alpha) + s * math.log(beta)
+        )
+        log_alive = (
+            -(r + self.x) * np.log(alpha + distinct_t)[group_t]
+            - s * np.log(beta + distinct_t)[group_t]
+        )
+        x_r, t_r, group_r = self.recency_pairs
+        x_h, t_h, group_h = self.horizon_pairs
+        log_tail_tx = _log_tail(r, alpha, s, beta, x_r, t_r)[group_r]
+        log_tail_t = _log_tail(r, alpha, s, beta, x_h, t_h)[group_h]
+        with np.errstate(divide="ignore"):
+            # s * (G(t_x) - G(T)); G is decreasing, so the difference is >= 0 (0 when t_x == T).
+            gap = np.minimum(log_tail_t - log_tail_tx, 0.0)
+            log_dead = math.log(s) + log_tail_tx + np.log(-np.expm1(gap))
+        log_sum = np.logaddexp(log_alive, log_dead)
+        return log_front + log_sum, log_alive - log_sum
+
+
 def pareto_nbd_log_likelihood(
     params: tuple[float, float, float, float], x: FloatArray, t_x: FloatArray, big_t: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -152,19 +206,9 @@ def pareto_nbd_log_likelihood(
     Fader & Hardie (2005), eqs. 22 and 18, with the hypergeometric terms
     written as tail integrals (see the module docstring).
     """
-    r, alpha, s, beta = params
-    log_front = (
-        special.gammaln(r + x) - special.gammaln(r) + r * math.log(alpha) + s * math.log(beta)
-    )
-    log_alive = -(r + x) * np.log(alpha + big_t) - s * np.log(beta + big_t)
-    log_tail_tx = _log_tail(r, alpha, s, beta, x, t_x)
-    log_tail_t = _log_tail(r, alpha, s, beta, x, big_t)
-    with np.errstate(divide="ignore"):
-        # s * (G(t_x) - G(T)); G is decreasing, so the difference is >= 0 (0 when t_x == T).
-        gap = np.minimum(log_tail_t - log_tail_tx, 0.0)
-        log_dead = math.log(s) + log_tail_tx + np.log(-np.expm1(gap))
-    log_sum = np.logaddexp(log_alive, log_dead)
-    return log_front + log_sum, log_alive - log_sum
+    x, t_x, big_t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, big_t)))
+    log_lik, log_alive = _Histories.of(x, t_x, big_t).log_likelihood(params)
+    return log_lik.reshape(x.shape), log_alive.reshape(x.shape)
 
 
 def _lifetime_integral(k: float, span: FloatArray) -> FloatArray:
@@ -433,10 +477,11 @@ def pareto_nbd_objective(
 ) -> Objective:
     """Weighted mean negative log-likelihood over log(r, alpha, s, beta), numerical gradient."""
     share = weights / weights.sum()
+    histories = _Histories.of(x, t_x, big_t)
 
     def value(log_params: FloatArray) -> float:
         r, alpha, s, beta = (float(v) for v in np.exp(log_params))
-        log_lik, _ = pareto_nbd_log_likelihood((r, alpha, s, beta), x, t_x, big_t)
+        log_lik, _ = histories.log_likelihood((r, alpha, s, beta))
         return -weighted_sum(share, log_lik)
 
     return numerical_gradient(value)
