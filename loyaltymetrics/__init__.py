@@ -20,11 +20,17 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
     from loyaltymetrics._clv._rfm_scores import rfm_scores
+    from loyaltymetrics._clv._tracking import (
+        actual_repeat_transactions,
+        expected_repeat_transactions,
+    )
+    from loyaltymetrics._clv._value import CLVPrediction
     from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
     from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
     from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma
     from loyaltymetrics._clv.models._mbgnbd import MBGNBDModel, fit_mbgnbd
     from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
+    from loyaltymetrics._engine._fitting import ConvergenceWarning
     from loyaltymetrics._engine._results import ConfidenceInterval
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
     from loyaltymetrics._retention._durations import customer_durations
@@ -82,6 +88,7 @@ _LAZY: dict[str, str] = {
     "BGNBDModel": "loyaltymetrics._clv.models._bgnbd",
     "CESComparison": "loyaltymetrics._survey._satisfaction_compare",
     "CESResult": "loyaltymetrics._survey._satisfaction",
+    "CLVPrediction": "loyaltymetrics._clv._value",
     "CSATComparison": "loyaltymetrics._survey._satisfaction_compare",
     "CSATResult": "loyaltymetrics._survey._satisfaction",
     "ChurnResult": "loyaltymetrics._retention._rates",
@@ -89,6 +96,7 @@ _LAZY: dict[str, str] = {
     "ConfidenceInterval": "loyaltymetrics._engine._results",
     "ConfidenceSequence": "loyaltymetrics._survey._sequential",
     "CumulativeHazard": "loyaltymetrics._retention._nelson_aalen",
+    "ConvergenceWarning": "loyaltymetrics._engine._fitting",
     "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
     "LogrankResult": "loyaltymetrics._retention._logrank",
@@ -107,6 +115,7 @@ _LAZY: dict[str, str] = {
     "SurvivalCurve": "loyaltymetrics._retention._survival",
     "SurvivalCurves": "loyaltymetrics._retention._survival",
     "ValueConcentration": "loyaltymetrics._clv._concentration",
+    "actual_repeat_transactions": "loyaltymetrics._clv._tracking",
     "average_order_value": "loyaltymetrics._retention._rates",
     "by_segment": "loyaltymetrics._survey._segments",
     "ces": "loyaltymetrics._survey._satisfaction",
@@ -121,6 +130,7 @@ _LAZY: dict[str, str] = {
     "csat": "loyaltymetrics._survey._satisfaction",
     "csat_from_counts": "loyaltymetrics._survey._satisfaction",
     "customer_durations": "loyaltymetrics._retention._durations",
+    "expected_repeat_transactions": "loyaltymetrics._clv._tracking",
     "fit_bgbb": "loyaltymetrics._clv.models._bgbb",
     "fit_bgnbd": "loyaltymetrics._clv.models._bgnbd",
     "fit_gamma_gamma": "loyaltymetrics._clv.models._gamma_gamma",
@@ -151,6 +161,7 @@ __all__ = [
     "BGNBDModel",
     "CESComparison",
     "CESResult",
+    "CLVPrediction",
     "CSATComparison",
     "CSATResult",
     "ChurnResult",
@@ -158,6 +169,7 @@ __all__ = [
     "ConfidenceInterval",
     "ConfidenceSequence",
     "CumulativeHazard",
+    "ConvergenceWarning",
     "GammaGammaModel",
     "HoldoutCheck",
     "LogrankResult",
@@ -177,6 +189,7 @@ __all__ = [
     "SurvivalCurves",
     "ValueConcentration",
     "__version__",
+    "actual_repeat_transactions",
     "average_order_value",
     "by_segment",
     "ces",
@@ -191,6 +204,7 @@ __all__ = [
     "csat",
     "csat_from_counts",
     "customer_durations",
+    "expected_repeat_transactions",
     "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",
