@@ -694,7 +694,7 @@ def historical_clv(
     table = (
         cells.with_columns(nw.col(_PERIOD).min().over(customer).alias("__lm_first"))
         .with_columns(
-            (nw.col(_VALUE) * ((nw.col("__lm_first") - nw.col(_PERIOD)) * log_growth).exp()).alias(
+            (nw.col(_VALUE) * (-(nw.col(_PERIOD) - nw.col("__lm_first")) * log_growth).exp()).alias(
                 "historical_clv"
             )
         )
