@@ -102,7 +102,9 @@ def test_skip_rows_skips_title_lines_and_keeps_line_numbers(
     # The header is line 3; the 11 is on line 6 of the file.
     assert "column 'score', line 6: score 11 is not a whole number" in message
     path.write_text("Survey export, March\nscore,team\n10,a\n0,b\n9,a\n")
-    document = report_json(capsys, str(path), "--score", "score", "--by", "team", "--skip-rows", "1")
+    document = report_json(
+        capsys, str(path), "--score", "score", "--by", "team", "--skip-rows", "1"
+    )
     rows = document["rows"]  # type: ignore[index]
     # 2 promoters and 1 detractor of 3: NPS 100 / 3; team a: 2 promoters: 100.
     assert rows[0]["score"] == pytest.approx(100 / 3)
@@ -113,7 +115,9 @@ def test_skip_rows_skips_title_lines_and_keeps_line_numbers(
 def test_skip_rows_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "export.csv"
     path.write_text("title\nscore\n")
-    assert "fewer than 4 lines" in error_of(capsys, str(path), "--score", "score", "--skip-rows", "3")
+    assert "fewer than 4 lines" in error_of(
+        capsys, str(path), "--score", "score", "--skip-rows", "3"
+    )
     assert "has a header but no data rows" in error_of(
         capsys, str(path), "--score", "score", "--skip-rows", "1"
     )
