@@ -384,12 +384,18 @@ def _as_numbers(column: _Column, missing: BoolArray, decimal: str) -> FloatArray
 
 
 def _as_text(column: _Column) -> npt.NDArray[np.object_]:
-    """Return the column as a new object array of stripped strings."""
+    """Return the column as a new object array of stripped strings.
+
+    Equal labels are one shared string object (a dictionary encoding: hashing,
+    not sorting, for Arrow text), which makes the array small and the
+    breakdown's grouping of it fast.
+    """
     if isinstance(column, np.ndarray):
-        if column.dtype.kind == "U":
-            return np.char.strip(column).astype(object)
         if column.dtype.kind in "iuM":
-            return column.astype(str).astype(object)
+            column = column.astype(str)
+        if column.dtype.kind == "U":
+            distinct, codes = np.unique(np.char.strip(column), return_inverse=True)
+            return np.asarray(distinct.astype(object)[codes.reshape(-1)], dtype=object)
         return np.array([str(value).strip() for value in column.tolist()], dtype=object)
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -398,13 +404,16 @@ def _as_text(column: _Column) -> npt.NDArray[np.object_]:
         column = column.cast(column.type.value_type)
     if pa.types.is_integer(column.type):
         column = pc.cast(column, pa.string())
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        texts = pc.utf8_trim_whitespace(column).to_numpy(zero_copy_only=False)
-        return np.asarray(texts, dtype=object)
-    return np.array(
-        [None if value is None else str(value).strip() for value in column.to_pylist()],
-        dtype=object,
-    )
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return np.array(
+            [None if value is None else str(value).strip() for value in column.to_pylist()],
+            dtype=object,
+        )
+    encoded = pc.utf8_trim_whitespace(column).combine_chunks().dictionary_encode()
+    distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+    # A null (only ever a missing cell) points at the trailing None.
+    codes = pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)
+    return np.asarray(distinct[codes], dtype=object)
 
 
 def _to_objects(column: _Column) -> npt.NDArray[np.object_]:
