@@ -291,6 +291,7 @@ class _Table:
         values = _as_numbers(column, missing, self.decimal)
         if values is None:
             values = self._numbers_cell_by_cell(name, column, missing, what=what)
+        _stage("computing the report")
         return values
 
     def _numbers_cell_by_cell(
@@ -320,6 +321,7 @@ class _Table:
         missing = _is_missing(column)
         labels = _as_text(column)
         labels[missing] = None
+        _stage("computing the report")
         return labels
 
 
