@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._survey._nps import NPSResult, nps, nps_from_counts
     from loyaltymetrics._survey._nps_compare import NPSComparison, compare_nps
     from loyaltymetrics._survey._nps_planning import nps_margin_of_error, nps_sample_size
+    from loyaltymetrics._survey._over_time import OverTime, over_time
     from loyaltymetrics._survey._satisfaction import (
         CESResult,
         CSATResult,
@@ -110,6 +111,7 @@ _LAZY: dict[str, str] = {
     "RestrictedMeanComparison": "loyaltymetrics._retention._survival",
     "RetentionResult": "loyaltymetrics._retention._rates",
     "SBGModel": "loyaltymetrics._retention._sbg",
+    "OverTime": "loyaltymetrics._survey._over_time",
     "SegmentBreakdown": "loyaltymetrics._survey._segments",
     "SequentialTest": "loyaltymetrics._survey._sequential",
     "SurvivalCurve": "loyaltymetrics._retention._survival",
@@ -118,6 +120,7 @@ _LAZY: dict[str, str] = {
     "actual_repeat_transactions": "loyaltymetrics._clv._tracking",
     "average_order_value": "loyaltymetrics._retention._rates",
     "by_segment": "loyaltymetrics._survey._segments",
+    "over_time": "loyaltymetrics._survey._over_time",
     "ces": "loyaltymetrics._survey._satisfaction",
     "ces_from_counts": "loyaltymetrics._survey._satisfaction",
     "churn_rate": "loyaltymetrics._retention._rates",
@@ -177,6 +180,7 @@ __all__ = [
     "MeanResult",
     "NPSComparison",
     "NPSResult",
+    "OverTime",
     "ParetoNBDModel",
     "RepeatPurchaseResult",
     "RestrictedMean",
@@ -220,6 +224,7 @@ __all__ = [
     "nps_from_counts",
     "nps_margin_of_error",
     "nps_sample_size",
+    "over_time",
     "predicted_clv",
     "purchase_frequency",
     "repeat_purchase_rate",

@@ -804,6 +804,7 @@ def plot_holdout(check: HoldoutCheck, /, *, ax: Axes | None = None) -> Axes:
     return axes
 
 
+<<<<<<< /tmp/tmp8j_avxzl/o
 def plot_lorenz(
     concentration: ValueConcentration,
     /,
@@ -1159,3 +1160,105 @@ def plot_expected_purchases_matrix(
         model, "purchases", T=T, t=t, max_frequency=max_frequency, max_recency=max_recency or T
     )
     return _draw_grid(axes, frequency, recency, grid, f"expected purchases in the next {t:g}")
+=======
+__all__ += ["plot_trend"]
+
+
+_TREND_COLUMNS = frozenset(
+    {"period", "window_start", "reference", "n", "responses", "score", "mean", "low", "high"}
+    | {"difference", "difference_low", "difference_high", "statistic", "pvalue"}
+    | {"pvalue_corrected", "significant", "n_omitted"}
+)
+
+
+>>>>>>> /tmp/tmp8j_avxzl/t
+
+
+def _trend_series(result: Any) -> list[tuple[str, dict[str, npt.NDArray[Any]]]]:
+    """Split an over-time table into one labelled series per segment."""
+    columns = {name: np.asarray(values) for name, values in result._table().items()}
+    keys = [name for name in columns if name not in _TREND_COLUMNS]
+    size = result.n_periods
+    series = []
+    for segment in range(result.n_segments):
+        rows = slice(segment * size, (segment + 1) * size)
+        label = ", ".join(str(columns[key][rows][0]) for key in keys) or result.metric.upper()
+        series.append((label, {name: values[rows] for name, values in columns.items()}))
+    return series
+
+
+def plot_trend(result: object, /, *, ax: Axes | None = None) -> Axes:
+    """Plot a metric over time: the estimate per period with its interval band.
+
+    One line per segment (one without ``by``); the shaded band is each
+    period's confidence interval; periods whose change against their
+    comparison period is significant (after the correction) are marked with
+    a triangle pointing up or down. Periods without responses leave a gap.
+
+    Parameters
+    ----------
+    result : OverTime
+        A result of :func:`loyaltymetrics.over_time`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not an OverTime result.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.datasets import load_survey
+    >>> from loyaltymetrics.plotting import plot_trend
+    >>> survey = load_survey(as_frame="pandas")
+    >>> result = lm.over_time(survey, score="nps", time="date", period="quarter")
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_trend(result, ax=ax)
+    >>> ax.get_ylabel()
+    'Net Promoter Score (-100 to 100)'
+    >>> plt.close(fig)
+    """
+    from loyaltymetrics._survey._over_time import OverTime
+
+    _require(result, OverTime, name="result")
+    assert isinstance(result, OverTime)
+    axes = _axes(ax)
+    colours = _diverging_colours(max(result.n_segments, 1)) if result.n_segments > 1 else None
+    for index, (label, series) in enumerate(_trend_series(result)):
+        colour = _BAND_COLOURS[2] if colours is None else colours[index]
+        when = series["period"].astype("datetime64[D]")
+        estimate = series[result.estimate].astype(np.float64)
+        axes.plot(when, estimate, marker="o", markersize=3, color=colour, label=label)
+        axes.fill_between(
+            when,
+            series["low"].astype(np.float64),
+            series["high"].astype(np.float64),
+            color=colour,
+            alpha=0.2,
+            linewidth=0,
+        )
+        if "significant" in series:
+            significant = series["significant"].astype(bool)
+            up = significant & (series["difference"] > 0)
+            down = significant & (series["difference"] < 0)
+            axes.plot(
+                when[up], estimate[up], linestyle="none", marker="^", markersize=9, color=colour
+            )
+            axes.plot(
+                when[down], estimate[down], linestyle="none", marker="v", markersize=9, color=colour
+            )
+    axes.set_xlabel(
+        f"{result.period} (window of {result.window})" if result.window else result.period
+    )
+    axes.set_ylabel(_axis_label(result.metric, result.estimate))
+    if result.n_segments > 1:
+        axes.legend(loc="best", fontsize="small", frameon=False)
+    return axes

@@ -109,6 +109,10 @@ class Metric:
     interval: IntervalOf
     difference: DifferenceOf
     joint: JointOf
+    #: The value each cell label averages to, on the reported scale (NPS
+    #: -100/0/100, a share's 0/100, a mean's answer): a respondent's value in a
+    #: regression such as the trend over periods. Empty when not given.
+    cell_value: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_cells(self) -> int:
@@ -257,6 +261,7 @@ def _nps(options: Mapping[str, object]) -> Metric:
         interval=interval,
         difference=difference,
         joint=joint,
+        cell_value=np.array([-100.0, 0.0, 100.0]),
     )
 
 
@@ -319,6 +324,11 @@ def rating_metric(
         )
 
     share = in_range is not None
+    points = np.arange(scale[1] - scale[0] + 1, dtype=np.float64)
+    cell_value: FloatArray = points + scale[0]
+    if in_range is not None:
+        first, last = in_range[0] - scale[0], in_range[1] - scale[0]
+        cell_value = np.where((points >= first) & (points <= last), 100.0, 0.0)
     return Metric(
         name=name,
         display_name=display_name,
@@ -335,6 +345,7 @@ def rating_metric(
         interval=interval,
         difference=difference,
         joint=joint,
+        cell_value=cell_value,
     )
 
 
