@@ -39,6 +39,7 @@ __all__ = [
     "plot_score_distribution",
     "plot_survival",
     "plot_tracking",
+    "plot_trend",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -804,7 +805,6 @@ def plot_holdout(check: HoldoutCheck, /, *, ax: Axes | None = None) -> Axes:
     return axes
 
 
-<<<<<<< /tmp/tmp8j_avxzl/o
 def plot_lorenz(
     concentration: ValueConcentration,
     /,
@@ -1160,8 +1160,6 @@ def plot_expected_purchases_matrix(
         model, "purchases", T=T, t=t, max_frequency=max_frequency, max_recency=max_recency or T
     )
     return _draw_grid(axes, frequency, recency, grid, f"expected purchases in the next {t:g}")
-=======
-__all__ += ["plot_trend"]
 
 
 _TREND_COLUMNS = frozenset(
@@ -1169,9 +1167,6 @@ _TREND_COLUMNS = frozenset(
     | {"difference", "difference_low", "difference_high", "statistic", "pvalue"}
     | {"pvalue_corrected", "significant", "n_omitted"}
 )
-
-
->>>>>>> /tmp/tmp8j_avxzl/t
 
 
 def _trend_series(result: Any) -> list[tuple[str, dict[str, npt.NDArray[Any]]]]:
