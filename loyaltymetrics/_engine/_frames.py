@@ -296,15 +296,15 @@ def _array_name(part: object, *, role: str, index: int, several: bool) -> str:
     return f"{role}_{index}" if several else role
 
 
-def check_numeric(table: Table, role: str) -> None:
-    """Raise TypeError unless every column of ``role`` is numeric (not boolean)."""
+def check_numeric(table: Table, role: str, *, boolean: bool = False) -> None:
+    """Raise TypeError unless every column of ``role`` is numeric (or boolean, if ``boolean``)."""
     if not table.is_frame:
         return  # arrays were coerced (and checked) by ``as_1d_array`` in ``as_table``
     with quiet_narwhals():
         schema = table._frame.collect_schema()
     for column in table.columns[role]:
         dtype = schema[column]
-        if not dtype.is_numeric():
+        if not (dtype.is_numeric() or (boolean and dtype == import_narwhals().Boolean)):
             raise TypeError(f"`{role}` column {column!r} must be numeric; its dtype is {dtype}")
 
 

@@ -26,10 +26,11 @@ draws each segment's resamples once.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +69,7 @@ IntArray = npt.NDArray[np.int64]
 
 _COMPARE = ("rest", "overall")
 _ROWS = "__loyaltymetrics_rows"
+_R = TypeVar("_R", bound="_Reduced")
 
 
 # --- reduce ---------------------------------------------------------------
@@ -143,8 +145,13 @@ def _from_mapping(
     )
 
 
-def _reduce(data: object, *, score: object, by: object, weights: object) -> _Reduced:
-    """Stage 1: validate the column arguments and count rows per cell in the engine."""
+def _reduce(
+    data: object, *, score: object, by: object, weights: object, boolean_score: bool = False
+) -> _Reduced:
+    """Stage 1: validate the column arguments and count rows per cell in the engine.
+
+    ``boolean_score`` lets the score column be boolean (a share's yes/no).
+    """
     if by is None:
         raise TypeError("`by` is required: the segment column name(s), or segment array(s)")
     if data is None or isinstance(data, str | bytes | numbers.Number):
@@ -171,7 +178,7 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
             raise ValueError(
                 f"`weights` must name one column; got {list(table.columns['weights'])}"
             )
-        check_numeric(table, "score")
+        check_numeric(table, "score", boolean=boolean_score)
         if weights is not None:
             check_numeric(table, "weights")
     elif score is not None:
@@ -228,6 +235,15 @@ def _check_scores(reduced: _Reduced, metric: Metric) -> npt.NDArray[np.bool_]:
             "'propagate' to return NaN"
         )
     values = reduced.score
+    if metric.bind is not None:
+        bad_values = np.flatnonzero(np.isinf(values))
+        if bad_values.size:
+            bad = int(bad_values[0])
+            raise ValueError(
+                f"`score` must be finite numbers; found {format_value(values[bad])} "
+                f"in segment {reduced.label(bad)}"
+            )
+        return missing
     bad = first_invalid_score(values, low=low, high=high)
     if bad is not None:
         raise ValueError(
@@ -235,6 +251,24 @@ def _check_scores(reduced: _Reduced, metric: Metric) -> npt.NDArray[np.bool_]:
             f"in segment {reduced.label(bad)}"
         )
     return missing
+
+
+def _bind_values(
+    options: _Options, reduced: _R, missing: npt.NDArray[np.bool_]
+) -> tuple[_Options, _R]:
+    """For the mean of a real-valued column: label each entry by its distinct value.
+
+    The metric is bound to the sorted distinct non-missing values, and each
+    entry's score becomes the index of its value (NaN stays NaN), so the cells
+    are the distinct (value, weight) pairs. Other metrics pass through.
+    """
+    if options.metric.bind is None:
+        return options, reduced
+    distinct, code = np.unique(reduced.score[~missing], return_inverse=True)
+    labels = np.full(reduced.score.shape, np.nan)
+    labels[~missing] = code
+    bound = options.metric.bind(np.asarray(distinct, dtype=np.float64))
+    return dataclasses.replace(options, metric=bound), dataclasses.replace(reduced, score=labels)
 
 
 # --- cells ----------------------------------------------------------------
@@ -322,14 +356,14 @@ def _cells(reduced: _Reduced, metric: Metric, missing: npt.NDArray[np.bool_]) ->
     cell = metric.cell_of_point[(reduced.score[keep] - metric.scale[0]).astype(np.int64)]
     count = reduced.rows[keep]
     responses = np.bincount(segment, weights=count, minlength=n_segments).astype(np.int64)
-    if reduced.weight is None:
+    if reduced.weight is None and metric.bind is None:
         segments, overall, rest = _unweighted_tables(
             segment, cell, count, n_segments, metric.n_cells
         )
     else:
-        segments, overall, rest = _weighted_tables(
-            segment, cell, reduced.weight[keep], count, n_segments
-        )
+        # A mean's cells are its distinct values: sparse (value, weight) pairs.
+        weight = np.ones(count.shape[0]) if reduced.weight is None else reduced.weight[keep]
+        segments, overall, rest = _weighted_tables(segment, cell, weight, count, n_segments)
     return _Breakdown(
         segments=segments,
         overall=overall,
@@ -435,9 +469,13 @@ _RESULT_COLUMNS = (
     "n",
     "responses",
     "score",
+    "share",
     "mean",
     "low",
     "high",
+    "total",
+    "total_low",
+    "total_high",
     "difference",
     "difference_low",
     "difference_high",
@@ -611,7 +649,13 @@ def by_segment(
         rng=rng,
         metric_options=metric_options,
     )
-    reduced = _reduce(data, score=score, by=by, weights=weights)
+    reduced = _reduce(
+        data,
+        score=score,
+        by=by,
+        weights=weights,
+        boolean_score=options.metric.accepts_boolean,
+    )
     clash = set(reduced.keys) & set(_RESULT_COLUMNS)
     if clash:
         raise ValueError(
@@ -619,6 +663,7 @@ def by_segment(
         )
     _check_weights(reduced)
     missing = _check_scores(reduced, options.metric)
+    options, reduced = _bind_values(options, reduced, missing)
     cells = _cells(reduced, options.metric, missing)
     if cells.responses.sum() == 0:
         raise ValueError(
@@ -762,6 +807,12 @@ def _assemble(
                 correction=options.correction,
                 alpha=1.0 - options.level,
             )
+        )
+    if options.metric.reports_total:
+        values.update(
+            total=segment_n * inferred.segments.estimate,
+            total_low=segment_n * inferred.segments.low,
+            total_high=segment_n * inferred.segments.high,
         )
     values["small"] = cells.responses < options.min_n
     values["n_omitted"] = cells.n_omitted
