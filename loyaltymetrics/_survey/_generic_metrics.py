@@ -60,7 +60,7 @@ def _share(options: Mapping[str, object]) -> Metric:
 
 
 def _mean_of(values: FloatArray, nan_policy: Any) -> Metric:
-    """The mean whose cell labels index ``values`` (the data's sorted distinct values)."""
+    """Return the mean whose cell labels index ``values`` (the sorted distinct values)."""
 
     def interval(cells: CellTable, method: str, level: float, resamples: int, rng: Any) -> Interval:
         return mean_interval(

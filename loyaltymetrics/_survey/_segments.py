@@ -236,12 +236,11 @@ def _check_scores(reduced: _Reduced, metric: Metric) -> npt.NDArray[np.bool_]:
         )
     values = reduced.score
     if metric.bind is not None:
-        bad_values = np.flatnonzero(np.isinf(values))
-        if bad_values.size:
-            bad = int(bad_values[0])
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
             raise ValueError(
-                f"`score` must be finite numbers; found {format_value(values[bad])} "
-                f"in segment {reduced.label(bad)}"
+                f"`score` must be finite numbers; found {format_value(values[infinite[0]])} "
+                f"in segment {reduced.label(int(infinite[0]))}"
             )
         return missing
     bad = first_invalid_score(values, low=low, high=high)
