@@ -40,6 +40,7 @@ from loyaltymetrics._engine._corrections import CORRECTIONS, Correction, correct
 from loyaltymetrics._engine._frames import (
     Grouped,
     Table,
+    as_narwhals_frame,
     as_table,
     check_numeric,
     columns_to_frame,
@@ -145,6 +146,19 @@ def _from_mapping(
     )
 
 
+def _booleans_as_integers(values: object) -> object:
+    """Return boolean scores (a list, array or Series of booleans) as 0/1; others unchanged."""
+    if isinstance(values, list | tuple):
+        if values and all(isinstance(value, bool | np.bool_) for value in values):
+            return np.asarray(values, dtype=np.int64)
+        return values
+    to_numpy = getattr(values, "to_numpy", None)
+    array = to_numpy() if callable(to_numpy) else values
+    if isinstance(array, np.ndarray) and array.dtype.kind == "b":
+        return array.astype(np.int64)
+    return values
+
+
 def _reduce(
     data: object, *, score: object, by: object, weights: object, boolean_score: bool = False
 ) -> _Reduced:
@@ -163,6 +177,8 @@ def _reduce(
     if isinstance(data, Mapping):
         data, by, weights = _from_mapping(data, score=score, by=by, weights=weights)
         score = None
+    if boolean_score and as_narwhals_frame(data) is None:
+        data = _booleans_as_integers(data)
     table = as_table(
         data,
         data_role="score",
