@@ -397,7 +397,9 @@ def plot_nps(
     ----------
     result_or_breakdown : SegmentBreakdown, NPSResult or mapping of str to NPSResult
         A breakdown from :func:`~loyaltymetrics.by_segment` (any metric: NPS,
-        CSAT or CES; its intervals are drawn as computed); one NPSResult (a
+        CSAT, CES, or the share or mean of any column, with the axis label of
+        the metric's registry entry; its intervals are drawn as computed); one
+        NPSResult (a
         single row labelled "overall"); or several NPSResults keyed by segment
         label, drawn top to bottom in mapping order.
     ax : matplotlib.axes.Axes, optional

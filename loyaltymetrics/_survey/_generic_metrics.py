@@ -136,7 +136,7 @@ register(
         digits=3,
         options=("nan_policy",),
         configure=_share,
-        axis_labels={"share": "Share (0 to 1)"},
+        axis_labels={"share": "Share of rows where true (0 to 1)"},
         annotation="{:.1%}",
     )
 )
@@ -150,7 +150,7 @@ register(
         digits=2,
         options=("nan_policy",),
         configure=_mean,
-        axis_labels={"mean": "Mean"},
+        axis_labels={"mean": "Mean per row"},
         annotation="{:.2f}",
     )
 )

@@ -1,4 +1,4 @@
-"""Segment breakdowns of NPS, CSAT and CES, on any dataframe or on arrays.
+"""Segment breakdowns of NPS, CSAT, CES and the generic share and mean, on any dataframe or arrays.
 
 Two stages, as everywhere in the library:
 
@@ -520,7 +520,10 @@ def by_segment(
     rng: object = None,
     **metric_options: object,
 ) -> SegmentBreakdown:
-    """Break NPS, CSAT or CES down by segment, with intervals and comparisons.
+    """Break NPS, CSAT, CES, or the share or mean of any column down by segment.
+
+    Every segment gets its estimate with a confidence interval, and a
+    comparison with the rest of the data (or the overall figure).
 
     Parameters
     ----------
@@ -529,8 +532,12 @@ def by_segment(
         ``LazyFrame``), pyarrow, Dask, DuckDB, PySpark -- with the columns
         named by ``score``, ``by`` and ``weights``; or an array of scores,
         with ``by`` (and ``weights``) given as arrays of the same length.
-    metric : {"nps", "csat", "ces"}, default "nps"
-        The metric. Its options go in ``metric_options``.
+    metric : {"nps", "csat", "ces", "share", "mean"}, default "nps"
+        The metric. Its options go in ``metric_options``. "share" is the
+        share of rows where a boolean (or 0/1) column is true -- retained,
+        churned, repeat buyer -- on 0..1; "mean" is the mean of any numeric
+        column -- order value, revenue, predicted CLV -- whose cells are the
+        data's distinct (value, weight) pairs.
     score : str
         Name of the score column (dataframe input only).
     by : str, list of str, array_like or list of array_like
@@ -547,7 +554,8 @@ def by_segment(
         corrected p-value is at most ``1 - confidence_level``.
     method : str, optional
         Interval method; None means the metric's default: "adjusted-wald" for
-        NPS, "wilson" for CSAT and the CES agree share, "t" for the CES mean.
+        NPS, "wilson" for CSAT, the CES agree share and "share", "t" for the
+        CES mean and "mean".
         Any method of the single-group ``confidence_interval`` is accepted.
         The comparison uses the same method where the two-sample function has
         it (Wald and the bootstrap methods), else its default
@@ -583,14 +591,19 @@ def by_segment(
         every metric; ``prior`` for NPS (the "bayes" method); ``scale`` and
         ``satisfied`` for CSAT; ``scale``, ``agree``, ``version`` ("2.0" or
         "original") and ``of`` ("mean" or "agree_share") for CES. Defaults as
-        in :func:`nps`, ``csat`` and ``ces``.
+        in :func:`nps`, ``csat`` and ``ces``. "share" and "mean" take only
+        ``nan_policy``.
 
     Returns
     -------
     SegmentBreakdown
         ``table`` has, per segment: the key column(s); ``n`` (responses, or
         the sum of their weights); ``responses`` (rows counted); the estimate
-        (``score``, or ``mean`` for the CES mean) with ``low`` and ``high``;
+        (``score``; ``mean`` for the CES mean and "mean"; ``share`` for
+        "share") with ``low`` and ``high``; for "mean", ``total`` (``n`` times
+        the mean: the segment's sum of the column, its customer equity for a
+        value column) with ``total_low`` and ``total_high`` (the mean's
+        limits times ``n``: an interval for a segment of that size);
         with a comparison, ``difference`` (segment minus rest or overall, on
         the estimate's scale), ``difference_low``, ``difference_high``,
         ``statistic``, ``pvalue``, ``pvalue_corrected`` and ``significant``;
@@ -652,6 +665,16 @@ def by_segment(
     >>> lm.by_segment([5, 4, 2, 5, 3, 4], by=["a", "a", "a", "b", "b", "b"],
     ...               metric="csat", compare=None).table["score"]
     array([66.66666667, 66.66666667])
+
+    The share of a yes/no column, and the mean and total of an amount:
+
+    >>> lm.by_segment([True, False, True, True], by=["a", "a", "b", "b"],
+    ...               metric="share", compare=None).table["share"]
+    array([0.5, 1. ])
+    >>> spend = lm.by_segment([20.0, 40.0, 10.0, 15.0, 5.0], by=["a", "a", "b", "b", "b"],
+    ...                       metric="mean", compare=None).table
+    >>> spend["mean"], spend["total"]
+    (array([30., 10.]), array([60., 30.]))
     """
     options = _Options.check(
         metric=metric,

@@ -280,3 +280,34 @@ def test_over_time_periods_equal_by_segment_on_each_period(metric: str, column: 
             [single.overall, single.overall_interval.low, single.overall_interval.high],
             rtol=1e-12,
         )
+
+
+@pytest.mark.parametrize(
+    ("metric", "column", "label"),
+    [
+        ("share", "retained", "Share of rows where true (0 to 1)"),
+        ("mean", "revenue", "Mean per row"),
+    ],
+)
+def test_plot_nps_draws_a_share_or_mean_breakdown(metric: str, column: str, label: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from loyaltymetrics.plotting import plot_nps
+
+    breakdown = lm.by_segment(_frame(), score=column, by="channel", metric=metric)
+    fig, ax = plt.subplots()
+    try:
+        ax = plot_nps(breakdown, ax=ax)
+        assert ax.get_xlabel() == label
+        ticks = [tick.get_text() for tick in ax.get_yticklabels()]
+        sizes = breakdown.table["n"].tolist()
+        keys = breakdown.table["channel"].tolist()
+        assert ticks == [f"{key} (n={size})" for key, size in zip(keys, sizes, strict=True)]
+        # The dots sit at the estimates; the x range holds every interval.
+        dots = np.concatenate([line.get_xdata() for line in ax.lines if line.get_marker() == "o"])
+        np.testing.assert_allclose(np.sort(dots), np.sort(breakdown.table[metric].to_numpy()))
+        low, high = ax.get_xlim()
+        assert low <= breakdown.table["low"].min()
+        assert breakdown.table["high"].max() <= high
+    finally:
+        plt.close(fig)
