@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
     from loyaltymetrics._engine._fitting import ConvergenceWarning
     from loyaltymetrics._engine._results import ConfidenceInterval
+    from loyaltymetrics._retention._cohort_segments import CohortInterval, SegmentCohorts
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
     from loyaltymetrics._retention._durations import customer_durations
     from loyaltymetrics._retention._logrank import LogrankResult, logrank_test
@@ -94,6 +95,8 @@ _LAZY: dict[str, str] = {
     "CSATResult": "loyaltymetrics._survey._satisfaction",
     "ChurnResult": "loyaltymetrics._retention._rates",
     "CohortTable": "loyaltymetrics._retention._cohorts",
+    "CohortInterval": "loyaltymetrics._retention._cohort_segments",
+    "SegmentCohorts": "loyaltymetrics._retention._cohort_segments",
     "ConfidenceInterval": "loyaltymetrics._engine._results",
     "ConfidenceSequence": "loyaltymetrics._survey._sequential",
     "CumulativeHazard": "loyaltymetrics._retention._nelson_aalen",
@@ -168,6 +171,7 @@ __all__ = [
     "CSATComparison",
     "CSATResult",
     "ChurnResult",
+    "CohortInterval",
     "CohortTable",
     "ConfidenceInterval",
     "ConfidenceSequence",
@@ -188,6 +192,7 @@ __all__ = [
     "RetentionResult",
     "SBGModel",
     "SegmentBreakdown",
+    "SegmentCohorts",
     "SequentialTest",
     "SurvivalCurve",
     "SurvivalCurves",
