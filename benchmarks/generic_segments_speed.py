@@ -127,7 +127,12 @@ def main() -> None:
     print(f"{args.rows:,} rows, {args.segments} segments, {distinct:,} distinct amounts")
     print(f"peak RSS after building the frame: {peak_rss_mb():,.0f} MB")
     cases = (
-        ("share", "retained", hand_share, ("share", "low", "high", "difference_low", "difference_high")),
+        (
+            "share",
+            "retained",
+            hand_share,
+            ("share", "low", "high", "difference_low", "difference_high"),
+        ),
         ("mean", "amount", hand_mean, ("mean", "low", "total", "pvalue")),
     )
     for metric, column, hand, checked in cases:
