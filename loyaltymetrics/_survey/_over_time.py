@@ -109,9 +109,10 @@ class OverTime(TabularResult):
         :class:`SegmentBreakdown`. The columns are described in
         :func:`over_time`.
     metric : str
-        "nps", "csat" or "ces".
+        "nps", "csat", "ces", "share" or "mean".
     estimate : str
-        Name of the estimate column: "score" or "mean" (CES mean).
+        Name of the estimate column: "score", "mean" (CES mean, or the mean
+        of a column) or "share".
     period : str
         The calendar period of a row.
     window : int or None
@@ -654,8 +655,10 @@ def over_time(
         named by ``score``, ``time``, ``by`` and ``weights``; or an array of
         scores, with ``time`` (and ``by``, ``weights``) given as arrays of
         the same length.
-    metric : {"nps", "csat", "ces"}, default "nps"
-        The metric. Its options go in ``metric_options``.
+    metric : {"nps", "csat", "ces", "share", "mean"}, default "nps"
+        The metric. Its options go in ``metric_options``; "share" (of a
+        boolean or 0/1 column) and "mean" (of a numeric column) are as in
+        :func:`by_segment`.
     score : str
         Name of the score column (dataframe input only).
     time : str or array_like

@@ -412,10 +412,11 @@ class SegmentBreakdown(TabularResult):
         to pandas or polars. The columns are described in
         :func:`by_segment`.
     metric : str
-        "nps", "csat" or "ces".
+        "nps", "csat", "ces", "share" or "mean".
     estimate : str
         Name of the estimate column: "score" (NPS points; CSAT or CES agree
-        share on 0..100) or "mean" (CES mean answer).
+        share on 0..100), "mean" (CES mean answer, or the mean of a column)
+        or "share" (on 0..1).
     overall : float
         The estimate on all the data.
     overall_interval : ConfidenceInterval
