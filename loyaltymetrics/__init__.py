@@ -20,12 +20,19 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
     from loyaltymetrics._clv._rfm_scores import rfm_scores
+    from loyaltymetrics._clv._tracking import (
+        actual_repeat_transactions,
+        expected_repeat_transactions,
+    )
+    from loyaltymetrics._clv._value import CLVPrediction
     from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
     from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
     from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma
     from loyaltymetrics._clv.models._mbgnbd import MBGNBDModel, fit_mbgnbd
     from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
+    from loyaltymetrics._engine._fitting import ConvergenceWarning
     from loyaltymetrics._engine._results import ConfidenceInterval
+    from loyaltymetrics._retention._cohort_segments import CohortInterval, SegmentCohorts
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
     from loyaltymetrics._retention._durations import customer_durations
     from loyaltymetrics._retention._logrank import LogrankResult, logrank_test
@@ -83,13 +90,17 @@ _LAZY: dict[str, str] = {
     "BGNBDModel": "loyaltymetrics._clv.models._bgnbd",
     "CESComparison": "loyaltymetrics._survey._satisfaction_compare",
     "CESResult": "loyaltymetrics._survey._satisfaction",
+    "CLVPrediction": "loyaltymetrics._clv._value",
     "CSATComparison": "loyaltymetrics._survey._satisfaction_compare",
     "CSATResult": "loyaltymetrics._survey._satisfaction",
     "ChurnResult": "loyaltymetrics._retention._rates",
     "CohortTable": "loyaltymetrics._retention._cohorts",
+    "CohortInterval": "loyaltymetrics._retention._cohort_segments",
+    "SegmentCohorts": "loyaltymetrics._retention._cohort_segments",
     "ConfidenceInterval": "loyaltymetrics._engine._results",
     "ConfidenceSequence": "loyaltymetrics._survey._sequential",
     "CumulativeHazard": "loyaltymetrics._retention._nelson_aalen",
+    "ConvergenceWarning": "loyaltymetrics._engine._fitting",
     "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
     "LogrankResult": "loyaltymetrics._retention._logrank",
@@ -109,6 +120,7 @@ _LAZY: dict[str, str] = {
     "SurvivalCurve": "loyaltymetrics._retention._survival",
     "SurvivalCurves": "loyaltymetrics._retention._survival",
     "ValueConcentration": "loyaltymetrics._clv._concentration",
+    "actual_repeat_transactions": "loyaltymetrics._clv._tracking",
     "average_order_value": "loyaltymetrics._retention._rates",
     "by_segment": "loyaltymetrics._survey._segments",
     "over_time": "loyaltymetrics._survey._over_time",
@@ -124,6 +136,7 @@ _LAZY: dict[str, str] = {
     "csat": "loyaltymetrics._survey._satisfaction",
     "csat_from_counts": "loyaltymetrics._survey._satisfaction",
     "customer_durations": "loyaltymetrics._retention._durations",
+    "expected_repeat_transactions": "loyaltymetrics._clv._tracking",
     "fit_bgbb": "loyaltymetrics._clv.models._bgbb",
     "fit_bgnbd": "loyaltymetrics._clv.models._bgnbd",
     "fit_gamma_gamma": "loyaltymetrics._clv.models._gamma_gamma",
@@ -154,12 +167,15 @@ __all__ = [
     "BGNBDModel",
     "CESComparison",
     "CESResult",
+    "CLVPrediction",
     "CSATComparison",
     "CSATResult",
     "ChurnResult",
+    "CohortInterval",
     "CohortTable",
     "ConfidenceInterval",
     "ConfidenceSequence",
+    "ConvergenceWarning",
     "CumulativeHazard",
     "GammaGammaModel",
     "HoldoutCheck",
@@ -176,11 +192,13 @@ __all__ = [
     "RetentionResult",
     "SBGModel",
     "SegmentBreakdown",
+    "SegmentCohorts",
     "SequentialTest",
     "SurvivalCurve",
     "SurvivalCurves",
     "ValueConcentration",
     "__version__",
+    "actual_repeat_transactions",
     "average_order_value",
     "by_segment",
     "ces",
@@ -195,6 +213,7 @@ __all__ = [
     "csat",
     "csat_from_counts",
     "customer_durations",
+    "expected_repeat_transactions",
     "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",

@@ -30,11 +30,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "plot_cohort_heatmap",
+    "plot_expected_purchases_matrix",
     "plot_holdout",
     "plot_lorenz",
     "plot_nps",
+    "plot_probability_alive_matrix",
+    "plot_purchase_counts",
     "plot_score_distribution",
     "plot_survival",
+    "plot_tracking",
     "plot_trend",
 ]
 
@@ -382,7 +386,9 @@ def plot_nps(
     ----------
     result_or_breakdown : SegmentBreakdown, NPSResult or mapping of str to NPSResult
         A breakdown from :func:`~loyaltymetrics.by_segment` (any metric: NPS,
-        CSAT or CES; its intervals are drawn as computed); one NPSResult (a
+        CSAT, CES, or the share or mean of any column, with the axis label of
+        the metric's registry entry; its intervals are drawn as computed); one
+        NPSResult (a
         single row labelled "overall"); or several NPSResults keyed by segment
         label, drawn top to bottom in mapping order.
     ax : matplotlib.axes.Axes, optional
@@ -876,6 +882,286 @@ def _annotations(results: dict[str, Any]) -> list[str]:
 def _axis_label(metric: str, estimate: str) -> str:
     """Return the registry's axis label of a metric's estimate column."""
     return definition(metric).axis_labels.get(estimate, estimate)
+
+
+def plot_tracking(
+    times: npt.ArrayLike,
+    expected: npt.ArrayLike,
+    actual: npt.ArrayLike | None = None,
+    /,
+    *,
+    incremental: bool = False,
+    calibration_end: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Track a purchase model against the calendar: expected and actual repeat transactions.
+
+    The tracking plot of Fader, Hardie & Lee (2005, "A note on implementing
+    the Pareto/NBD model in MATLAB"): the cohort's cumulative repeat
+    transactions over calendar time as the model expects them
+    (:func:`loyaltymetrics.expected_repeat_transactions`) and as they
+    happened (:func:`loyaltymetrics.actual_repeat_transactions`); with
+    ``incremental=True`` the transactions of each period instead (the
+    differences of the cumulative counts), where seasonality and drift show.
+
+    Parameters
+    ----------
+    times : array_like
+        Calendar times of the counts (increasing).
+    expected : array_like
+        Expected cumulative repeat transactions at ``times``.
+    actual : array_like, optional
+        Actual cumulative repeat transactions at ``times``.
+    incremental : bool, default False
+        Draw per-period transactions rather than cumulative ones.
+    calibration_end : float, optional
+        Draw a vertical line where the calibration period ends.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.plotting import plot_tracking
+    >>> model = lm.BGNBDModel(r=0.24, alpha=4.41, a=0.79, b=2.43)
+    >>> times = np.arange(1, 79)
+    >>> expected = lm.expected_repeat_transactions(model, np.arange(12), times=times)
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_tracking(times, expected, incremental=True, ax=ax)
+    >>> len(ax.get_lines())
+    1
+    >>> plt.close(fig)
+    """
+    at = np.asarray(times, dtype=np.float64).reshape(-1)
+    curves = {"model": np.asarray(expected, dtype=np.float64).reshape(-1)}
+    if actual is not None:
+        curves = {"actual": np.asarray(actual, dtype=np.float64).reshape(-1), **curves}
+    for name, values in curves.items():
+        if values.shape != at.shape:
+            raise ValueError(f"`{name if name == 'actual' else 'expected'}` must match `times`")
+    axes = _axes(ax)
+    styles: dict[str, dict[str, Any]] = {
+        "actual": {"color": "black"},
+        "model": {"color": _BAND_COLOURS[2], "linestyle": "--"},
+    }
+    for name, values in curves.items():
+        shown = np.diff(values, prepend=0.0) if incremental else values
+        axes.plot(at, shown, label=name, **styles[name])
+    if calibration_end is not None:
+        axes.axvline(float(calibration_end), color=_BAND_COLOURS[1], lw=1)
+    axes.set_xlabel("time")
+    kind = "repeat transactions per period" if incremental else "cumulative repeat transactions"
+    axes.set_ylabel(kind)
+    axes.set_ylim(bottom=0)
+    axes.legend(loc="upper left", fontsize="small", frameon=False)
+    return axes
+
+
+def plot_purchase_counts(
+    model: Any,
+    frequency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    max_purchases: int = 7,
+    ax: Axes | None = None,
+) -> Axes:
+    """Plot customers by number of repeat purchases observed, actual and as the model expects.
+
+    For ``n = 0 .. max_purchases - 1`` and ``max_purchases+`` the number of
+    customers who made that many repeat purchases, next to the number the
+    model expects, ``sum_i P(X(T_i) = n)`` (Fader, Hardie & Lee 2005, Figure
+    2): the in-sample check of a fitted purchase model.
+
+    Parameters
+    ----------
+    model : BGNBDModel, ParetoNBDModel, MBGNBDModel or BGBBModel
+        A purchase model with ``probability_of_purchases(n, t)``.
+    frequency, T : array_like
+        Each customer's repeat purchases and observation length.
+    max_purchases : int, default 7
+        The last bar counts this many purchases or more.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.datasets import simulate_bgnbd
+    >>> from loyaltymetrics.plotting import plot_purchase_counts
+    >>> x, t_x, T = simulate_bgnbd(1000, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=0)
+    >>> model = lm.fit_bgnbd(x, t_x, T)
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_purchase_counts(model, x, T, max_purchases=5, ax=ax)
+    >>> [label.get_text() for label in ax.get_xticklabels()]
+    ['0', '1', '2', '3', '4', '5+']
+    >>> plt.close(fig)
+    """
+    if not hasattr(model, "probability_of_purchases"):
+        raise TypeError("`model` must be a purchase model with `probability_of_purchases(n, t)`")
+    if isinstance(max_purchases, bool) or not isinstance(max_purchases, int) or max_purchases < 1:
+        raise ValueError(f"`max_purchases` must be an integer >= 1; got {max_purchases!r}")
+    x = np.asarray(frequency, dtype=np.float64).reshape(-1)
+    lengths, counts = np.unique(np.asarray(T, dtype=np.float64).reshape(-1), return_counts=True)
+    n = np.arange(max_purchases, dtype=np.float64)[:, None]
+    pmf = np.asarray(model.probability_of_purchases(n, lengths[None, :]), dtype=np.float64)
+    expected = pmf @ counts.astype(np.float64)
+    expected = np.append(expected, counts.sum() - expected.sum())
+    observed = np.bincount(
+        np.minimum(x, max_purchases).astype(np.int64), minlength=max_purchases + 1
+    )
+    axes = _axes(ax)
+    positions = np.arange(max_purchases + 1)
+    axes.bar(positions - 0.2, observed, width=0.4, color="black", label="actual")
+    axes.bar(positions + 0.2, expected, width=0.4, color=_BAND_COLOURS[2], label="model")
+    labels = [str(k) for k in range(max_purchases)] + [f"{max_purchases}+"]
+    axes.set_xticks(positions, labels)
+    axes.set_xlabel("repeat purchases")
+    axes.set_ylabel("customers")
+    axes.legend(loc="upper right", fontsize="small", frameon=False)
+    return axes
+
+
+def _history_grid(
+    model: Any, what: str, *, T: float, t: float, max_frequency: int, max_recency: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Values over a frequency x recency grid (recency 0 only for frequency 0)."""
+    frequency = np.arange(max_frequency + 1, dtype=np.float64)
+    recency = np.linspace(0.0, min(max_recency, T), 41)
+    x, t_x = np.meshgrid(frequency, recency, indexing="ij")
+    valid = (x > 0) | (t_x == 0)
+    # Customers with no repeat purchase have recency 0; their row is that value.
+    t_x = np.where(x > 0, t_x, 0.0)
+    if what == "alive":
+        values = model.probability_alive(x, t_x, T)
+    else:
+        values = model.expected_purchases(t, x, t_x, T)
+    grid = np.where(valid | (x == 0), np.asarray(values, dtype=np.float64), np.nan)
+    return frequency, recency, grid
+
+
+def _draw_grid(
+    axes: Axes, frequency: FloatArray, recency: FloatArray, grid: FloatArray, label: str
+) -> Axes:
+    image = axes.imshow(
+        grid,
+        origin="lower",
+        aspect="auto",
+        cmap="viridis",
+        extent=(recency[0], recency[-1], frequency[0] - 0.5, frequency[-1] + 0.5),
+    )
+    axes.figure.colorbar(image, ax=axes, label=label)
+    axes.set_xlabel("recency (time of the last purchase)")
+    axes.set_ylabel("frequency (repeat purchases)")
+    return axes
+
+
+def plot_probability_alive_matrix(
+    model: Any,
+    /,
+    *,
+    T: float,
+    max_frequency: int = 20,
+    max_recency: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heat map of P(alive) over frequency x recency for customers observed for ``T``.
+
+    Parameters
+    ----------
+    model : BGNBDModel, ParetoNBDModel or MBGNBDModel
+        A continuous-time purchase model.
+    T : float
+        Length of observation of the customers shown (the same for all).
+    max_frequency : int, default 20
+        Largest frequency shown.
+    max_recency : float, optional
+        Largest recency shown; default ``T``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.plotting import plot_probability_alive_matrix
+    >>> fig, ax = plt.subplots()
+    >>> model = lm.BGNBDModel(r=0.24, alpha=4.41, a=0.79, b=2.43)
+    >>> ax = plot_probability_alive_matrix(model, T=39.0, max_frequency=10, ax=ax)
+    >>> ax.get_ylabel()
+    'frequency (repeat purchases)'
+    >>> plt.close(fig)
+    """
+    axes = _axes(ax)
+    frequency, recency, grid = _history_grid(
+        model, "alive", T=T, t=0.0, max_frequency=max_frequency, max_recency=max_recency or T
+    )
+    return _draw_grid(axes, frequency, recency, grid, "P(alive)")
+
+
+def plot_expected_purchases_matrix(
+    model: Any,
+    /,
+    *,
+    t: float,
+    T: float,
+    max_frequency: int = 20,
+    max_recency: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heat map of the expected purchases in the next ``t`` over frequency x recency.
+
+    Parameters
+    ----------
+    model : BGNBDModel, ParetoNBDModel or MBGNBDModel
+        A continuous-time purchase model.
+    t : float
+        Length of the future period.
+    T : float
+        Length of observation of the customers shown.
+    max_frequency : int, default 20
+        Largest frequency shown.
+    max_recency : float, optional
+        Largest recency shown; default ``T``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.plotting import plot_expected_purchases_matrix
+    >>> fig, ax = plt.subplots()
+    >>> model = lm.ParetoNBDModel(r=0.55, alpha=10.58, s=0.61, beta=11.67)
+    >>> ax = plot_expected_purchases_matrix(model, t=52.0, T=39.0, max_frequency=10, ax=ax)
+    >>> ax.get_xlabel()
+    'recency (time of the last purchase)'
+    >>> plt.close(fig)
+    """
+    axes = _axes(ax)
+    frequency, recency, grid = _history_grid(
+        model, "purchases", T=T, t=t, max_frequency=max_frequency, max_recency=max_recency or T
+    )
+    return _draw_grid(axes, frequency, recency, grid, f"expected purchases in the next {t:g}")
 
 
 _TREND_COLUMNS = frozenset(

@@ -104,6 +104,8 @@ def quiet_narwhals() -> Iterator[None]:
 _FRAME_PACKAGES = frozenset(
     {"pandas", "polars", "pyarrow", "dask", "duckdb", "pyspark", "narwhals", "modin", "cudf"}
     | {"ibis", "sqlframe"}
+    # DuckDB 1.4 and 1.5 define their relation type in the extension module "_duckdb".
+    | {"_duckdb"}
 )
 
 
@@ -294,15 +296,15 @@ def _array_name(part: object, *, role: str, index: int, several: bool) -> str:
     return f"{role}_{index}" if several else role
 
 
-def check_numeric(table: Table, role: str) -> None:
-    """Raise TypeError unless every column of ``role`` is numeric (not boolean)."""
+def check_numeric(table: Table, role: str, *, boolean: bool = False) -> None:
+    """Raise TypeError unless every column of ``role`` is numeric (or boolean, if ``boolean``)."""
     if not table.is_frame:
         return  # arrays were coerced (and checked) by ``as_1d_array`` in ``as_table``
     with quiet_narwhals():
         schema = table._frame.collect_schema()
     for column in table.columns[role]:
         dtype = schema[column]
-        if not dtype.is_numeric():
+        if not (dtype.is_numeric() or (boolean and dtype == import_narwhals().Boolean)):
             raise TypeError(f"`{role}` column {column!r} must be numeric; its dtype is {dtype}")
 
 
@@ -560,14 +562,16 @@ def keep_rows(table: Table, predicate: Callable[[Ops], Any]) -> Table:
     return _chained(table, None, {name: _take(arrays[name], mask) for name in arrays})
 
 
-def with_group_min(table: Table, key: str, column: str, name: str) -> Table:
+def with_group_min(table: Table, key: str | Sequence[str], column: str, name: str) -> Table:
     """Add ``name``: the minimum of ``column`` over the rows that share ``key``.
 
-    A window in pandas, polars and DuckDB, a group-by joined back in
-    distributed engines (cheaper there), ``ufunc.at`` on hashed codes in numpy.
-    ``key`` must not be missing (callers check it first): a SQL join does not
-    match missing keys.
+    ``key`` is one column or several (the rows sharing all of them). A window
+    in pandas, polars and DuckDB, a group-by joined back in distributed
+    engines (cheaper there), ``ufunc.at`` on hashed codes in numpy. ``key``
+    must not be missing (callers check it first): a SQL join does not match
+    missing keys.
     """
+    keys = [key] if isinstance(key, str) else list(key)
     if table.is_frame and not _in_numpy(table):
         nw = import_narwhals()
         with quiet_narwhals():
@@ -575,16 +579,22 @@ def with_group_min(table: Table, key: str, column: str, name: str) -> Table:
             implementation = frame.implementation
             windowed = (implementation.is_pandas_like(), implementation.is_polars())
             if any(windowed) or implementation.is_duckdb():
-                frame = frame.with_columns(nw.col(column).min().over(key).alias(name))
+                frame = frame.with_columns(nw.col(column).min().over(*keys).alias(name))
             else:
-                first = frame.group_by(key).agg(nw.col(column).min().alias(name))
-                frame = frame.join(first, on=key)
+                first = frame.group_by(*keys).agg(nw.col(column).min().alias(name))
+                frame = frame.join(first, on=keys)
         return _chained(table, frame)
     arrays = dict(_columns(table))
-    codes = _keys.factorize(arrays[key])
+    codes = [_keys.factorize(arrays[part]) for part in keys]
+    if len(codes) == 1:
+        group, n_groups = codes[0].codes, codes[0].size
+    else:
+        combined, levels, _ = _keys.group_codes(codes, codes[0].codes.shape[0])
+        assert combined is not None
+        group, n_groups = combined, levels[0].shape[0]
     values = np.asarray(Ops(None, arrays).col(column))
-    minimum = _keys.group_reduce(values, codes.codes, codes.size, "min")
-    arrays[name] = minimum[codes.codes].astype(values.dtype, copy=False)
+    minimum = _keys.group_reduce(values, group, n_groups, "min")
+    arrays[name] = minimum[group].astype(values.dtype, copy=False)
     return _chained(table, None, arrays)
 
 

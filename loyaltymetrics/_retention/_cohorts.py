@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine import _frames
 from loyaltymetrics._engine._frames import as_narwhals_frame
+from loyaltymetrics._engine._intervals import ProportionMethod
 from loyaltymetrics._engine._periods import (
     CALENDAR_PERIODS,
     Period,
@@ -50,6 +51,9 @@ from loyaltymetrics._engine._periods import (
 )
 from loyaltymetrics._engine._results import TabularResult
 from loyaltymetrics._engine._validation import as_1d_labels, check_choice
+
+if TYPE_CHECKING:
+    from loyaltymetrics._retention._cohort_segments import CohortInterval, SegmentCohorts
 
 __all__ = ["COHORT_KINDS", "PERIODS", "CohortTable", "cohort_retention"]
 
@@ -118,6 +122,28 @@ class CohortTable(TabularResult):
             columns[str(offset)] = self.rates[:, offset]
         return columns
 
+    def confidence_interval(
+        self, confidence_level: float = 0.95, *, method: ProportionMethod = "wilson"
+    ) -> CohortInterval:
+        """Confidence interval of every cell: binomial, on the cohort's size.
+
+        Cell (c, k) is ``counts[c, k]`` customers out of ``sizes[c]``, so its
+        interval is a binomial proportion interval; see
+        :class:`~loyaltymetrics.CohortInterval` for the methods.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import loyaltymetrics as lm
+        >>> times = np.array(["2024-01-05", "2024-01-20", "2024-02-03"], dtype="datetime64[D]")
+        >>> interval = lm.cohort_retention(["a", "b", "a"], time=times).confidence_interval()
+        >>> interval.low.round(3), interval.high.round(3)
+        (array([[0.342, 0.095]]), array([[1.   , 0.905]]))
+        """
+        from loyaltymetrics._retention._cohort_segments import cohort_interval
+
+        return cohort_interval(self, confidence_level=confidence_level, method=method)
+
 
 def _check_period(period: object) -> Period | int:
     if isinstance(period, bool):
@@ -149,6 +175,8 @@ class _Reduced:
     first: IntArray
     second: IntArray
     customers: IntArray
+    #: The collected table, for a breakdown by segment keys (None without keys).
+    grouped: _frames.Grouped | None = None
 
 
 def _period_column(
@@ -212,13 +240,16 @@ def _reduce(
     kind: CohortKind,
     period: Period | int,
     end_day: int | None,
+    keys: tuple[str, ...] = (),
 ) -> tuple[_Reduced, int, int]:
     """Stage 1, in the table's engine. Returns the statistic, the origin day and the last day.
 
     Every activity gets its period index; "unbounded" counts customers per
     (first, last) period from a per-customer group-by; "classic" counts the
     distinct (customer, period) pairs per (first period, period), each pair
-    carrying its customer's first period.
+    carrying its customer's first period. Segment ``keys`` are one more key
+    of every group-by: a customer's first period is then that within the
+    segment.
     """
     customer = table.columns["customer"][0]
     time = table.columns["time"][0]
@@ -232,19 +263,22 @@ def _reduce(
         activity = _frames.keep_rows(activity, lambda ops: ops.col(_PERIOD) <= end_period)
     if kind == "unbounded":
         per_customer = _frames.group_table(
-            activity, [customer], {_FIRST: ("min", _PERIOD), _LAST: ("max", _PERIOD)}
+            activity, [*keys, customer], {_FIRST: ("min", _PERIOD), _LAST: ("max", _PERIOD)}
         )
-        cells = _frames.group_aggregate(per_customer, [_FIRST, _LAST], {_COUNT: ("len", None)})
+        cells = _frames.group_aggregate(
+            per_customer, [*keys, _FIRST, _LAST], {_COUNT: ("len", None)}
+        )
     else:
-        pairs = _frames.group_table(activity, [customer, _PERIOD], {})
-        pairs = _frames.with_group_min(pairs, customer, _PERIOD, _FIRST)
-        cells = _frames.group_aggregate(pairs, [_FIRST, _PERIOD], {_COUNT: ("len", None)})
+        pairs = _frames.group_table(activity, [*keys, customer, _PERIOD], {})
+        pairs = _frames.with_group_min(pairs, [*keys, customer], _PERIOD, _FIRST)
+        cells = _frames.group_aggregate(pairs, [*keys, _FIRST, _PERIOD], {_COUNT: ("len", None)})
     second = _LAST if kind == "unbounded" else _PERIOD
     return (
         _Reduced(
             first=_as_int(cells.keys[_FIRST]),
             second=_as_int(cells.keys[second]),
             customers=np.asarray(cells.values[_COUNT], dtype=np.int64),
+            grouped=cells if keys else None,
         ),
         origin,
         last_day,
@@ -288,6 +322,23 @@ def _table_from_reduced(
     if kind == "unbounded":
         # Active in period c + k or later: customers whose last period is >= c + k.
         counts = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
+    return table_of_counts(
+        cohort_periods, counts, kind=kind, period=period, origin=origin, last_day=last_day
+    )
+
+
+def table_of_counts(
+    cohort_periods: IntArray,
+    counts: IntArray,
+    *,
+    kind: CohortKind,
+    period: Period | int,
+    origin: int,
+    last_day: int,
+) -> CohortTable:
+    """Return the table of the (cohort, offset) customer counts of cohorts ``cohort_periods``."""
+    end_period = _end_period(last_day, period, origin)
+    n_columns = counts.shape[1]
     sizes = counts[:, 0].copy() if n_columns else np.zeros(0, dtype=np.int64)
     offsets = np.arange(n_columns)
     observable = cohort_periods[:, None] + offsets[None, :] <= end_period
@@ -305,6 +356,30 @@ def _table_from_reduced(
     )
 
 
+@overload
+def cohort_retention(
+    data: object,
+    /,
+    *,
+    customer: object = ...,
+    time: object,
+    period: str | int = ...,
+    kind: str = ...,
+    observation_end: object = ...,
+    by: None = ...,
+) -> CohortTable: ...
+@overload
+def cohort_retention(
+    data: object,
+    /,
+    *,
+    customer: object = ...,
+    time: object,
+    period: str | int = ...,
+    kind: str = ...,
+    observation_end: object = ...,
+    by: object,
+) -> SegmentCohorts: ...
 def cohort_retention(
     data: object,
     /,
@@ -314,8 +389,9 @@ def cohort_retention(
     period: str | int = "month",
     kind: str = "classic",
     observation_end: object = None,
-) -> CohortTable:
-    """Retention table of acquisition cohorts from an activity log.
+    by: object = None,
+) -> CohortTable | SegmentCohorts:
+    """Retention table of acquisition cohorts from an activity log, or one per segment.
 
     Parameters
     ----------
@@ -343,12 +419,24 @@ def cohort_retention(
         Last day of observation; default the day of the last activity. Cells
         of periods that start after the period containing it are NaN in
         ``rates``; activity in those periods is left out.
+    by : str, list of str, array_like or list of array_like, optional
+        Segment column name(s) (channel, region, plan), or segment array(s)
+        of the same length as array ``data``: one cohort table per segment
+        (per observed combination of several keys). The segment is one more
+        key of the same reduce, so a customer's cohort is their first period
+        within the segment; a customer whose activities fall under several
+        segments counts in each. Rows with a missing key form their own
+        segment, listed last. Every segment is observed to the same end (the
+        last activity of the whole log, or ``observation_end``), and an
+        integer ``period`` counts from the first activity of the whole log.
 
     Returns
     -------
-    CohortTable
+    CohortTable or SegmentCohorts
         ``cohorts``, ``sizes``, ``counts`` and ``rates``; ``to_frame()`` gives
-        the table with one row per cohort and one rate column per period.
+        the table with one row per cohort and one rate column per period;
+        ``confidence_interval()`` the interval of every cell. With ``by``, a
+        :class:`SegmentCohorts`: one such table per segment.
 
     Raises
     ------
@@ -388,6 +476,16 @@ def cohort_retention(
     >>> lm.cohort_retention(customers, time=times, kind="unbounded").rates
     array([[ 1.,  1.,  1.],
            [ 1.,  0., nan]])
+
+    One table per segment:
+
+    >>> channels = ["app", "web", "app", "web", "app", "web"]
+    >>> by_channel = lm.cohort_retention(customers, time=times, by=channels)
+    >>> by_channel.segments
+    ('app', 'web')
+    >>> by_channel.table("web").sizes, by_channel.table("web").rates
+    (array([1, 1]), array([[ 1.,  0.,  1.],
+           [ 1.,  0., nan]]))
     """
     chosen_period = _check_period(period)
     chosen_kind = check_choice(kind, name="kind", choices=COHORT_KINDS)
@@ -411,21 +509,39 @@ def cohort_retention(
     table = _frames.as_table(
         data,
         data_role="customer",
-        roles={"customer": customer, "time": time},
-        key_roles=("customer", "time"),
+        roles={"customer": customer, "time": time, "by": by},
+        key_roles=("customer", "time", "by"),
     )
     if table.is_frame:
         if customer is None:
             raise TypeError("`customer` must name the customer id column of `data`")
         _frames.check_temporal(table, "time")
+    keys = _segment_keys(table, by)
     reduced, origin, last_day = _reduce(
-        table, kind=chosen_kind, period=chosen_period, end_day=end_day
+        table, kind=chosen_kind, period=chosen_period, end_day=end_day, keys=keys
     )
     if end_day is not None and end_day < origin:
         raise ValueError(
             f"`observation_end` ({np.datetime64(end_day, 'D')}) is before the "
             f"first activity ({np.datetime64(origin, 'D')})"
         )
+    if keys:
+        from loyaltymetrics._retention._cohort_segments import segment_cohorts
+
+        return segment_cohorts(
+            reduced, keys, kind=chosen_kind, period=chosen_period, origin=origin, last_day=last_day
+        )
     return _table_from_reduced(
         reduced, kind=chosen_kind, period=chosen_period, origin=origin, last_day=last_day
     )
+
+
+def _segment_keys(table: _frames.Table, by: object) -> tuple[str, ...]:
+    """Return the segment key columns; the customer and time columns cannot be keys."""
+    if by is None:
+        return ()
+    keys = tuple(table.columns["by"])
+    clash = set(keys) & {table.columns["customer"][0], table.columns["time"][0]}
+    if clash:
+        raise ValueError(f"`by` must not include the customer or time column; got {sorted(clash)}")
+    return keys

@@ -74,7 +74,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-MetricName = Literal["nps", "csat", "ces"]
+MetricName = Literal["nps", "csat", "ces", "share", "mean"]
 #: ``interval(cells, method, confidence_level, n_resamples, rng)``.
 IntervalOf = Callable[[CellTable, str, float, int, RandomSource], Interval]
 #: ``difference(a, b, method, confidence_level, n_resamples, rng)``, two-sided.
@@ -113,6 +113,14 @@ class Metric:
     #: -100/0/100, a share's 0/100, a mean's answer): a respondent's value in a
     #: regression such as the trend over periods. Empty when not given.
     cell_value: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: For the mean of a real-valued column: given the sorted distinct values
+    #: of the data, return the metric whose cell labels index them. None for
+    #: a metric of scale points.
+    bind: Callable[[FloatArray], Metric] | None = None
+    #: Whether the score column may be boolean (read as 0/1).
+    accepts_boolean: bool = False
+    #: Whether breakdowns also report the total, weight total x estimate.
+    reports_total: bool = False
 
     @property
     def n_cells(self) -> int:
@@ -435,6 +443,10 @@ register(
         details=(("agree_share", "agree (5-7)"),),
     )
 )
+
+
+# The generic metrics of any customer-level column register themselves here.
+from loyaltymetrics._survey import _generic_metrics as _generic_metrics  # noqa: E402
 
 
 def definition_of_result(result: object) -> MetricDefinition:

@@ -75,6 +75,7 @@ from loyaltymetrics._engine._validation import (
 from loyaltymetrics._survey._segments import (
     _RESULT_COLUMNS,
     _as_float,
+    _bind_values,
     _Breakdown,
     _cells,
     _check_scores,
@@ -108,9 +109,10 @@ class OverTime(TabularResult):
         :class:`SegmentBreakdown`. The columns are described in
         :func:`over_time`.
     metric : str
-        "nps", "csat" or "ces".
+        "nps", "csat", "ces", "share" or "mean".
     estimate : str
-        Name of the estimate column: "score" or "mean" (CES mean).
+        Name of the estimate column: "score", "mean" (CES mean, or the mean
+        of a column) or "share".
     period : str
         The calendar period of a row.
     window : int or None
@@ -368,8 +370,16 @@ def _period_of(table: Table, time: str, period: Period) -> Any:
     return build
 
 
-def _table(data: object, *, score: object, time: object, by: object, weights: object) -> Table:
-    """Validate the column arguments into a table."""
+def _table(
+    data: object,
+    *,
+    score: object,
+    time: object,
+    by: object,
+    weights: object,
+    boolean_score: bool = False,
+) -> Table:
+    """Validate the column arguments into a table (a boolean score if ``boolean_score``)."""
     if as_narwhals_frame(data) is None and not isinstance(time, str) and time is not None:
         time = _time_array(time)
     table = as_table(
@@ -386,7 +396,7 @@ def _table(data: object, *, score: object, time: object, by: object, weights: ob
         for role in ("score", "time", "weights"):
             if role in table.columns and len(table.columns[role]) != 1:
                 raise ValueError(f"`{role}` must name one column; got {list(table.columns[role])}")
-        check_numeric(table, "score")
+        check_numeric(table, "score", boolean=boolean_score)
         check_temporal(table, "time")
         if weights is not None:
             check_numeric(table, "weights")
@@ -645,8 +655,10 @@ def over_time(
         named by ``score``, ``time``, ``by`` and ``weights``; or an array of
         scores, with ``time`` (and ``by``, ``weights``) given as arrays of
         the same length.
-    metric : {"nps", "csat", "ces"}, default "nps"
-        The metric. Its options go in ``metric_options``.
+    metric : {"nps", "csat", "ces", "share", "mean"}, default "nps"
+        The metric. Its options go in ``metric_options``; "share" (of a
+        boolean or 0/1 column) and "mean" (of a numeric column) are as in
+        :func:`by_segment`.
     score : str
         Name of the score column (dataframe input only).
     time : str or array_like
@@ -780,7 +792,14 @@ def over_time(
     chosen_period = check_period(period, choices=CALENDAR_PERIODS)
     rule = _check_compare(compare, chosen_period)
     span = _check_window(window) or 1
-    table = _table(data, score=score, time=time, by=by, weights=weights)
+    table = _table(
+        data,
+        score=score,
+        time=time,
+        by=by,
+        weights=weights,
+        boolean_score=options.metric.accepts_boolean,
+    )
     reduced = _reduce(table, period=chosen_period, has_by=by is not None)
     clash = set(reduced.keys) & (set(_RESULT_COLUMNS) | set(_TIME_COLUMNS))
     if clash:
@@ -789,6 +808,7 @@ def over_time(
         )
     _check_weights(reduced)
     missing = _check_scores(reduced, options.metric)
+    options, reduced = _bind_values(options, reduced, missing)
     per_period = _cells(reduced, options.metric, missing)
     if per_period.responses.sum() == 0:
         raise ValueError(

@@ -291,6 +291,7 @@ def scale_interval_and_difference(
     method: BootstrapMethod,
     n_resamples: int,
     rng: RandomSource,
+    values: npt.ArrayLike | None = None,
 ) -> tuple[Interval, Difference]:
     """Bootstrap interval of sample a and its two-sided comparison with b, from one resampling.
 
@@ -299,10 +300,11 @@ def scale_interval_and_difference(
     (as :func:`mean_interval` and :func:`mean_difference`). Equal to the
     interval of a with sample a's stream and the difference with ``rng``
     (whose first stream resamples a and second resamples b), at the cost of
-    one set of resamples of a instead of two.
+    one set of resamples of a instead of two. ``values`` gives each label's
+    value for a mean, as in :func:`mean_interval`.
     """
-    values = score_values(offset) if in_range is None else in_range_values(in_range)
-    a, b = CellMeans(a_cells, values), CellMeans(b_cells, values)
+    cell_values = score_values(offset, values) if in_range is None else in_range_values(in_range)
+    a, b = CellMeans(a_cells, cell_values), CellMeans(b_cells, cell_values)
     interval, comparison = bootstrap_interval_and_difference(
         a,
         b,
@@ -458,6 +460,7 @@ def mean_difference(
     alternative: Alternative = "two-sided",
     n_resamples: int = 9999,
     rng: RandomSource | None = None,
+    values: npt.ArrayLike | None = None,
 ) -> Difference:
     """Difference ``a - b`` of two independent samples' mean scores, with interval and test.
 
@@ -482,6 +485,8 @@ def mean_difference(
         is open (infinite) on the other side.
     n_resamples, rng
         Bootstrap only.
+    values
+        Optional value of each label, as in :func:`mean_interval`.
 
     Returns
     -------
@@ -493,8 +498,8 @@ def mean_difference(
         one-sided), otherwise an infinite statistic with the sign of the
         difference and its normal-limit p-value (0 or 1).
     """
-    values = score_values(offset)
-    a, b = CellMeans(a_cells, values), CellMeans(b_cells, values)
+    cell_values = score_values(offset, values)
+    a, b = CellMeans(a_cells, cell_values), CellMeans(b_cells, cell_values)
     if method == "welch":
         limits = _welch(a, b, confidence_level=confidence_level, alternative=alternative)
         return Difference(*blank_pair(a, b, a.estimate - b.estimate, *limits))

@@ -1,4 +1,4 @@
-"""Segment breakdowns of NPS, CSAT and CES, on any dataframe or on arrays.
+"""Segment breakdowns of NPS, CSAT, CES and the generic share and mean, on any dataframe or arrays.
 
 Two stages, as everywhere in the library:
 
@@ -26,10 +26,11 @@ draws each segment's resamples once.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,7 @@ from loyaltymetrics._engine._corrections import CORRECTIONS, Correction, correct
 from loyaltymetrics._engine._frames import (
     Grouped,
     Table,
+    as_narwhals_frame,
     as_table,
     check_numeric,
     columns_to_frame,
@@ -68,6 +70,7 @@ IntArray = npt.NDArray[np.int64]
 
 _COMPARE = ("rest", "overall")
 _ROWS = "__loyaltymetrics_rows"
+_R = TypeVar("_R", bound="_Reduced")
 
 
 # --- reduce ---------------------------------------------------------------
@@ -143,8 +146,26 @@ def _from_mapping(
     )
 
 
-def _reduce(data: object, *, score: object, by: object, weights: object) -> _Reduced:
-    """Stage 1: validate the column arguments and count rows per cell in the engine."""
+def _booleans_as_integers(values: object) -> object:
+    """Return boolean scores (a list, array or Series of booleans) as 0/1; others unchanged."""
+    if isinstance(values, list | tuple):
+        if values and all(isinstance(value, bool | np.bool_) for value in values):
+            return np.asarray(values, dtype=np.int64)
+        return values
+    to_numpy = getattr(values, "to_numpy", None)
+    array = to_numpy() if callable(to_numpy) else values
+    if isinstance(array, np.ndarray) and array.dtype.kind == "b":
+        return array.astype(np.int64)
+    return values
+
+
+def _reduce(
+    data: object, *, score: object, by: object, weights: object, boolean_score: bool = False
+) -> _Reduced:
+    """Stage 1: validate the column arguments and count rows per cell in the engine.
+
+    ``boolean_score`` lets the score column be boolean (a share's yes/no).
+    """
     if by is None:
         raise TypeError("`by` is required: the segment column name(s), or segment array(s)")
     if data is None or isinstance(data, str | bytes | numbers.Number):
@@ -156,6 +177,8 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
     if isinstance(data, Mapping):
         data, by, weights = _from_mapping(data, score=score, by=by, weights=weights)
         score = None
+    if boolean_score and as_narwhals_frame(data) is None:
+        data = _booleans_as_integers(data)
     table = as_table(
         data,
         data_role="score",
@@ -171,7 +194,7 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
             raise ValueError(
                 f"`weights` must name one column; got {list(table.columns['weights'])}"
             )
-        check_numeric(table, "score")
+        check_numeric(table, "score", boolean=boolean_score)
         if weights is not None:
             check_numeric(table, "weights")
     elif score is not None:
@@ -228,6 +251,14 @@ def _check_scores(reduced: _Reduced, metric: Metric) -> npt.NDArray[np.bool_]:
             "'propagate' to return NaN"
         )
     values = reduced.score
+    if metric.bind is not None:
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            raise ValueError(
+                f"`score` must be finite numbers; found {format_value(values[infinite[0]])} "
+                f"in segment {reduced.label(int(infinite[0]))}"
+            )
+        return missing
     bad = first_invalid_score(values, low=low, high=high)
     if bad is not None:
         raise ValueError(
@@ -235,6 +266,24 @@ def _check_scores(reduced: _Reduced, metric: Metric) -> npt.NDArray[np.bool_]:
             f"in segment {reduced.label(bad)}"
         )
     return missing
+
+
+def _bind_values(
+    options: _Options, reduced: _R, missing: npt.NDArray[np.bool_]
+) -> tuple[_Options, _R]:
+    """For the mean of a real-valued column: label each entry by its distinct value.
+
+    The metric is bound to the sorted distinct non-missing values, and each
+    entry's score becomes the index of its value (NaN stays NaN), so the cells
+    are the distinct (value, weight) pairs. Other metrics pass through.
+    """
+    if options.metric.bind is None:
+        return options, reduced
+    distinct, code = np.unique(reduced.score[~missing], return_inverse=True)
+    labels = np.full(reduced.score.shape, np.nan)
+    labels[~missing] = code
+    bound = options.metric.bind(np.asarray(distinct, dtype=np.float64))
+    return dataclasses.replace(options, metric=bound), dataclasses.replace(reduced, score=labels)
 
 
 # --- cells ----------------------------------------------------------------
@@ -322,14 +371,14 @@ def _cells(reduced: _Reduced, metric: Metric, missing: npt.NDArray[np.bool_]) ->
     cell = metric.cell_of_point[(reduced.score[keep] - metric.scale[0]).astype(np.int64)]
     count = reduced.rows[keep]
     responses = np.bincount(segment, weights=count, minlength=n_segments).astype(np.int64)
-    if reduced.weight is None:
+    if reduced.weight is None and metric.bind is None:
         segments, overall, rest = _unweighted_tables(
             segment, cell, count, n_segments, metric.n_cells
         )
     else:
-        segments, overall, rest = _weighted_tables(
-            segment, cell, reduced.weight[keep], count, n_segments
-        )
+        # A mean's cells are its distinct values: sparse (value, weight) pairs.
+        weight = np.ones(count.shape[0]) if reduced.weight is None else reduced.weight[keep]
+        segments, overall, rest = _weighted_tables(segment, cell, weight, count, n_segments)
     return _Breakdown(
         segments=segments,
         overall=overall,
@@ -363,10 +412,11 @@ class SegmentBreakdown(TabularResult):
         to pandas or polars. The columns are described in
         :func:`by_segment`.
     metric : str
-        "nps", "csat" or "ces".
+        "nps", "csat", "ces", "share" or "mean".
     estimate : str
         Name of the estimate column: "score" (NPS points; CSAT or CES agree
-        share on 0..100) or "mean" (CES mean answer).
+        share on 0..100), "mean" (CES mean answer, or the mean of a column)
+        or "share" (on 0..1).
     overall : float
         The estimate on all the data.
     overall_interval : ConfidenceInterval
@@ -435,9 +485,13 @@ _RESULT_COLUMNS = (
     "n",
     "responses",
     "score",
+    "share",
     "mean",
     "low",
     "high",
+    "total",
+    "total_low",
+    "total_high",
     "difference",
     "difference_low",
     "difference_high",
@@ -467,7 +521,10 @@ def by_segment(
     rng: object = None,
     **metric_options: object,
 ) -> SegmentBreakdown:
-    """Break NPS, CSAT or CES down by segment, with intervals and comparisons.
+    """Break NPS, CSAT, CES, or the share or mean of any column down by segment.
+
+    Every segment gets its estimate with a confidence interval, and a
+    comparison with the rest of the data (or the overall figure).
 
     Parameters
     ----------
@@ -476,8 +533,12 @@ def by_segment(
         ``LazyFrame``), pyarrow, Dask, DuckDB, PySpark -- with the columns
         named by ``score``, ``by`` and ``weights``; or an array of scores,
         with ``by`` (and ``weights``) given as arrays of the same length.
-    metric : {"nps", "csat", "ces"}, default "nps"
-        The metric. Its options go in ``metric_options``.
+    metric : {"nps", "csat", "ces", "share", "mean"}, default "nps"
+        The metric. Its options go in ``metric_options``. "share" is the
+        share of rows where a boolean (or 0/1) column is true -- retained,
+        churned, repeat buyer -- on 0..1; "mean" is the mean of any numeric
+        column -- order value, revenue, predicted CLV -- whose cells are the
+        data's distinct (value, weight) pairs.
     score : str
         Name of the score column (dataframe input only).
     by : str, list of str, array_like or list of array_like
@@ -494,7 +555,8 @@ def by_segment(
         corrected p-value is at most ``1 - confidence_level``.
     method : str, optional
         Interval method; None means the metric's default: "adjusted-wald" for
-        NPS, "wilson" for CSAT and the CES agree share, "t" for the CES mean.
+        NPS, "wilson" for CSAT, the CES agree share and "share", "t" for the
+        CES mean and "mean".
         Any method of the single-group ``confidence_interval`` is accepted.
         The comparison uses the same method where the two-sample function has
         it (Wald and the bootstrap methods), else its default
@@ -530,14 +592,19 @@ def by_segment(
         every metric; ``prior`` for NPS (the "bayes" method); ``scale`` and
         ``satisfied`` for CSAT; ``scale``, ``agree``, ``version`` ("2.0" or
         "original") and ``of`` ("mean" or "agree_share") for CES. Defaults as
-        in :func:`nps`, ``csat`` and ``ces``.
+        in :func:`nps`, ``csat`` and ``ces``. "share" and "mean" take only
+        ``nan_policy``.
 
     Returns
     -------
     SegmentBreakdown
         ``table`` has, per segment: the key column(s); ``n`` (responses, or
         the sum of their weights); ``responses`` (rows counted); the estimate
-        (``score``, or ``mean`` for the CES mean) with ``low`` and ``high``;
+        (``score``; ``mean`` for the CES mean and "mean"; ``share`` for
+        "share") with ``low`` and ``high``; for "mean", ``total`` (``n`` times
+        the mean: the segment's sum of the column, its customer equity for a
+        value column) with ``total_low`` and ``total_high`` (the mean's
+        limits times ``n``: an interval for a segment of that size);
         with a comparison, ``difference`` (segment minus rest or overall, on
         the estimate's scale), ``difference_low``, ``difference_high``,
         ``statistic``, ``pvalue``, ``pvalue_corrected`` and ``significant``;
@@ -599,6 +666,16 @@ def by_segment(
     >>> lm.by_segment([5, 4, 2, 5, 3, 4], by=["a", "a", "a", "b", "b", "b"],
     ...               metric="csat", compare=None).table["score"]
     array([66.66666667, 66.66666667])
+
+    The share of a yes/no column, and the mean and total of an amount:
+
+    >>> lm.by_segment([True, False, True, True], by=["a", "a", "b", "b"],
+    ...               metric="share", compare=None).table["share"]
+    array([0.5, 1. ])
+    >>> spend = lm.by_segment([20.0, 40.0, 10.0, 15.0, 5.0], by=["a", "a", "b", "b", "b"],
+    ...                       metric="mean", compare=None).table
+    >>> spend["mean"], spend["total"]
+    (array([30., 10.]), array([60., 30.]))
     """
     options = _Options.check(
         metric=metric,
@@ -611,7 +688,13 @@ def by_segment(
         rng=rng,
         metric_options=metric_options,
     )
-    reduced = _reduce(data, score=score, by=by, weights=weights)
+    reduced = _reduce(
+        data,
+        score=score,
+        by=by,
+        weights=weights,
+        boolean_score=options.metric.accepts_boolean,
+    )
     clash = set(reduced.keys) & set(_RESULT_COLUMNS)
     if clash:
         raise ValueError(
@@ -619,6 +702,7 @@ def by_segment(
         )
     _check_weights(reduced)
     missing = _check_scores(reduced, options.metric)
+    options, reduced = _bind_values(options, reduced, missing)
     cells = _cells(reduced, options.metric, missing)
     if cells.responses.sum() == 0:
         raise ValueError(
@@ -762,6 +846,12 @@ def _assemble(
                 correction=options.correction,
                 alpha=1.0 - options.level,
             )
+        )
+    if options.metric.reports_total:
+        values.update(
+            total=segment_n * inferred.segments.estimate,
+            total_low=segment_n * inferred.segments.low,
+            total_high=segment_n * inferred.segments.high,
         )
     values["small"] = cells.responses < options.min_n
     values["n_omitted"] = cells.n_omitted

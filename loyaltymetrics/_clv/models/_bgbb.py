@@ -20,14 +20,15 @@ exact and has no removable singularity at ``gamma = 1``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 from loyaltymetrics._clv._fitting import (
-    FittedModel,
     FloatArray,
     Objective,
     check_fit_weights,
@@ -35,11 +36,13 @@ from loyaltymetrics._clv._fitting import (
     fit_log_parameters,
     fitted_fields,
     model_array,
+    warn_unless_converged,
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _output
+from loyaltymetrics._clv.models._purchase import PurchaseModelBase
 
-__all__ = ["BGBBModel", "bgbb_objective", "check_bgbb_history", "fit_bgbb"]
+__all__ = ["BGBBModel", "bgbb_objective", "bgbb_pmf", "check_bgbb_history", "fit_bgbb"]
 
 _PARAMETERS = ("alpha", "beta", "gamma", "delta")
 
@@ -182,7 +185,7 @@ def _survival_sum(gamma: float, delta: float, start: FloatArray, length: FloatAr
 
 
 @dataclass(frozen=True, repr=False)
-class BGBBModel(FittedModel):
+class BGBBModel(PurchaseModelBase):
     """A fitted BG/BB model (beta-geometric / beta-Bernoulli), for discrete opportunities.
 
     Times are counts of transaction opportunities (periods).
@@ -224,6 +227,7 @@ class BGBBModel(FittedModel):
     gamma: float
     delta: float
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
+    _discrete: ClassVar[bool] = True
 
     @property
     def _params(self) -> FloatArray:
@@ -238,8 +242,22 @@ class BGBBModel(FittedModel):
         values = _log_likelihood(self._params, patterns[:, 0], patterns[:, 1], patterns[:, 2])
         return values[inverse.reshape(-1)].reshape(x.shape)
 
+    def _history(
+        self, frequency: object, recency: object, T: object
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        return check_bgbb_history(frequency, recency, T)
+
+    def _times(self, t: object, *, name: str) -> FloatArray:
+        return _whole(t, name=name, low=0)
+
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
+        *,
+        ahead: npt.ArrayLike = 0,
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive after opportunity ``T``.
 
@@ -250,6 +268,10 @@ class BGBBModel(FittedModel):
         Shang's eq. 11, alive at opportunity ``n + 1``, is this times
         ``(delta + n) / (gamma + delta + n)``.
 
+        With ``ahead = m > 0`` (whole opportunities) it is the probability of
+        being alive through opportunity ``n + m``, Fader & Hardie's (A10) as
+        lifetimes computes it: this times ``B(gamma, delta + n + m) / B(gamma, delta + n)``.
+
         Examples
         --------
         >>> from loyaltymetrics import BGBBModel
@@ -257,8 +279,44 @@ class BGBBModel(FittedModel):
         >>> round(float(model.probability_alive(4, 5, 6)), 4)
         0.7488
         """
-        x, t_x, n = check_bgbb_history(frequency, recency, T)
-        return _output(self._probability_alive(x, t_x, n))
+        return _output(self._alive(frequency, recency, T, ahead))
+
+    def _survival_ahead(
+        self, m: FloatArray, x: FloatArray, t_x: FloatArray, n: FloatArray
+    ) -> FloatArray:
+        _, _, gamma, delta = self._params
+        out: FloatArray = np.exp(
+            special.betaln(gamma, delta + n + m) - special.betaln(gamma, delta + n)
+        )
+        return out
+
+    def _pmf_given_alive(
+        self, counts: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, n: FloatArray
+    ) -> FloatArray:
+        # Alive through n: p ~ Beta(alpha + x, beta + n - x), theta ~ Beta(gamma, delta + n),
+        # and the next opportunities are a new customer's with those.
+        alpha, beta, gamma, delta = self._params
+        return bgbb_pmf(counts, t, alpha + x, beta + n - x, gamma, delta + n)
+
+    def _dert(self, x: FloatArray, t_x: FloatArray, n: FloatArray, rate: float) -> FloatArray:
+        """Fader, Hardie & Shang (2010), eq. 14: the discounted sum of eq. 13 in closed form.
+
+        ``B(alpha + x + 1, beta + n - x) / B(alpha, beta) * B(gamma, delta + n + 1) /
+        B(gamma, delta) / (1 + d) * 2F1(1, delta + n + 1; gamma + delta + n + 1; 1 / (1 + d)) / L``.
+        """
+        alpha, beta, gamma, delta = self._params
+        log_front = (
+            special.betaln(alpha + x + 1.0, beta + n - x)
+            - special.betaln(alpha, beta)
+            + special.betaln(gamma, delta + n + 1.0)
+            - special.betaln(gamma, delta)
+            - self._per_pattern_log_likelihood(x, t_x, n)
+        )
+        z = 1.0 / (1.0 + rate)
+        out: FloatArray = (
+            np.exp(log_front) * z * special.hyp2f1(1.0, delta + n + 1.0, gamma + delta + n + 1.0, z)
+        )
+        return out
 
     def _probability_alive(self, x: FloatArray, t_x: FloatArray, n: FloatArray) -> FloatArray:
         alpha, beta, gamma, delta = self._params
@@ -275,7 +333,12 @@ class BGBBModel(FittedModel):
         return alive
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected transactions in the next ``t`` opportunities, given the history.
 
@@ -301,7 +364,39 @@ class BGBBModel(FittedModel):
         )
         return _output(np.exp(log_front) * _survival_sum(gamma, delta, n, horizon))
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> BGBBModel:
+        return fit_bgbb(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        n: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's transactions in the steps ending at opportunities ``ends``.
+
+        Given alive through the ``n`` opportunities the posteriors are
+        ``p ~ Beta(alpha + x, beta + n - x)`` and ``theta ~ Beta(gamma, delta + n)``
+        (Fader, Hardie & Shang 2010); the further opportunities survived are
+        geometric, and each one lived is a transaction with probability ``p``.
+        """
+        size = x.shape[0]
+        alpha, beta, gamma, delta = self._params
+        living = generator.random(size) < self._probability_alive(x, t_x, n)
+        p = generator.beta(alpha + x, beta + n - x, size=size)
+        theta = np.maximum(generator.beta(gamma, delta + n, size=size), 1e-300)
+        survived = np.where(living, generator.geometric(theta) - 1, 0)
+        counts = np.zeros((ends.shape[0], size))
+        previous = 0.0
+        for k, end in enumerate(ends):
+            lived = np.clip(np.minimum(survived, end) - previous, 0.0, None)
+            counts[k] = generator.binomial(lived.astype(np.int64), p)
+            previous = float(end)
+        return counts
+
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected transactions of a new customer in the first ``t`` opportunities.
 
         Fader, Hardie & Shang (2010), eq. 7:
@@ -322,7 +417,7 @@ class BGBBModel(FittedModel):
         survival = _survival_sum(gamma, delta, np.zeros_like(horizon), horizon)
         return _output(alpha / (alpha + beta) * survival)
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer transacts at exactly ``n`` of the first ``t`` occasions.
 
         Fader, Hardie & Shang (2010), eq. 6:
@@ -340,28 +435,45 @@ class BGBBModel(FittedModel):
         counts = _whole(n, name="n", low=0)
         horizon = _whole(t, name="t", low=0)
         counts, horizon = np.broadcast_arrays(counts, horizon)
-        alpha, beta, gamma, delta = self._params
-        c = counts.reshape(-1)[:, None]
-        h = horizon.reshape(-1)[:, None]
-        longest = int(horizon.max()) if horizon.size else 0
-        i = np.arange(longest, dtype=np.float64)[None, :]
-        norm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
-        with np.errstate(invalid="ignore"):
-            whole = np.exp(
-                _log_choose(h, c)
-                + special.betaln(alpha + c, beta + h - c)
-                + special.betaln(gamma, delta + h)
-                - norm
-            )
-            died = np.exp(
-                _log_choose(i, c)
-                + special.betaln(alpha + c, beta + i - c)
-                + special.betaln(gamma + 1.0, delta + i)
-                - norm
-            )
-        died_sum = np.sum(np.where((i >= c) & (i < h), died, 0.0), axis=1, keepdims=True)
-        out = np.where(c <= h, np.where(c <= h, whole, 0.0) + died_sum, 0.0)
-        return _output(out.reshape(counts.shape))
+        return _output(bgbb_pmf(counts, horizon, *self._params))
+
+
+def bgbb_pmf(
+    counts: FloatArray,
+    horizon: FloatArray,
+    alpha: FloatArray | float,
+    beta: FloatArray | float,
+    gamma: FloatArray | float,
+    delta: FloatArray | float,
+) -> FloatArray:
+    """BG/BB ``P(X(t) = n)`` of a new customer (eq. 6), elementwise in arrays of parameters."""
+    shape = np.broadcast(counts, horizon, alpha, beta, gamma, delta).shape
+    counts, horizon = np.broadcast_to(counts, shape), np.broadcast_to(horizon, shape)
+    alpha, beta, gamma, delta = (
+        np.broadcast_to(np.asarray(value, dtype=np.float64), shape).reshape(-1)[:, None]
+        for value in (alpha, beta, gamma, delta)
+    )
+    c = counts.reshape(-1)[:, None]
+    h = horizon.reshape(-1)[:, None]
+    longest = int(horizon.max()) if horizon.size else 0
+    i = np.arange(longest, dtype=np.float64)[None, :]
+    norm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
+    with np.errstate(invalid="ignore"):
+        whole = np.exp(
+            _log_choose(h, c)
+            + special.betaln(alpha + c, beta + h - c)
+            + special.betaln(gamma, delta + h)
+            - norm
+        )
+        died = np.exp(
+            _log_choose(i, c)
+            + special.betaln(alpha + c, beta + i - c)
+            + special.betaln(gamma + 1.0, delta + i)
+            - norm
+        )
+    died_sum = np.sum(np.where((i >= c) & (i < h), died, 0.0), axis=1, keepdims=True)
+    out: FloatArray = np.where(c <= h, np.where(c <= h, whole, 0.0) + died_sum, 0.0)
+    return out.reshape(shape)
 
 
 def _log_choose(total: FloatArray, chosen: FloatArray) -> FloatArray:
@@ -374,7 +486,12 @@ def _log_choose(total: FloatArray, chosen: FloatArray) -> FloatArray:
 
 
 def fit_bgbb(
-    frequency: object, recency: object, n_periods: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    n_periods: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> BGBBModel:
     """Fit the BG/BB model by maximum likelihood.
 
@@ -407,7 +524,7 @@ def fit_bgbb(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_bgbb
+    >>> from loyaltymetrics.datasets import simulate_bgbb
     >>> x, t_x, n = simulate_bgbb(
     ...     5000, alpha=1.2, beta=0.75, gamma=0.66, delta=2.8, n_periods=6, rng=0
     ... )
@@ -433,4 +550,12 @@ def fit_bgbb(
         np.log([0.2, 2.0, 2.0, 0.5]),
     ]
     fit = fit_log_parameters(objective, starts, total_weight=float(pattern_weights.sum()))
-    return BGBBModel(**fitted_fields(fit, _PARAMETERS, total_weight=float(pattern_weights.sum())))
+    fields = fitted_fields(
+        fit,
+        _PARAMETERS,
+        total_weight=float(pattern_weights.sum()),
+        patterns=(x, t_x, n, pattern_weights),
+    )
+    model = BGBBModel(**fields)
+    warn_unless_converged(model)
+    return model

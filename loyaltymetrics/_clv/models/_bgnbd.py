@@ -18,45 +18,95 @@ the conditional expectation (eq. 10) and the probability of being alive
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special, stats
 
 from loyaltymetrics._clv._fitting import (
-    FittedModel,
     FloatArray,
     Objective,
     check_history,
     collapse_history,
     fit_log_parameters,
     fitted_fields,
-    model_array,
     shares_by_value,
+    warn_unless_converged,
     weighted_sum,
 )
+from loyaltymetrics._clv.models._purchase import (
+    PurchaseModelBase,
+    check_counts,
+    check_time,
+    output,
+)
 
-__all__ = ["BGNBDModel", "bgnbd_objective", "fit_beta_geometric", "fit_bgnbd"]
+__all__ = [
+    "BGNBDModel",
+    "beta_geometric_pmf",
+    "beta_geometric_survival",
+    "bgnbd_objective",
+    "fit_beta_geometric",
+    "fit_bgnbd",
+    "simulate_beta_geometric_future",
+]
 
 _PARAMETERS = ("r", "alpha", "a", "b")
 
 
-def _check_time(t: object, *, name: str = "t") -> FloatArray:
-    values = model_array(t, name=name)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        position = int(np.flatnonzero(bad.reshape(-1))[0])
-        raise ValueError(
-            f"`{name}` must be finite and >= 0; found {values.reshape(-1)[position]}"
-            + (f" at position {position}" if values.ndim else "")
+_check_time = check_time
+_output = output
+
+
+def beta_geometric_pmf(
+    n: FloatArray,
+    t: FloatArray,
+    r: FloatArray | float,
+    alpha: FloatArray | float,
+    a: FloatArray | float,
+    b: FloatArray | float,
+) -> FloatArray:
+    """BG/NBD ``P(X(t) = n)`` of a new customer, elementwise in arrays of parameters.
+
+    Fader, Hardie & Lee (2005), eq. 8, with the finite sum written as a
+    negative binomial distribution function:
+    ``B(a, b + n) / B(a, b) * NB(n; r, alpha / (alpha + t))
+    + [n > 0] * B(a + 1, b + n - 1) / B(a, b) * P(NB >= n)``.
+    """
+    success = alpha / (alpha + t)
+    with np.errstate(all="ignore"):
+        log_first = (
+            special.betaln(a, b + n) - special.betaln(a, b) + stats.nbinom.logpmf(n, r, success)
         )
-    return values
+        second = np.exp(
+            special.betaln(a + 1.0, b + np.maximum(n, 1.0) - 1.0) - special.betaln(a, b)
+        ) * stats.nbinom.sf(n - 1.0, r, success)
+    out: FloatArray = np.exp(log_first) + np.where(n > 0, second, 0.0)
+    return out
 
 
-def _output(values: FloatArray) -> FloatArray | float:
-    """Return a Python-float-compatible scalar for scalar input, else the array."""
-    out: FloatArray | float = values[()] if values.ndim == 0 else values
+def beta_geometric_survival(
+    m: FloatArray,
+    r: FloatArray | float,
+    alpha: FloatArray | float,
+    a: FloatArray | float,
+    b: FloatArray | float,
+) -> FloatArray:
+    """Chance that a customer alive now is still alive ``m`` later (dropout after purchases).
+
+    With purchase rate ``~ Gamma(r, alpha)`` and dropout probability ``p ~
+    Beta(a, b)`` after each purchase, the customer survives the ``K``
+    purchases of the next ``m`` with probability ``E[(1 - p) ** K]``, ``K``
+    negative binomial with ``q = alpha / (alpha + m)``. Its generating
+    function and Euler's integral for the hypergeometric function give
+    ``q ** r * 2F1(r, b; a + b; 1 - q)``.
+    """
+    q = alpha / (alpha + m)
+    with np.errstate(all="ignore"):
+        out: FloatArray = np.exp(r * np.log(q)) * special.hyp2f1(r, b, a + b, 1.0 - q)
     return out
 
 
@@ -97,7 +147,7 @@ def _purchases_factor(
 
 
 @dataclass(frozen=True, repr=False)
-class BGNBDModel(FittedModel):
+class BGNBDModel(PurchaseModelBase):
     """A fitted BG/NBD model (beta-geometric / negative binomial distribution).
 
     Rates ``alpha`` and all times are in the units of the ``recency`` and
@@ -144,13 +194,26 @@ class BGNBDModel(FittedModel):
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
+        *,
+        ahead: npt.ArrayLike = 0.0,
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
         ``1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))``
         for ``x > 0`` and 1 for ``x = 0`` (in the BG/NBD a customer can only
         drop out right after a repeat purchase).
+
+        With ``ahead = m > 0`` it is the probability of being alive ``m`` time
+        units after ``T``: ``P(alive at T) * P(alive at T + m | alive at T)``.
+        The second factor is ``q ** (r + x) * 2F1(r + x, b + x; a + b + x; 1 - q)``
+        with ``q = (alpha + T) / (alpha + T + m)`` (the chance of surviving
+        every purchase of the next ``m``, by the negative binomial generating
+        function).
 
         Examples
         --------
@@ -159,8 +222,17 @@ class BGNBDModel(FittedModel):
         >>> model.probability_alive([0, 2, 2], [0.0, 30.43, 5.0], [38.86, 38.86, 38.86]).round(4)
         array([1.    , 0.7277, 0.1246])
         """
-        x, t_x, big_t = check_history(frequency, recency, T)
-        return _output(self._probability_alive(x, t_x, big_t))
+        return output(self._alive(frequency, recency, T, ahead))
+
+    def _survival_ahead(
+        self, m: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        return beta_geometric_survival(m, self.r + x, self.alpha + big_t, self.a, self.b + x)
+
+    def _pmf_given_alive(
+        self, n: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        return beta_geometric_pmf(n, t, self.r + x, self.alpha + big_t, self.a, self.b + x)
 
     def _probability_alive(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> FloatArray:
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
@@ -174,7 +246,12 @@ class BGNBDModel(FittedModel):
         return alive
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected repeat purchases in the next ``t`` time units, given the history.
 
@@ -205,7 +282,28 @@ class BGNBDModel(FittedModel):
         out: FloatArray = np.where(t > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
         return out
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> BGNBDModel:
+        return fit_bgnbd(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history."""
+        alive = self._probability_alive(x, t_x, big_t)
+        return simulate_beta_geometric_future(
+            generator,
+            alive,
+            rate=(self.r + x, self.alpha + big_t),
+            dropout=(self.a, self.b + x),
+            ends=ends,
+        )
+
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
         Fader, Hardie & Lee (2005), eq. 7:
@@ -225,7 +323,7 @@ class BGNBDModel(FittedModel):
         expected = _purchases_factor(self.a, r, self.b, log_discount, t_arr / (alpha + t_arr))
         return _output(np.where(t_arr > 0, expected, 0.0))
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
 
         Fader, Hardie & Lee (2005), eq. 8, with the finite sum written as a
@@ -240,24 +338,42 @@ class BGNBDModel(FittedModel):
         >>> model.probability_of_purchases([0, 1, 2], 39.0).round(4)
         array([0.5776, 0.1976, 0.0846])
         """
-        counts = model_array(n, name="n")
-        bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.floor(counts))
-        if bad.any():
-            raise ValueError("`n` must be whole numbers >= 0")
+        counts = check_counts(n)
         t_arr = _check_time(t)
         counts, t_arr = np.broadcast_arrays(counts, t_arr)
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        success = alpha / (alpha + t_arr)
-        with np.errstate(all="ignore"):
-            log_first = (
-                special.betaln(a, b + counts)
-                - special.betaln(a, b)
-                + stats.nbinom.logpmf(counts, r, success)
-            )
-            second = np.exp(
-                special.betaln(a + 1.0, b + np.maximum(counts, 1.0) - 1.0) - special.betaln(a, b)
-            ) * stats.nbinom.sf(counts - 1.0, r, success)
-        return _output(np.exp(log_first) + np.where(counts > 0, second, 0.0))
+        return output(beta_geometric_pmf(counts, t_arr, self.r, self.alpha, self.a, self.b))
+
+
+def simulate_beta_geometric_future(
+    generator: np.random.Generator,
+    alive: FloatArray,
+    *,
+    rate: tuple[FloatArray | float, FloatArray | float],
+    dropout: tuple[FloatArray | float, FloatArray | float],
+    ends: FloatArray,
+) -> FloatArray:
+    """Purchases per step of customers who drop out only right after a purchase.
+
+    A customer alive now (probability ``alive``) buys at a Poisson rate drawn
+    from ``Gamma(rate[0], rate=rate[1])`` and drops out after each purchase
+    with a probability drawn from ``Beta(*dropout)``: their posteriors given
+    the history (Fader, Hardie & Lee 2005). In each step the purchases are
+    ``min(N, J)``, ``N`` Poisson over the step and ``J`` the geometric number
+    of purchases until dropout (memoryless, so drawn afresh per step).
+    """
+    n = np.shape(alive)[0]
+    living = generator.random(n) < alive
+    purchase_rate = generator.gamma(rate[0], 1.0 / np.asarray(rate[1]), size=n)
+    p = np.maximum(generator.beta(dropout[0], dropout[1], size=n), 1e-300)
+    counts = np.zeros((ends.shape[0], n))
+    previous = 0.0
+    for k, end in enumerate(ends):
+        available = generator.poisson(purchase_rate * (end - previous)) * living
+        until_dropout = generator.geometric(p)
+        counts[k] = np.minimum(available, until_dropout)
+        living &= until_dropout > available
+        previous = float(end)
+    return counts
 
 
 def bgnbd_objective(
@@ -328,7 +444,12 @@ def bgnbd_objective(
 
 
 def fit_bgnbd(
-    frequency: object, recency: object, T: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> BGNBDModel:
     """Fit the BG/NBD model by maximum likelihood.
 
@@ -373,7 +494,7 @@ def fit_bgnbd(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_bgnbd
+    >>> from loyaltymetrics.datasets import simulate_bgnbd
     >>> x, t_x, T = simulate_bgnbd(5000, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=2)
     >>> model = lm.fit_bgnbd(x, t_x, T)
     >>> model.converged
@@ -381,11 +502,18 @@ def fit_bgnbd(
     >>> round(model.r, 2), round(model.alpha, 1), round(model.a, 2), round(model.b, 2)
     (0.5, 9.8, 0.5, 2.48)
     """
-    return BGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=False))
+    model = BGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=False))
+    warn_unless_converged(model)
+    return model
 
 
 def fit_beta_geometric(
-    frequency: object, recency: object, T: object, weights: object, *, dropout_at_first: bool
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    weights: npt.ArrayLike | None,
+    *,
+    dropout_at_first: bool,
 ) -> dict[str, Any]:
     """Fit the BG/NBD (or, with ``dropout_at_first``, the MBG/NBD); return the model's fields."""
     # Times are rescaled so that T is of order 1 and alpha starts near the right

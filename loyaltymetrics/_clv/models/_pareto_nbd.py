@@ -40,27 +40,31 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import integrate, special, stats
 
 from loyaltymetrics._clv._fitting import (
-    FittedModel,
     FloatArray,
     Objective,
     check_history,
     collapse_history,
     fit_log_parameters,
     fitted_fields,
-    model_array,
+    group_rows,
     numerical_gradient,
+    warn_unless_converged,
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _check_time, _output
+from loyaltymetrics._clv.models._purchase import PurchaseModelBase
+from loyaltymetrics._clv.models._purchase import check_counts as _check_counts
 
-__all__ = ["ParetoNBDModel", "fit_pareto_nbd", "pareto_nbd_log_likelihood"]
+__all__ = ["ParetoNBDModel", "fit_pareto_nbd", "pareto_nbd_log_likelihood", "pareto_nbd_pmf"]
 
 _PARAMETERS = ("r", "alpha", "s", "beta")
 # Gauss-Legendre nodes for the purchase-count distribution (an integral over
@@ -141,6 +145,59 @@ def _log_tail(
     return out
 
 
+@dataclass(frozen=True)
+class _Histories:
+    """Histories with the distinct values each likelihood term depends on.
+
+    The hypergeometric tail ``G(y)`` depends on ``(x, y)`` only, so it is
+    evaluated once per distinct ``(x, t_x)`` and ``(x, T)`` pair, far fewer
+    than the distinct ``(x, t_x, T)`` patterns; gamma functions once per
+    distinct ``x`` and the ``log(rate + T)`` terms once per distinct ``T``.
+    """
+
+    x: FloatArray
+    big_t: FloatArray
+    recency_pairs: tuple[FloatArray, FloatArray, npt.NDArray[np.intp]]
+    horizon_pairs: tuple[FloatArray, FloatArray, npt.NDArray[np.intp]]
+    distinct_x: tuple[FloatArray, npt.NDArray[np.intp]]
+    distinct_t: tuple[FloatArray, npt.NDArray[np.intp]]
+
+    @classmethod
+    def of(cls, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> _Histories:
+        x, t_x, big_t = (np.asarray(v, dtype=np.float64).reshape(-1) for v in (x, t_x, big_t))
+        (x_r, t_r), group_r = group_rows(x, t_x)
+        (x_h, t_h), group_h = group_rows(x, big_t)
+        (x_d,), group_x = group_rows(x)
+        (t_d,), group_t = group_rows(big_t)
+        return cls(
+            x, big_t, (x_r, t_r, group_r), (x_h, t_h, group_h), (x_d, group_x), (t_d, group_t)
+        )
+
+    def log_likelihood(
+        self, params: tuple[float, float, float, float]
+    ) -> tuple[FloatArray, FloatArray]:
+        r, alpha, s, beta = params
+        distinct_x, group_x = self.distinct_x
+        distinct_t, group_t = self.distinct_t
+        log_front = (special.gammaln(r + distinct_x) - special.gammaln(r))[group_x] + (
+            r * math.log(alpha) + s * math.log(beta)
+        )
+        log_alive = (
+            -(r + self.x) * np.log(alpha + distinct_t)[group_t]
+            - s * np.log(beta + distinct_t)[group_t]
+        )
+        x_r, t_r, group_r = self.recency_pairs
+        x_h, t_h, group_h = self.horizon_pairs
+        log_tail_tx = _log_tail(r, alpha, s, beta, x_r, t_r)[group_r]
+        log_tail_t = _log_tail(r, alpha, s, beta, x_h, t_h)[group_h]
+        with np.errstate(divide="ignore"):
+            # s * (G(t_x) - G(T)); G is decreasing, so the difference is >= 0 (0 when t_x == T).
+            gap = np.minimum(log_tail_t - log_tail_tx, 0.0)
+            log_dead = math.log(s) + log_tail_tx + np.log(-np.expm1(gap))
+        log_sum = np.logaddexp(log_alive, log_dead)
+        return log_front + log_sum, log_alive - log_sum
+
+
 def pareto_nbd_log_likelihood(
     params: tuple[float, float, float, float], x: FloatArray, t_x: FloatArray, big_t: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -149,19 +206,9 @@ def pareto_nbd_log_likelihood(
     Fader & Hardie (2005), eqs. 22 and 18, with the hypergeometric terms
     written as tail integrals (see the module docstring).
     """
-    r, alpha, s, beta = params
-    log_front = (
-        special.gammaln(r + x) - special.gammaln(r) + r * math.log(alpha) + s * math.log(beta)
-    )
-    log_alive = -(r + x) * np.log(alpha + big_t) - s * np.log(beta + big_t)
-    log_tail_tx = _log_tail(r, alpha, s, beta, x, t_x)
-    log_tail_t = _log_tail(r, alpha, s, beta, x, big_t)
-    with np.errstate(divide="ignore"):
-        # s * (G(t_x) - G(T)); G is decreasing, so the difference is >= 0 (0 when t_x == T).
-        gap = np.minimum(log_tail_t - log_tail_tx, 0.0)
-        log_dead = math.log(s) + log_tail_tx + np.log(-np.expm1(gap))
-    log_sum = np.logaddexp(log_alive, log_dead)
-    return log_front + log_sum, log_alive - log_sum
+    x, t_x, big_t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, big_t)))
+    log_lik, log_alive = _Histories.of(x, t_x, big_t).log_likelihood(params)
+    return log_lik.reshape(x.shape), log_alive.reshape(x.shape)
 
 
 def _lifetime_integral(k: float, span: FloatArray) -> FloatArray:
@@ -173,7 +220,7 @@ def _lifetime_integral(k: float, span: FloatArray) -> FloatArray:
 
 
 @dataclass(frozen=True, repr=False)
-class ParetoNBDModel(FittedModel):
+class ParetoNBDModel(PurchaseModelBase):
     """A fitted Pareto/NBD model.
 
     Rates ``alpha`` and ``beta`` and all times are in the units of the
@@ -222,13 +269,24 @@ class ParetoNBDModel(FittedModel):
         return (self.r, self.alpha, self.s, self.beta)
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
+        *,
+        ahead: npt.ArrayLike = 0.0,
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
         Fader & Hardie (2005), eq. 18: the share of the likelihood that comes
         from customers whose lifetime exceeds ``T``. Unlike the BG/NBD, a
         customer with no repeat purchase can have dropped out too.
+
+        With ``ahead = m > 0`` it is the probability of being alive ``m`` time
+        units after ``T``: ``P(alive at T) * P(alive at T + m | alive at T)``.
+        Given alive, the dropout rate is ``Gamma(s, beta + T)``, so the second
+        factor is ``E[exp(-mu m)] = ((beta + T) / (beta + T + m)) ** s``.
 
         Examples
         --------
@@ -237,15 +295,50 @@ class ParetoNBDModel(FittedModel):
         >>> model.probability_alive([0, 2, 2], [0.0, 30.43, 5.0], 38.86).round(4)
         array([0.2938, 0.8684, 0.1294])
         """
-        x, t_x, big_t = check_history(frequency, recency, T)
-        return _output(self._probability_alive(x, t_x, big_t))
+        return _output(self._alive(frequency, recency, T, ahead))
+
+    def _survival_ahead(
+        self, m: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        out: FloatArray = np.exp(-self.s * np.log1p(m / (self.beta + big_t)))
+        return out
+
+    def _pmf_given_alive(
+        self, n: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        # Alive at T: the rates' posteriors are Gamma(r + x, alpha + T) and
+        # Gamma(s, beta + T), and the future is a new customer's with them.
+        return pareto_nbd_pmf(n, t, self.r + x, self.alpha + big_t, self.s, self.beta + big_t)
+
+    def _dert(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray, rate: float) -> FloatArray:
+        """Fader, Hardie & Lee (2005, iso-value curves), eq. 2: closed form in Tricomi's U.
+
+        Given alive, ``E[lambda] = (r + x) / (alpha + T)`` and
+        ``E[1 / (mu + delta)] = (beta + T) ** s * delta ** (s - 1) * U(s, s; delta (beta + T))``.
+        """
+        delta = math.log1p(rate)
+        shifted = self.beta + big_t
+        with np.errstate(all="ignore"):
+            log_inverse = (
+                self.s * np.log(shifted)
+                + (self.s - 1.0) * math.log(delta)
+                + np.log(special.hyperu(self.s, self.s, delta * shifted))
+            )
+        per_alive = (self.r + x) / (self.alpha + big_t) * np.exp(log_inverse)
+        out: FloatArray = self._probability_alive(x, t_x, big_t) * per_alive
+        return out
 
     def _probability_alive(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> FloatArray:
         _, log_alive = pareto_nbd_log_likelihood(self._params, x, t_x, big_t)
         return np.exp(log_alive)
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected repeat purchases in the next ``t`` time units, given the history.
 
@@ -274,7 +367,39 @@ class ParetoNBDModel(FittedModel):
         )
         return _output(while_alive * self._probability_alive(x, t_x, big_t))
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> ParetoNBDModel:
+        return fit_pareto_nbd(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history.
+
+        Given alive at ``T`` the rates' posteriors are ``Gamma(r + x, alpha + T)``
+        and ``Gamma(s, beta + T)`` (Fader & Hardie 2005); the remaining lifetime
+        is exponential, and purchases are Poisson over the part of each step lived.
+        """
+        n = x.shape[0]
+        r, alpha, s, beta = self._params
+        living = generator.random(n) < self._probability_alive(x, t_x, big_t)
+        purchase_rate = generator.gamma(r + x, 1.0 / (alpha + big_t), size=n)
+        dropout_rate = generator.gamma(s, 1.0 / (beta + big_t), size=n)
+        with np.errstate(divide="ignore", over="ignore"):
+            lifetime = np.where(living, generator.exponential(size=n) / dropout_rate, 0.0)
+        counts = np.zeros((ends.shape[0], n))
+        previous = 0.0
+        for k, end in enumerate(ends):
+            lived = np.clip(np.minimum(lifetime, end) - previous, 0.0, None)
+            counts[k] = generator.poisson(purchase_rate * lived)
+            previous = float(end)
+        return counts
+
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
         Fader & Hardie (2005), eq. 27:
@@ -292,7 +417,7 @@ class ParetoNBDModel(FittedModel):
         r, alpha, s, beta = self._params
         return _output(r / alpha * beta * _lifetime_integral(s - 1.0, np.log1p(horizon / beta)))
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
 
         Conditioning on the lifetime ``omega``: alive throughout ``(0, t]``
@@ -315,24 +440,36 @@ class ParetoNBDModel(FittedModel):
         counts = _check_counts(n)
         horizon = _check_time(t)
         counts, horizon = np.broadcast_arrays(counts, horizon)
-        r, alpha, s, beta = self._params
-        span = np.log1p(horizon / beta)
-        nodes, node_weights = np.polynomial.legendre.leggauss(_PMF_NODES)
-        rho = span[..., None] * (nodes + 1.0) / 2.0
-        omega = beta * np.expm1(rho)
-        density = s * np.exp(-s * rho) * (span[..., None] / 2.0) * node_weights
-        with np.errstate(all="ignore"):
-            inside = stats.nbinom.pmf(counts[..., None], r, alpha / (alpha + omega))
-            survive = np.exp(-s * span) * stats.nbinom.pmf(counts, r, alpha / (alpha + horizon))
-        return _output(survive + np.sum(inside * density, axis=-1))
+        return _output(pareto_nbd_pmf(counts, horizon, *self._params))
 
 
-def _check_counts(n: object) -> FloatArray:
-    counts = model_array(n, name="n")
-    bad = ~np.isfinite(counts) | (counts < 0) | (counts != np.floor(counts))
-    if bad.any():
-        raise ValueError("`n` must be whole numbers >= 0")
-    return counts
+def pareto_nbd_pmf(
+    n: FloatArray,
+    t: FloatArray,
+    r: FloatArray | float,
+    alpha: FloatArray | float,
+    s: FloatArray | float,
+    beta: FloatArray | float,
+) -> FloatArray:
+    """Pareto/NBD ``P(X(t) = n)`` of a new customer, elementwise in arrays of parameters.
+
+    See :meth:`ParetoNBDModel.probability_of_purchases`: Gauss-Legendre
+    quadrature over the lifetime in ``rho = log(1 + omega / beta)``.
+    """
+    n, t, r, alpha, s, beta = np.broadcast_arrays(n, t, r, alpha, s, beta)
+    span = np.log1p(t / beta)
+    nodes, node_weights = np.polynomial.legendre.leggauss(_PMF_NODES)
+    rho = span[..., None] * (nodes + 1.0) / 2.0
+    omega = beta[..., None] * np.expm1(rho)
+    s_node = s[..., None]
+    density = s_node * np.exp(-s_node * rho) * (span[..., None] / 2.0) * node_weights
+    with np.errstate(all="ignore"):
+        inside = stats.nbinom.pmf(
+            n[..., None], r[..., None], alpha[..., None] / (alpha[..., None] + omega)
+        )
+        survive = np.exp(-s * span) * stats.nbinom.pmf(n, r, alpha / (alpha + t))
+    out: FloatArray = survive + np.sum(inside * density, axis=-1)
+    return out
 
 
 def pareto_nbd_objective(
@@ -340,17 +477,23 @@ def pareto_nbd_objective(
 ) -> Objective:
     """Weighted mean negative log-likelihood over log(r, alpha, s, beta), numerical gradient."""
     share = weights / weights.sum()
+    histories = _Histories.of(x, t_x, big_t)
 
     def value(log_params: FloatArray) -> float:
         r, alpha, s, beta = (float(v) for v in np.exp(log_params))
-        log_lik, _ = pareto_nbd_log_likelihood((r, alpha, s, beta), x, t_x, big_t)
+        log_lik, _ = histories.log_likelihood((r, alpha, s, beta))
         return -weighted_sum(share, log_lik)
 
     return numerical_gradient(value)
 
 
 def fit_pareto_nbd(
-    frequency: object, recency: object, T: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> ParetoNBDModel:
     """Fit the Pareto/NBD model by maximum likelihood.
 
@@ -388,7 +531,7 @@ def fit_pareto_nbd(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_pareto_nbd
+    >>> from loyaltymetrics.datasets import simulate_pareto_nbd
     >>> x, t_x, T = simulate_pareto_nbd(4000, r=0.6, alpha=8.0, s=0.8, beta=12.0, T=52.0, rng=1)
     >>> model = lm.fit_pareto_nbd(x, t_x, T)
     >>> model.converged
@@ -409,4 +552,6 @@ def fit_pareto_nbd(
     fields = fitted_fields(
         fit, _PARAMETERS, total_weight=data.total_weight, data=data, rates=(1, 3)
     )
-    return ParetoNBDModel(**fields)
+    model = ParetoNBDModel(**fields)
+    warn_unless_converged(model)
+    return model
