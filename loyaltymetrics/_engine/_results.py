@@ -121,6 +121,9 @@ class Result:
     """
 
     _display_fields: ClassVar[tuple[str, ...] | None] = None
+    #: Fields shown only when set and different from the result's ``n``: the
+    #: weight total and effective sample size of a weighted sample.
+    _weighting_fields: ClassVar[tuple[str, ...]] = ("weight_total", "effective_n")
 
     def _public_fields(self) -> list[str]:
         return [
@@ -130,9 +133,13 @@ class Result:
         ]
 
     def _shown_fields(self) -> list[str]:
-        if self._display_fields is not None:
-            return list(self._display_fields)
-        return self._public_fields()
+        names = self._public_fields() if self._display_fields is None else self._display_fields
+        n = getattr(self, "n", None)
+        return [
+            name
+            for name in names
+            if name not in self._weighting_fields or getattr(self, name) not in (None, n)
+        ]
 
     def short_repr(self) -> str:
         """Return the one-line representation used by ``repr``."""

@@ -15,7 +15,12 @@ from typing import ClassVar, cast
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
+from loyaltymetrics._engine._cells import (
+    CellTable,
+    as_reported_count,
+    response_counts,
+    tally_scores,
+)
 from loyaltymetrics._engine._intervals import BootstrapMethod
 from loyaltymetrics._engine._means import BootstrapEngine, check_engine, scipy_bootstrap_interval
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
@@ -62,19 +67,28 @@ class NPSResult(Result):
     score : float
         NPS on the -100..100 scale: ``100 * (promoter_share - detractor_share)``.
         NaN when ``nan_policy="propagate"`` met a missing score.
-    n : float
-        Number of respondents counted, or the sum of their weights for a
-        weighted sample.
+    n : int
+        Number of responses counted (missing scores omitted under
+        ``nan_policy="omit"`` are not counted).
     detractors, passives, promoters : float
-        Counts (or weighted totals) of scores 0-6, 7-8 and 9-10.
+        Counts (whole numbers; weighted totals for a weighted sample) of
+        scores 0-6, 7-8 and 9-10.
     detractor_share, passive_share, promoter_share : float
         The three shares, each in 0..1, summing to 1.
     n_omitted : int
         Missing scores removed under ``nan_policy="omit"``.
+    weight_total : float or None
+        Sum of the weights (``n`` for an unweighted sample); shown only when
+        it differs from ``n``. None for a result built without respondent
+        counts.
+    effective_n : float or None
+        Kish's effective sample size ``(sum w)**2 / sum w**2`` (``n`` for an
+        unweighted sample), the n the weighted intervals use; shown only
+        when it differs from ``n``. None as for ``weight_total``.
     """
 
     score: float
-    n: float
+    n: int
     detractors: float
     passives: float
     promoters: float
@@ -82,11 +96,15 @@ class NPSResult(Result):
     passive_share: float
     promoter_share: float
     n_omitted: int = 0
+    weight_total: float | None = None
+    effective_n: float | None = None
     _cells: CellTable | None = field(default=None, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "score",
         "n",
+        "weight_total",
+        "effective_n",
         "detractors",
         "passives",
         "promoters",
@@ -248,13 +266,14 @@ def _result_from_totals(
         shares = (detractors / n, passives / n, promoters / n)
         score = float(nps_points(totals))
     weighted = cells is not None and cells.is_weighted
+    rows, weight_total, effective_n = (round(n), n, n) if cells is None else response_counts(cells)
 
     def as_count(value: float) -> float:
         return as_reported_count(value, weighted=weighted)
 
     return NPSResult(
         score=score,
-        n=as_count(n),
+        n=rows,
         detractors=as_count(detractors),
         passives=as_count(passives),
         promoters=as_count(promoters),
@@ -262,6 +281,8 @@ def _result_from_totals(
         passive_share=shares[1],
         promoter_share=shares[2],
         n_omitted=n_omitted,
+        weight_total=weight_total,
+        effective_n=effective_n,
         _cells=cells,
     )
 
@@ -284,7 +305,8 @@ def nps(
     weights : array_like, optional
         Survey (sampling) weights, one per score: finite, non-negative, not all
         zero. Each respondent counts in proportion to its weight, so the shares
-        are weighted shares and ``n`` is the sum of the weights. Integer weights
+        are weighted shares; ``n`` stays the number of responses, beside the
+        ``weight_total`` and Kish's ``effective_n``. Integer weights
         give exactly the result of repeating each row that many times.
     nan_policy : {"raise", "omit", "propagate"}, default "raise"
         What to do with missing scores (NaN, None, pandas.NA, polars null):

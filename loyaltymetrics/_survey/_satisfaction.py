@@ -22,7 +22,12 @@ from typing import ClassVar, Literal, cast
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
+from loyaltymetrics._engine._cells import (
+    CellTable,
+    as_reported_count,
+    response_counts,
+    tally_scores,
+)
 from loyaltymetrics._engine._intervals import Alternative, BootstrapMethod
 from loyaltymetrics._engine._means import (
     BootstrapEngine,
@@ -96,8 +101,9 @@ class _Summary:
         weighted = self.cells.is_weighted
         return tuple(as_reported_count(float(x), weighted=weighted) for x in self.totals)
 
-    def n(self) -> float:
-        return as_reported_count(float(self.totals.sum()), weighted=self.cells.is_weighted)
+    def sizes(self) -> tuple[int, float, float]:
+        """Return the ``n``, ``weight_total`` and ``effective_n`` fields of a result."""
+        return response_counts(self.cells)
 
     def share(self, scale: tuple[int, int], band: tuple[int, int]) -> float:
         if self.undefined:
@@ -206,12 +212,19 @@ class CSATResult(Result):
         Share of answers in the satisfied range, 0..1.
     mean : float
         Mean answer on the scale.
-    n : float
-        Number of answers counted, or the sum of their weights.
+    n : int
+        Number of answers counted.
     counts : tuple of float
         Count (or weighted total) of each scale point, lowest first.
     n_omitted : int
         Missing scores removed under ``nan_policy="omit"``.
+    weight_total : float or None
+        Sum of the weights (``n`` when unweighted); shown only when it
+        differs from ``n``. None for a result built without answer counts.
+    effective_n : float or None
+        Kish's effective sample size ``(sum w)**2 / sum w**2`` (``n`` when
+        unweighted), the n the weighted intervals use; shown only when it
+        differs from ``n``. None as for ``weight_total``.
     scale : tuple of int
         The answer scale ``(low, high)``, inclusive.
     satisfied : tuple of int
@@ -221,16 +234,20 @@ class CSATResult(Result):
     score: float
     satisfied_share: float
     mean: float
-    n: float
+    n: int
     counts: tuple[float, ...]
     n_omitted: int = 0
     scale: tuple[int, int] = CSAT_SCALE
     satisfied: tuple[int, int] = CSAT_SATISFIED
+    weight_total: float | None = None
+    effective_n: float | None = None
     _cells: CellTable | None = field(default=None, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "score",
         "n",
+        "weight_total",
+        "effective_n",
         "mean",
         "counts",
         "n_omitted",
@@ -334,12 +351,19 @@ class CESResult(Result):
         version, the low-effort range).
     score : float
         ``100 * agree_share``, on 0..100.
-    n : float
-        Number of answers counted, or the sum of their weights.
+    n : int
+        Number of answers counted.
     counts : tuple of float
         Count (or weighted total) of each scale point, lowest first.
     n_omitted : int
         Missing scores removed under ``nan_policy="omit"``.
+    weight_total : float or None
+        Sum of the weights (``n`` when unweighted); shown only when it
+        differs from ``n``. None for a result built without answer counts.
+    effective_n : float or None
+        Kish's effective sample size ``(sum w)**2 / sum w**2`` (``n`` when
+        unweighted), the n the weighted intervals use; shown only when it
+        differs from ``n``. None as for ``weight_total``.
     scale : tuple of int
         The answer scale ``(low, high)``, inclusive.
     agree : tuple of int
@@ -351,18 +375,22 @@ class CESResult(Result):
     mean: float
     agree_share: float
     score: float
-    n: float
+    n: int
     counts: tuple[float, ...]
     n_omitted: int = 0
     scale: tuple[int, int] = CES_DEFAULTS["2.0"][0]
     agree: tuple[int, int] = CES_DEFAULTS["2.0"][1]
     version: str = "2.0"
+    weight_total: float | None = None
+    effective_n: float | None = None
     _cells: CellTable | None = field(default=None, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "mean",
         "score",
         "n",
+        "weight_total",
+        "effective_n",
         "counts",
         "n_omitted",
         "version",
@@ -467,11 +495,14 @@ def _csat_result(
     summary: _Summary, *, scale: tuple[int, int], satisfied: tuple[int, int]
 ) -> CSATResult:
     share = summary.share(scale, satisfied)
+    n, weight_total, effective_n = summary.sizes()
     return CSATResult(
         score=100.0 * share,
         satisfied_share=share,
         mean=summary.mean(scale),
-        n=summary.n(),
+        n=n,
+        weight_total=weight_total,
+        effective_n=effective_n,
         counts=summary.counts(),
         n_omitted=summary.n_omitted,
         scale=scale,
@@ -512,8 +543,9 @@ def csat(
         e.g. ``(6, 7)`` on 1..7 or ``(9, 10)`` on 1..10.
     weights : array_like, optional
         Survey weights, one per answer: finite, non-negative, not all zero.
-        Shares and the mean are weighted and ``n`` is the sum of the weights;
-        integer weights give the point estimates of repeating rows.
+        Shares and the mean are weighted; ``n`` stays the number of answers,
+        beside the ``weight_total`` and Kish's ``effective_n``; integer
+        weights give the point estimates of repeating rows.
     nan_policy : {"raise", "omit", "propagate"}, default "raise"
         Missing answers raise, are dropped (counted in ``n_omitted``), or make
         the score, share and mean NaN.
@@ -637,11 +669,14 @@ def _ces_result(
     summary: _Summary, *, version: str, scale: tuple[int, int], agree: tuple[int, int]
 ) -> CESResult:
     share = summary.share(scale, agree)
+    n, weight_total, effective_n = summary.sizes()
     return CESResult(
         mean=summary.mean(scale),
         agree_share=share,
         score=100.0 * share,
-        n=summary.n(),
+        n=n,
+        weight_total=weight_total,
+        effective_n=effective_n,
         counts=summary.counts(),
         n_omitted=summary.n_omitted,
         scale=scale,

@@ -53,7 +53,14 @@ def test_weighted_hand_worked() -> None:
     # Weights 3 on the detractor (0), 1 on 7 and 8, 1 on 10 and 2 on 9:
     # detractors 3, passives 2, promoters 3, total 8: 100 * (3 - 3) / 8 = 0.
     result = lm.nps([0, 7, 8, 10, 9], weights=[3, 1, 1, 1, 2])
-    assert result.n == pytest.approx(8.0)
+    # n counts the 5 responses; the weights total 8, and Kish's effective n is
+    # 8**2 / (9 + 1 + 1 + 1 + 4) = 4.
+    assert result.n == 5
+    assert isinstance(result.n, int)
+    assert result.weight_total == pytest.approx(8.0)
+    assert result.effective_n == pytest.approx(4.0)
+    assert "weight_total=8.0" in repr(result)
+    assert "weight_total" not in repr(lm.nps([0, 7, 8, 10, 9]))
     assert result.detractors == pytest.approx(3.0)
     assert result.promoters == pytest.approx(3.0)
     assert result.score == pytest.approx(0.0)
@@ -114,6 +121,8 @@ def test_to_dict_is_plain_python() -> None:
         "passive_share",
         "promoter_share",
         "n_omitted",
+        "weight_total",
+        "effective_n",
     }
     assert json.loads(json.dumps(data)) == data
     assert data["score"] == pytest.approx(50.0)
@@ -314,7 +323,8 @@ def test_integer_weights_equal_repeated_rows(rows: list[tuple[int, int]]) -> Non
     weighted = lm.nps(scores, weights=weights)
     plain = lm.nps(repeated)
     assert weighted.score == pytest.approx(plain.score)
-    assert weighted.n == pytest.approx(plain.n)
+    assert weighted.weight_total == pytest.approx(plain.n)
+    assert weighted.n == len(scores)
     assert weighted.promoters == pytest.approx(plain.promoters)
 
 
