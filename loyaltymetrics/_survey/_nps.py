@@ -23,7 +23,7 @@ from loyaltymetrics._engine._cells import (
 )
 from loyaltymetrics._engine._intervals import BootstrapMethod
 from loyaltymetrics._engine._means import BootstrapEngine, check_engine, scipy_bootstrap_interval
-from loyaltymetrics._engine._results import ConfidenceInterval, Result
+from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
 from loyaltymetrics._engine._validation import (
     NanPolicy,
     check_choice,
@@ -59,14 +59,16 @@ SCORE_BAND = np.array(
 
 
 @dataclass(frozen=True, repr=False)
-class NPSResult(Result):
+class NPSResult(HeadlineResult):
     """Net Promoter Score of a sample.
 
     Attributes
     ----------
     score : float
-        NPS on the -100..100 scale: ``100 * (promoter_share - detractor_share)``.
-        NaN when ``nan_policy="propagate"`` met a missing score.
+        NPS on the -100..100 scale: ``100 * (promoter_share - detractor_share)``;
+        also ``estimate``. NaN when ``nan_policy="propagate"`` met a
+        missing score. ``repr`` shows it with its default interval
+        (adjusted Wald, 95%) as ``ci``.
     n : int
         Number of responses counted (missing scores omitted under
         ``nan_policy="omit"`` are not counted).
@@ -110,6 +112,10 @@ class NPSResult(Result):
         "promoters",
         "n_omitted",
     )
+    _headline: ClassVar[str] = "score"
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        return None if self._cells is None else self.confidence_interval()
 
     def _cell_table(self) -> CellTable:
         """Return the band cells, as the inference functions take them."""
@@ -340,7 +346,8 @@ def nps(
     --------
     >>> import loyaltymetrics as lm
     >>> lm.nps([10, 9, 8, 7, 6, 0])
-    NPSResult(score=0.0, n=6, detractors=2, passives=2, promoters=2, n_omitted=0)
+    NPSResult(score=0.0, ci=[-51.0725, 51.0725], n=6, detractors=2, passives=2, promoters=2,
+    n_omitted=0)
     >>> result = lm.nps([10, 10, 9, 7, 3, float("nan")], nan_policy="omit")
     >>> result.score, result.n_omitted
     (40.0, 1)
@@ -410,9 +417,11 @@ def nps_from_counts(
     --------
     >>> import loyaltymetrics as lm
     >>> lm.nps_from_counts(detractors=20, passives=30, promoters=50)
-    NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
+    NPSResult(score=30.0, ci=[14.0511, 44.2013], n=100, detractors=20, passives=30, promoters=50,
+    n_omitted=0)
     >>> lm.nps_from_counts([2, 0, 0, 0, 0, 3, 15, 10, 20, 25, 25])
-    NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
+    NPSResult(score=30.0, ci=[14.0511, 44.2013], n=100, detractors=20, passives=30, promoters=50,
+    n_omitted=0)
     """
     bands = (detractors, passives, promoters)
     if (counts is None) == all(band is None for band in bands) or (

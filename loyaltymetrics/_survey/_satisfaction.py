@@ -35,7 +35,7 @@ from loyaltymetrics._engine._means import (
     check_engine,
     scipy_bootstrap_interval,
 )
-from loyaltymetrics._engine._results import ConfidenceInterval, Result
+from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
 from loyaltymetrics._engine._validation import (
     NanPolicy,
     check_choice,
@@ -200,14 +200,15 @@ def _interval(
 
 
 @dataclass(frozen=True, repr=False)
-class CSATResult(Result):
+class CSATResult(HeadlineResult):
     """Customer satisfaction score of a sample.
 
     Attributes
     ----------
     score : float
-        CSAT on 0..100: ``100 * satisfied_share``. NaN when
-        ``nan_policy="propagate"`` met a missing score.
+        CSAT on 0..100: ``100 * satisfied_share``; also ``estimate``. NaN
+        when ``nan_policy="propagate"`` met a missing score. ``repr`` shows it
+        with its default interval (Wilson, 95%) as ``ci``.
     satisfied_share : float
         Share of answers in the satisfied range, 0..1.
     mean : float
@@ -252,6 +253,10 @@ class CSATResult(Result):
         "counts",
         "n_omitted",
     )
+    _headline: ClassVar[str] = "score"
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        return None if self._cells is None else self.confidence_interval()
 
     def confidence_interval(
         self,
@@ -337,15 +342,16 @@ class CSATResult(Result):
 
 
 @dataclass(frozen=True, repr=False)
-class CESResult(Result):
+class CESResult(HeadlineResult):
     """Customer effort score of a sample.
 
     Attributes
     ----------
     mean : float
         Mean answer: the headline CES. For CES 2.0 higher is better (easier);
-        for the original effort question lower is better. NaN when
-        ``nan_policy="propagate"`` met a missing score.
+        for the original effort question lower is better; also
+        ``estimate``. NaN when ``nan_policy="propagate"`` met a missing
+        score. ``repr`` shows it with its default (t, 95%) interval as ``ci``.
     agree_share : float
         Share of answers in the ``agree`` range, 0..1 (for the original
         version, the low-effort range).
@@ -395,6 +401,10 @@ class CESResult(Result):
         "n_omitted",
         "version",
     )
+    _headline: ClassVar[str] = "mean"
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        return None if self._cells is None else self.confidence_interval()
 
     @property
     def higher_is_better(self) -> bool:
@@ -578,7 +588,8 @@ def csat(
     >>> import loyaltymetrics as lm
     >>> result = lm.csat([5, 4, 4, 3, 5, 2, 4, 5, 1, 4])
     >>> result
-    CSATResult(score=70.0, n=10, mean=3.7, counts=(1, 1, 1, 4, 3), n_omitted=0)
+    CSATResult(score=70.0, ci=[39.6778, 89.2209], n=10, mean=3.7, counts=(1, 1, 1, 4, 3),
+    n_omitted=0)
     >>> lm.csat([7, 6, 5, 2, 7], scale=(1, 7), satisfied=(6, 7)).score
     60.0
     """
@@ -646,7 +657,8 @@ def csat_from_counts(
     --------
     >>> import loyaltymetrics as lm
     >>> lm.csat_from_counts([5, 5, 10, 40, 40])
-    CSATResult(score=80.0, n=100, mean=4.05, counts=(5, 5, 10, 40, 40), n_omitted=0)
+    CSATResult(score=80.0, ci=[71.1171, 86.6633], n=100, mean=4.05, counts=(5, 5, 10, 40, 40),
+    n_omitted=0)
     """
     checked_scale, checked_satisfied = _csat_options(scale, satisfied)
     summary = _summarise_counts(counts, scale=checked_scale)
@@ -759,7 +771,8 @@ def ces(
     --------
     >>> import loyaltymetrics as lm
     >>> lm.ces([7, 6, 5, 5, 3, 7, 2, 6])
-    CESResult(mean=5.125, score=75.0, n=8, counts=(0, 1, 1, 0, 2, 2, 2), n_omitted=0, version='2.0')
+    CESResult(mean=5.125, ci=[3.61371, 6.63629], score=75.0, n=8, counts=(0, 1, 1, 0, 2, 2, 2),
+    n_omitted=0, version='2.0')
     >>> original = lm.ces([1, 2, 2, 4, 1], version="original")
     >>> original.mean, original.score, original.higher_is_better
     (2.0, 80.0, False)

@@ -101,7 +101,12 @@ def test_missing_values_from_dataframe_libraries() -> None:
 
 def test_repr_is_short_and_readable() -> None:
     text = repr(lm.nps([10, 9, 8, 7, 6, 0]))
-    assert text == "NPSResult(score=0.0, n=6, detractors=2, passives=2, promoters=2, n_omitted=0)"
+    # ci, the default adjusted-Wald interval (Rocks 2016), by hand: counts
+    # 2 + 3/4, 2 + 3/2, 2 + 3/4 of n = 9 give 0 -/+ 1.959964 * sqrt((2.75 + 2.75) / 9 / 9).
+    assert text == (
+        "NPSResult(score=0.0, ci=[-51.0725, 51.0725], n=6, detractors=2, passives=2, "
+        "promoters=2, n_omitted=0)"
+    )
     html = lm.nps([10, 9])._repr_html_()
     assert "<table>" in html
     assert "score" in html

@@ -36,8 +36,10 @@ def test_csat_hand_worked() -> None:
     assert result.counts == (1, 1, 1, 4, 3)
     assert result.scale == (1, 5)
     assert result.satisfied == (4, 5)
+    # ci: statsmodels' proportion_confint(7, 10, method="wilson") = (0.396778, 0.892209).
     assert repr(result) == (
-        "CSATResult(score=70.0, n=10, mean=3.7, counts=(1, 1, 1, 4, 3), n_omitted=0)"
+        "CSATResult(score=70.0, ci=[39.6778, 89.2209], n=10, mean=3.7, counts=(1, 1, 1, 4, 3), "
+        "n_omitted=0)"
     )
     json.dumps(result.to_dict())
 
