@@ -17,7 +17,7 @@ import dataclasses
 import html
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -187,6 +187,20 @@ class ConfidenceInterval(Result):
 
     It unpacks like scipy's ``ConfidenceInterval``: ``low, high = ci``.
 
+    Attributes
+    ----------
+    low, high : float
+        The limits.
+    bootstrap_distribution : numpy.ndarray or None
+        For a bootstrap interval of one estimate: the ``n_resamples``
+        bootstrap replicates of the estimate, on its scale, as
+        ``scipy.stats.BootstrapResult.bootstrap_distribution``; None for
+        other methods.
+    standard_error : float or None
+        For a bootstrap interval: the standard deviation (``ddof=1``) of the
+        bootstrap distribution, as ``scipy.stats.BootstrapResult`` reports
+        it; None for other methods.
+
     Examples
     --------
     >>> from loyaltymetrics import ConfidenceInterval
@@ -200,6 +214,16 @@ class ConfidenceInterval(Result):
 
     low: float
     high: float
+    bootstrap_distribution: np.ndarray[Any, np.dtype[np.float64]] | None = field(
+        default=None, compare=False
+    )
+    standard_error: float | None = field(default=None, compare=False)
+
+    _display_fields: ClassVar[tuple[str, ...] | None] = ("low", "high")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the limits (and a bootstrap's distribution and standard error) as plain values."""
+        return {name: value for name, value in super().to_dict().items() if value is not None}
 
     def __iter__(self) -> Iterator[float]:
         yield self.low

@@ -24,7 +24,12 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable
-from loyaltymetrics._engine._intervals import PROPORTION_METHODS, proportion_interval
+from loyaltymetrics._engine._intervals import (
+    BOOTSTRAP_METHODS,
+    PROPORTION_METHODS,
+    proportion_interval,
+)
+from loyaltymetrics._engine._means import CellMeans, bootstrap_confidence_interval
 from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
 from loyaltymetrics._engine._validation import (
     as_1d_array,
@@ -36,7 +41,7 @@ from loyaltymetrics._engine._validation import (
     check_nan_policy,
     check_rng,
 )
-from loyaltymetrics._survey._scale_inference import MEAN_METHODS, mean_interval
+from loyaltymetrics._survey._scale_inference import MEAN_METHODS, mean_interval, score_values
 
 __all__ = [
     "ChurnResult",
@@ -256,8 +261,17 @@ class MeanResult(HeadlineResult):
         generator = check_rng(rng)
         if self._cell_counts.shape[0] == 0:
             return ConfidenceInterval(float("nan"), float("nan"))
+        cells = CellTable.of_counts(self._cell_counts)
+        if chosen in BOOTSTRAP_METHODS:
+            return bootstrap_confidence_interval(
+                CellMeans(cells, score_values(0.0, self._cell_values)),
+                confidence_level=level,
+                method=chosen,
+                n_resamples=resamples,
+                rng=generator,
+            )
         _, low, high = mean_interval(
-            CellTable.of_counts(self._cell_counts),
+            cells,
             values=self._cell_values,
             confidence_level=level,
             method=chosen,

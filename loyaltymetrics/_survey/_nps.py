@@ -10,7 +10,7 @@ on -100..100.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, cast
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +21,13 @@ from loyaltymetrics._engine._cells import (
     response_counts,
     tally_scores,
 )
-from loyaltymetrics._engine._intervals import BootstrapMethod
-from loyaltymetrics._engine._means import BootstrapEngine, check_engine, scipy_bootstrap_interval
+from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS
+from loyaltymetrics._engine._means import (
+    BootstrapEngine,
+    bootstrap_confidence_interval,
+    check_engine,
+    scipy_bootstrap_interval,
+)
 from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
 from loyaltymetrics._engine._validation import (
     NanPolicy,
@@ -193,7 +198,9 @@ class NPSResult(HeadlineResult):
         -------
         ConfidenceInterval
             ``low`` and ``high`` in NPS points, clipped to [-100, 100]. NaN
-            only when the score itself is NaN.
+            only when the score itself is NaN. For the bootstrap methods it
+            also carries the ``bootstrap_distribution`` (in points) and its
+            ``standard_error``.
 
         Raises
         ------
@@ -224,8 +231,11 @@ class NPSResult(HeadlineResult):
         ConfidenceInterval(low=14.0511, high=44.2013)
         >>> result.confidence_interval(0.9, method="wald")
         ConfidenceInterval(low=17.1533, high=42.8467)
-        >>> result.confidence_interval(method="bca", rng=1)
+        >>> bootstrap = result.confidence_interval(method="bca", rng=1)
+        >>> bootstrap
         ConfidenceInterval(low=14.0, high=45.0)
+        >>> bootstrap.bootstrap_distribution.shape, round(bootstrap.standard_error, 1)
+        ((9999,), 7.9)
         """
         level = check_confidence_level(confidence_level)
         chosen = check_choice(method, name="method", choices=NPS_METHODS)
@@ -235,15 +245,20 @@ class NPSResult(HeadlineResult):
         chosen_engine = check_engine(engine, chosen)
         if np.isnan(self.score):
             return ConfidenceInterval(float("nan"), float("nan"))
-        if chosen_engine == "scipy":
-            limits = scipy_bootstrap_interval(
+        if chosen in BOOTSTRAP_METHODS:
+            bootstrap = (
+                scipy_bootstrap_interval
+                if chosen_engine == "scipy"
+                else bootstrap_confidence_interval
+            )
+            return bootstrap(
                 nps_means(self._cell_table()),
                 confidence_level=level,
-                method=cast("BootstrapMethod", chosen),
+                method=chosen,
                 n_resamples=resamples,
                 rng=generator,
+                bound=100.0,
             )
-            return ConfidenceInterval(*(min(100.0, max(-100.0, x)) for x in limits))
         _, low, high = nps_interval(
             self._cell_table(),
             confidence_level=level,

@@ -28,10 +28,11 @@ from loyaltymetrics._engine._cells import (
     response_counts,
     tally_scores,
 )
-from loyaltymetrics._engine._intervals import Alternative, BootstrapMethod
+from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS, Alternative, BootstrapMethod
 from loyaltymetrics._engine._means import (
     BootstrapEngine,
     CellMeans,
+    bootstrap_confidence_interval,
     check_engine,
     scipy_bootstrap_interval,
 )
@@ -167,16 +168,26 @@ def _interval(
     if cells is None:
         return ConfidenceInterval(float("nan"), float("nan"))
     in_range = None if band is None else (band[0] - scale[0], band[1] - scale[0])
+    value = score_values(scale[0]) if in_range is None else in_range_values(in_range)
+    factor = 1.0 if in_range is None else 100.0
     if chosen_engine == "scipy":
-        value = score_values(scale[0]) if in_range is None else in_range_values(in_range)
-        return ConfidenceInterval(
-            *scipy_bootstrap_interval(
-                CellMeans(cells, value, factor=1.0 if in_range is None else 100.0),
-                confidence_level=level,
-                method=cast("BootstrapMethod", chosen),
-                n_resamples=resamples,
-                rng=generator,
-            )
+        return scipy_bootstrap_interval(
+            CellMeans(cells, value, factor=factor),
+            confidence_level=level,
+            method=cast("BootstrapMethod", chosen),
+            n_resamples=resamples,
+            rng=generator,
+        )
+    if chosen in BOOTSTRAP_METHODS:
+        # The count bootstrap on the value's scale, then scaled, as the batch
+        # functions report it.
+        return bootstrap_confidence_interval(
+            CellMeans(cells, value),
+            confidence_level=level,
+            method=chosen,
+            n_resamples=resamples,
+            rng=generator,
+            scale=factor,
         )
     if in_range is None:
         _, low, high = mean_interval(

@@ -85,3 +85,49 @@ def test_counts_are_integers_and_weights_are_separate() -> None:
     plain = lm.nps(scores)
     assert (plain.n, plain.weight_total, plain.effective_n) == (6, 6.0, 6.0)
     assert "weight_total" not in repr(plain)
+
+
+@pytest.mark.parametrize(
+    ("result", "options"),
+    [
+        (NPS, {}),
+        (CSAT, {}),
+        (CES, {}),
+        (CES, {"of": "agree_share"}),
+        (lm.average_order_value([20.0, 35.5, 12.0, 50.0, 20.0]), {}),
+    ],
+)
+@pytest.mark.parametrize("method", ["percentile", "basic", "bca"])
+def test_a_bootstrap_interval_carries_its_distribution(
+    result: Any, options: dict[str, str], method: str
+) -> None:
+    interval = result.confidence_interval(method=method, n_resamples=999, rng=7, **options)
+    distribution = interval.bootstrap_distribution
+    assert distribution.shape == (999,)
+    # The standard error is the ddof=1 spread of the replicates (scipy's definition).
+    assert interval.standard_error == pytest.approx(np.std(distribution, ddof=1), rel=1e-12)
+    if method == "percentile":
+        # The percentile limits are the 2.5% and 97.5% quantiles of the replicates,
+        # interpolated as scipy.stats.bootstrap does (numpy's default "linear").
+        quantiles = np.percentile(distribution, [2.5, 97.5])
+        np.testing.assert_allclose(tuple(interval), quantiles, rtol=1e-12)
+    # Carrying the distribution does not change the interval, nor equality.
+    again = result.confidence_interval(method=method, n_resamples=999, rng=7, **options)
+    assert interval == again
+    assert set(interval.to_dict()) == {"low", "high", "bootstrap_distribution", "standard_error"}
+    # The scipy engine hands on scipy's own distribution and standard error.
+    if not isinstance(result, lm.MeanResult):
+        scipy_interval = result.confidence_interval(
+            method=method, n_resamples=999, rng=7, engine="scipy", **options
+        )
+        assert scipy_interval.bootstrap_distribution.shape == (999,)
+        assert scipy_interval.standard_error == pytest.approx(
+            np.std(scipy_interval.bootstrap_distribution, ddof=1)
+        )
+
+
+def test_analytic_intervals_have_no_bootstrap_distribution() -> None:
+    for interval in (NPS.confidence_interval(), CSAT.confidence_interval(method="exact")):
+        assert interval.bootstrap_distribution is None
+        assert interval.standard_error is None
+        assert set(interval.to_dict()) == {"low", "high"}
