@@ -712,7 +712,7 @@ def _overall_record(
         "breakdown": "",
         "segment": "overall",
         "label": "overall",
-        "n": float(result.n),
+        "n": float(result.weight_total),  # as the table's `n`: the weight total
         metric.estimate: float(getattr(result, metric.estimate)),
         "ci_low": float(low),
         "ci_high": float(high),

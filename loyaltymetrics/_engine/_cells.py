@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from loyaltymetrics._engine._validation import ScoreSample
 
-__all__ = ["CellTable", "as_reported_count", "cell_table", "tally_scores"]
+__all__ = ["CellTable", "as_reported_count", "cell_table", "response_counts", "tally_scores"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -121,6 +121,21 @@ def cell_table(
 def as_reported_count(value: float, *, weighted: bool) -> float:
     """Return a count as results report it: the whole number of rows, or the weight total."""
     return value if weighted else round(value)
+
+
+def response_counts(cells: CellTable) -> tuple[int, float, float]:
+    """Return one group's number of responses, weight total and Kish's effective n.
+
+    The effective sample size is ``(sum w)**2 / sum w**2`` (Kish 1965, *Survey
+    Sampling*); unweighted, all three are the number of responses. A group
+    without weight has an effective n of 0.
+    """
+    full = cells.broadcast()
+    weighted = full.count * full.weight
+    total = float(weighted.sum())
+    squares = float((weighted * full.weight).sum())
+    effective = total * total / squares if squares > 0 else 0.0
+    return cells.n_rows, total, effective
 
 
 def _unweighted_cells(point_counts: IntArray) -> CellTable:

@@ -194,12 +194,18 @@ class BootstrapInterval:
         When a ``null_value`` was given: the p-value of the test that inverts
         the interval (the largest ``1 - confidence_level`` at which the
         interval still contains the null value); otherwise None.
+    distribution
+        For a single group (no batch axes): its bootstrap distribution, the
+        ``n_resamples`` replicates of the statistic (as
+        ``scipy.stats.bootstrap`` reports it); None for a batch, whose
+        replicates are not kept.
     """
 
     low: FloatArray
     high: FloatArray
     standard_error: FloatArray
     pvalue: FloatArray | None = None
+    distribution: FloatArray | None = None
 
 
 CountStatistic = Callable[..., FloatArray]
@@ -1010,4 +1016,5 @@ def _interval_of_replicates(
         high=np.asarray(high, dtype=np.float64),
         standard_error=standard_error,
         pvalue=pvalue,
+        distribution=theta_b if theta_hat.ndim == 0 else None,
     )

@@ -49,6 +49,7 @@ from loyaltymetrics._engine._intervals import (
     ratio_or_infinite,
     tail_pvalue,
 )
+from loyaltymetrics._engine._results import ConfidenceInterval
 from loyaltymetrics._engine._validation import check_choice
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "Difference",
     "Interval",
     "MeanStatistic",
+    "bootstrap_confidence_interval",
     "bootstrap_difference",
     "bootstrap_interval",
     "bootstrap_interval_and_difference",
@@ -279,6 +281,42 @@ def bootstrap_interval(
     return result
 
 
+def bootstrap_confidence_interval(
+    sample: CellMeans,
+    *,
+    confidence_level: float,
+    method: BootstrapMethod,
+    n_resamples: int,
+    rng: RandomSource,
+    scale: float = 1.0,
+    bound: float | None = None,
+) -> ConfidenceInterval:
+    """Count bootstrap of one group's mean, with its bootstrap distribution and standard error.
+
+    The limits, replicates and standard error are multiplied by ``scale``
+    after the bootstrap (as the batch functions report a share on 0..100),
+    and the limits clipped to ``[-bound, bound]`` when ``bound`` is given.
+    """
+    result = bootstrap_interval(
+        sample,
+        confidence_level=confidence_level,
+        method=method,
+        n_resamples=n_resamples,
+        rng=rng,
+    )
+    low, high = (scale * float(limit) for limit in (result.low, result.high))
+    if bound is not None:
+        with np.errstate(invalid="ignore"):
+            low, high = (float(np.clip(limit, -bound, bound)) for limit in (low, high))
+    distribution = None if result.distribution is None else scale * result.distribution
+    return ConfidenceInterval(
+        low,
+        high,
+        bootstrap_distribution=distribution,
+        standard_error=scale * float(result.standard_error),
+    )
+
+
 BootstrapEngine = Literal["count", "scipy"]
 BOOTSTRAP_ENGINES: tuple[BootstrapEngine, ...] = ("count", "scipy")
 
@@ -305,8 +343,12 @@ def scipy_bootstrap_interval(
     method: BootstrapMethod,
     n_resamples: int,
     rng: np.random.Generator,
-) -> tuple[float, float]:
+    bound: float | None = None,
+) -> ConfidenceInterval:
     """``scipy.stats.bootstrap`` of one group's (scaled) mean, on the rows its cells stand for.
+
+    The interval carries scipy's bootstrap distribution and standard error;
+    its limits are clipped to ``[-bound, bound]`` when ``bound`` is given.
 
     The rows are rebuilt from the cells (each cell's value and weight
     repeated ``count`` times; zero-weight rows, which carry nothing of the
@@ -343,8 +385,15 @@ def scipy_bootstrap_interval(
             return np.asarray(factor * np.sum(x * w, axis=axis) / total, dtype=np.float64)
 
         result = stats.bootstrap((values, weights), weighted_mean, paired=True, **options)
-    interval = result.confidence_interval
-    return float(interval.low), float(interval.high)
+    low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    if bound is not None:
+        low, high = (min(bound, max(-bound, limit)) for limit in (low, high))
+    return ConfidenceInterval(
+        low,
+        high,
+        bootstrap_distribution=np.asarray(result.bootstrap_distribution, dtype=np.float64),
+        standard_error=float(result.standard_error),
+    )
 
 
 def _bootstrap_test(

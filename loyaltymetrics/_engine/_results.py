@@ -17,7 +17,7 @@ import dataclasses
 import html
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -29,6 +29,7 @@ __all__ = [
     "Comparison",
     "ConfidenceInterval",
     "FrameBackend",
+    "HeadlineResult",
     "Result",
     "TabularResult",
     "format_value",
@@ -121,6 +122,9 @@ class Result:
     """
 
     _display_fields: ClassVar[tuple[str, ...] | None] = None
+    #: Fields shown only when set and different from the result's ``n``: the
+    #: weight total and effective sample size of a weighted sample.
+    _weighting_fields: ClassVar[tuple[str, ...]] = ("weight_total", "effective_n")
 
     def _public_fields(self) -> list[str]:
         return [
@@ -130,13 +134,21 @@ class Result:
         ]
 
     def _shown_fields(self) -> list[str]:
-        if self._display_fields is not None:
-            return list(self._display_fields)
-        return self._public_fields()
+        names = self._public_fields() if self._display_fields is None else self._display_fields
+        n = getattr(self, "n", None)
+        return [
+            name
+            for name in names
+            if name not in self._weighting_fields or getattr(self, name) not in (None, n)
+        ]
+
+    def _display_items(self) -> list[tuple[str, str]]:
+        """Return the (label, text) pairs ``repr`` and the HTML view show, in order."""
+        return [(name, format_value(getattr(self, name))) for name in self._shown_fields()]
 
     def short_repr(self) -> str:
         """Return the one-line representation used by ``repr``."""
-        parts = [f"{name}={format_value(getattr(self, name))}" for name in self._shown_fields()]
+        parts = [f"{label}={text}" for label, text in self._display_items()]
         return f"{type(self).__name__}({', '.join(parts)})"
 
     def __repr__(self) -> str:
@@ -161,10 +173,9 @@ class Result:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(name)}</th>"
-            f"<td style='text-align:right'>"
-            f"{html.escape(format_value(getattr(self, name)))}</td></tr>"
-            for name in self._shown_fields()
+            f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
+            f"<td style='text-align:right'>{html.escape(text)}</td></tr>"
+            for label, text in self._display_items()
         )
         title = html.escape(type(self).__name__)
         return f"<table><caption>{title}</caption><tbody>{rows}</tbody></table>"
@@ -175,6 +186,20 @@ class ConfidenceInterval(Result):
     """A two-sided interval ``[low, high]`` on the scale of the estimate.
 
     It unpacks like scipy's ``ConfidenceInterval``: ``low, high = ci``.
+
+    Attributes
+    ----------
+    low, high : float
+        The limits.
+    bootstrap_distribution : numpy.ndarray or None
+        For a bootstrap interval of one estimate: the ``n_resamples``
+        bootstrap replicates of the estimate, on its scale, as
+        ``scipy.stats.BootstrapResult.bootstrap_distribution``; None for
+        other methods.
+    standard_error : float or None
+        For a bootstrap interval: the standard deviation (``ddof=1``) of the
+        bootstrap distribution, as ``scipy.stats.BootstrapResult`` reports
+        it; None for other methods.
 
     Examples
     --------
@@ -189,20 +214,72 @@ class ConfidenceInterval(Result):
 
     low: float
     high: float
+    bootstrap_distribution: np.ndarray[Any, np.dtype[np.float64]] | None = field(
+        default=None, compare=False
+    )
+    standard_error: float | None = field(default=None, compare=False)
+
+    _display_fields: ClassVar[tuple[str, ...] | None] = ("low", "high")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the limits (and a bootstrap's distribution and standard error) as plain values."""
+        return {name: value for name, value in super().to_dict().items() if value is not None}
 
     def __iter__(self) -> Iterator[float]:
         yield self.low
         yield self.high
 
 
+class HeadlineResult(Result):
+    """A result with one headline number, exposed as ``estimate``.
+
+    Subclasses set ``_headline`` to the field that holds it. Single-sample
+    results that override :meth:`_default_interval` also show that interval
+    in ``repr`` and the HTML view, as ``ci=[low, high]`` right after the
+    headline.
+    """
+
+    _headline: ClassVar[str]
+
+    @property
+    def estimate(self) -> float:
+        """The headline number, under the name every result shares.
+
+        It is the field the class documents as its estimate (``score`` of
+        NPS and CSAT, ``mean`` of CES, ``difference`` of a comparison,
+        ``rate`` of a retention result, ``value`` of a mean).
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> lm.nps([10, 9, 7, 3]).estimate
+        25.0
+        """
+        return float(getattr(self, self._headline))
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        """Return the interval ``repr`` shows beside the headline (None: none shown)."""
+        return None
+
+    def _display_items(self) -> list[tuple[str, str]]:
+        items = super()._display_items()
+        interval = self._default_interval()
+        if interval is None:
+            return items
+        text = f"[{format_value(interval.low)}, {format_value(interval.high)}]"
+        at = [label for label, _ in items].index(self._headline) + 1
+        return [*items[:at], ("ci", text), *items[at:]]
+
+
 @dataclass(frozen=True, repr=False)
-class Comparison(Result):
+class Comparison(HeadlineResult):
     """Shared fields of a two-sample comparison (subclassed per metric).
 
     Attributes
     ----------
     difference : float
-        Estimate of ``a - b`` on the metric's reporting scale.
+        Estimate of ``a - b`` on the metric's reporting scale; also
+        ``estimate``.
     confidence_interval : ConfidenceInterval
         Interval for the difference, same scale.
     statistic : float
@@ -221,6 +298,8 @@ class Comparison(Result):
     pvalue: float
     method: str
     alternative: str = "two-sided"
+
+    _headline: ClassVar[str] = "difference"
 
 
 class TabularResult(Result):

@@ -24,8 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable
-from loyaltymetrics._engine._intervals import PROPORTION_METHODS, proportion_interval
-from loyaltymetrics._engine._results import ConfidenceInterval, Result
+from loyaltymetrics._engine._intervals import (
+    BOOTSTRAP_METHODS,
+    PROPORTION_METHODS,
+    proportion_interval,
+)
+from loyaltymetrics._engine._means import CellMeans, bootstrap_confidence_interval
+from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
 from loyaltymetrics._engine._validation import (
     as_1d_array,
     as_1d_labels,
@@ -36,7 +41,7 @@ from loyaltymetrics._engine._validation import (
     check_nan_policy,
     check_rng,
 )
-from loyaltymetrics._survey._scale_inference import MEAN_METHODS, mean_interval
+from loyaltymetrics._survey._scale_inference import MEAN_METHODS, mean_interval, score_values
 
 __all__ = [
     "ChurnResult",
@@ -54,10 +59,19 @@ IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, repr=False)
-class _Share(Result):
-    """A share ``successes / trials`` with a proportion interval."""
+class _Share(HeadlineResult):
+    """A share ``successes / trials`` with a proportion interval.
+
+    ``repr`` shows the default (Wilson) interval as ``ci``; ``estimate``
+    is ``rate``.
+    """
 
     rate: float
+
+    _headline: ClassVar[str] = "rate"
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        return self.confidence_interval()
 
     def _successes_and_trials(self) -> tuple[float, float]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -102,7 +116,7 @@ class RetentionResult(_Share):
     Attributes
     ----------
     rate : float
-        ``retained / start``, in [0, 1].
+        ``retained / start``, in [0, 1]; also ``estimate``.
     retained : int
         Customers of the start who are still customers at the end: ``end - new``.
     start, end, new : int
@@ -125,7 +139,8 @@ class ChurnResult(_Share):
     Attributes
     ----------
     rate : float
-        ``churned / start``, in [0, 1]; one minus the retention rate.
+        ``churned / start``, in [0, 1]; one minus the retention rate; also
+        ``estimate``.
     churned : int
         Customers of the start who left during the period: ``start - (end - new)``.
     start, end, new : int
@@ -148,7 +163,7 @@ class RepeatPurchaseResult(_Share):
     Attributes
     ----------
     rate : float
-        ``repeat_customers / customers``, in [0, 1].
+        ``repeat_customers / customers``, in [0, 1]; also ``estimate``.
     repeat_customers : int
         Customers with two or more orders.
     customers : int
@@ -166,13 +181,14 @@ class RepeatPurchaseResult(_Share):
 
 
 @dataclass(frozen=True, repr=False)
-class MeanResult(Result):
+class MeanResult(HeadlineResult):
     """A mean with its Student t interval (purchase frequency, average order value).
 
     Attributes
     ----------
     value : float
-        The mean: orders per customer, or value per order.
+        The mean: orders per customer, or value per order; also
+        ``estimate``. ``repr`` shows its default (t) interval as ``ci``.
     n : int
         Number of units averaged over (customers, or orders).
     total : float
@@ -198,6 +214,10 @@ class MeanResult(Result):
     )
 
     _display_fields: ClassVar[tuple[str, ...] | None] = ("value", "n", "total", "n_omitted")
+    _headline: ClassVar[str] = "value"
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        return self.confidence_interval()
 
     def confidence_interval(
         self,
@@ -241,8 +261,17 @@ class MeanResult(Result):
         generator = check_rng(rng)
         if self._cell_counts.shape[0] == 0:
             return ConfidenceInterval(float("nan"), float("nan"))
+        cells = CellTable.of_counts(self._cell_counts)
+        if chosen in BOOTSTRAP_METHODS:
+            return bootstrap_confidence_interval(
+                CellMeans(cells, score_values(0.0, self._cell_values)),
+                confidence_level=level,
+                method=chosen,
+                n_resamples=resamples,
+                rng=generator,
+            )
         _, low, high = mean_interval(
-            CellTable.of_counts(self._cell_counts),
+            cells,
             values=self._cell_values,
             confidence_level=level,
             method=chosen,
@@ -315,7 +344,7 @@ def retention_rate(*, start: int, end: int, new: int) -> RetentionResult:
     >>> import loyaltymetrics as lm
     >>> result = lm.retention_rate(start=200, end=210, new=30)
     >>> result
-    RetentionResult(rate=0.9, retained=180, start=200, end=210, new=30)
+    RetentionResult(rate=0.9, ci=[0.850594, 0.93433], retained=180, start=200, end=210, new=30)
     >>> low, high = result.confidence_interval(confidence_level=0.95)
     >>> round(low, 3), round(high, 3)
     (0.851, 0.934)
@@ -361,7 +390,7 @@ def churn_rate(*, start: int, end: int, new: int) -> ChurnResult:
     --------
     >>> import loyaltymetrics as lm
     >>> lm.churn_rate(start=200, end=210, new=30)
-    ChurnResult(rate=0.1, churned=20, start=200, end=210, new=30)
+    ChurnResult(rate=0.1, ci=[0.0656704, 0.149406], churned=20, start=200, end=210, new=30)
     """
     start_n, end_n, new_n, retained = _period_counts(start, end, new)
     churned = start_n - retained
@@ -406,7 +435,8 @@ def repeat_purchase_rate(customer_ids: object, /) -> RepeatPurchaseResult:
     --------
     >>> import loyaltymetrics as lm
     >>> lm.repeat_purchase_rate(["a", "b", "a", "c", "c", "c"])
-    RepeatPurchaseResult(rate=0.666667, repeat_customers=2, customers=3, orders=6)
+    RepeatPurchaseResult(rate=0.666667, ci=[0.20766, 0.938508], repeat_customers=2, customers=3,
+    orders=6)
     """
     counts = _orders_per_customer(customer_ids)
     repeaters = int((counts >= 2).sum())
@@ -472,7 +502,7 @@ def purchase_frequency(customer_ids: object, /) -> MeanResult:
     --------
     >>> import loyaltymetrics as lm
     >>> lm.purchase_frequency(["a", "b", "a", "c", "c", "c"])
-    MeanResult(value=2.0, n=3, total=6.0, n_omitted=0)
+    MeanResult(value=2.0, ci=[-0.484138, 4.48414], n=3, total=6.0, n_omitted=0)
     """
     counts = _orders_per_customer(customer_ids)
     return _mean_result(counts.astype(np.float64))
@@ -508,7 +538,7 @@ def average_order_value(amounts: object, /, *, nan_policy: str = "raise") -> Mea
     >>> import loyaltymetrics as lm
     >>> result = lm.average_order_value([20.0, 35.0, 50.0, 15.0])
     >>> result
-    MeanResult(value=30.0, n=4, total=120.0, n_omitted=0)
+    MeanResult(value=30.0, ci=[4.84055, 55.1594], n=4, total=120.0, n_omitted=0)
     >>> low, high = result.confidence_interval()
     >>> round(low, 2), round(high, 2)
     (4.84, 55.16)

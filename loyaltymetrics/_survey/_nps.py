@@ -10,15 +10,25 @@ on -100..100.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, cast
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
-from loyaltymetrics._engine._intervals import BootstrapMethod
-from loyaltymetrics._engine._means import BootstrapEngine, check_engine, scipy_bootstrap_interval
-from loyaltymetrics._engine._results import ConfidenceInterval, Result
+from loyaltymetrics._engine._cells import (
+    CellTable,
+    as_reported_count,
+    response_counts,
+    tally_scores,
+)
+from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS
+from loyaltymetrics._engine._means import (
+    BootstrapEngine,
+    bootstrap_confidence_interval,
+    check_engine,
+    scipy_bootstrap_interval,
+)
+from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
 from loyaltymetrics._engine._validation import (
     NanPolicy,
     check_choice,
@@ -54,27 +64,38 @@ SCORE_BAND = np.array(
 
 
 @dataclass(frozen=True, repr=False)
-class NPSResult(Result):
+class NPSResult(HeadlineResult):
     """Net Promoter Score of a sample.
 
     Attributes
     ----------
     score : float
-        NPS on the -100..100 scale: ``100 * (promoter_share - detractor_share)``.
-        NaN when ``nan_policy="propagate"`` met a missing score.
-    n : float
-        Number of respondents counted, or the sum of their weights for a
-        weighted sample.
+        NPS on the -100..100 scale: ``100 * (promoter_share - detractor_share)``;
+        also ``estimate``. NaN when ``nan_policy="propagate"`` met a
+        missing score. ``repr`` shows it with its default interval
+        (adjusted Wald, 95%) as ``ci``.
+    n : int
+        Number of responses counted (missing scores omitted under
+        ``nan_policy="omit"`` are not counted).
     detractors, passives, promoters : float
-        Counts (or weighted totals) of scores 0-6, 7-8 and 9-10.
+        Counts (whole numbers; weighted totals for a weighted sample) of
+        scores 0-6, 7-8 and 9-10.
     detractor_share, passive_share, promoter_share : float
         The three shares, each in 0..1, summing to 1.
     n_omitted : int
         Missing scores removed under ``nan_policy="omit"``.
+    weight_total : float or None
+        Sum of the weights (``n`` for an unweighted sample); shown only when
+        it differs from ``n``. None for a result built without respondent
+        counts.
+    effective_n : float or None
+        Kish's effective sample size ``(sum w)**2 / sum w**2`` (``n`` for an
+        unweighted sample), the n the weighted intervals use; shown only
+        when it differs from ``n``. None as for ``weight_total``.
     """
 
     score: float
-    n: float
+    n: int
     detractors: float
     passives: float
     promoters: float
@@ -82,16 +103,24 @@ class NPSResult(Result):
     passive_share: float
     promoter_share: float
     n_omitted: int = 0
+    weight_total: float | None = None
+    effective_n: float | None = None
     _cells: CellTable | None = field(default=None, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "score",
         "n",
+        "weight_total",
+        "effective_n",
         "detractors",
         "passives",
         "promoters",
         "n_omitted",
     )
+    _headline: ClassVar[str] = "score"
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        return None if self._cells is None else self.confidence_interval()
 
     def _cell_table(self) -> CellTable:
         """Return the band cells, as the inference functions take them."""
@@ -169,7 +198,9 @@ class NPSResult(Result):
         -------
         ConfidenceInterval
             ``low`` and ``high`` in NPS points, clipped to [-100, 100]. NaN
-            only when the score itself is NaN.
+            only when the score itself is NaN. For the bootstrap methods it
+            also carries the ``bootstrap_distribution`` (in points) and its
+            ``standard_error``.
 
         Raises
         ------
@@ -200,8 +231,11 @@ class NPSResult(Result):
         ConfidenceInterval(low=14.0511, high=44.2013)
         >>> result.confidence_interval(0.9, method="wald")
         ConfidenceInterval(low=17.1533, high=42.8467)
-        >>> result.confidence_interval(method="bca", rng=1)
+        >>> bootstrap = result.confidence_interval(method="bca", rng=1)
+        >>> bootstrap
         ConfidenceInterval(low=14.0, high=45.0)
+        >>> bootstrap.bootstrap_distribution.shape, round(bootstrap.standard_error, 1)
+        ((9999,), 7.9)
         """
         level = check_confidence_level(confidence_level)
         chosen = check_choice(method, name="method", choices=NPS_METHODS)
@@ -211,15 +245,20 @@ class NPSResult(Result):
         chosen_engine = check_engine(engine, chosen)
         if np.isnan(self.score):
             return ConfidenceInterval(float("nan"), float("nan"))
-        if chosen_engine == "scipy":
-            limits = scipy_bootstrap_interval(
+        if chosen in BOOTSTRAP_METHODS:
+            bootstrap = (
+                scipy_bootstrap_interval
+                if chosen_engine == "scipy"
+                else bootstrap_confidence_interval
+            )
+            return bootstrap(
                 nps_means(self._cell_table()),
                 confidence_level=level,
-                method=cast("BootstrapMethod", chosen),
+                method=chosen,
                 n_resamples=resamples,
                 rng=generator,
+                bound=100.0,
             )
-            return ConfidenceInterval(*(min(100.0, max(-100.0, x)) for x in limits))
         _, low, high = nps_interval(
             self._cell_table(),
             confidence_level=level,
@@ -248,13 +287,14 @@ def _result_from_totals(
         shares = (detractors / n, passives / n, promoters / n)
         score = float(nps_points(totals))
     weighted = cells is not None and cells.is_weighted
+    rows, weight_total, effective_n = (round(n), n, n) if cells is None else response_counts(cells)
 
     def as_count(value: float) -> float:
         return as_reported_count(value, weighted=weighted)
 
     return NPSResult(
         score=score,
-        n=as_count(n),
+        n=rows,
         detractors=as_count(detractors),
         passives=as_count(passives),
         promoters=as_count(promoters),
@@ -262,6 +302,8 @@ def _result_from_totals(
         passive_share=shares[1],
         promoter_share=shares[2],
         n_omitted=n_omitted,
+        weight_total=weight_total,
+        effective_n=effective_n,
         _cells=cells,
     )
 
@@ -284,7 +326,8 @@ def nps(
     weights : array_like, optional
         Survey (sampling) weights, one per score: finite, non-negative, not all
         zero. Each respondent counts in proportion to its weight, so the shares
-        are weighted shares and ``n`` is the sum of the weights. Integer weights
+        are weighted shares; ``n`` stays the number of responses, beside the
+        ``weight_total`` and Kish's ``effective_n``. Integer weights
         give exactly the result of repeating each row that many times.
     nan_policy : {"raise", "omit", "propagate"}, default "raise"
         What to do with missing scores (NaN, None, pandas.NA, polars null):
@@ -318,7 +361,8 @@ def nps(
     --------
     >>> import loyaltymetrics as lm
     >>> lm.nps([10, 9, 8, 7, 6, 0])
-    NPSResult(score=0.0, n=6, detractors=2, passives=2, promoters=2, n_omitted=0)
+    NPSResult(score=0.0, ci=[-51.0725, 51.0725], n=6, detractors=2, passives=2, promoters=2,
+    n_omitted=0)
     >>> result = lm.nps([10, 10, 9, 7, 3, float("nan")], nan_policy="omit")
     >>> result.score, result.n_omitted
     (40.0, 1)
@@ -388,9 +432,11 @@ def nps_from_counts(
     --------
     >>> import loyaltymetrics as lm
     >>> lm.nps_from_counts(detractors=20, passives=30, promoters=50)
-    NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
+    NPSResult(score=30.0, ci=[14.0511, 44.2013], n=100, detractors=20, passives=30, promoters=50,
+    n_omitted=0)
     >>> lm.nps_from_counts([2, 0, 0, 0, 0, 3, 15, 10, 20, 25, 25])
-    NPSResult(score=30.0, n=100, detractors=20, passives=30, promoters=50, n_omitted=0)
+    NPSResult(score=30.0, ci=[14.0511, 44.2013], n=100, detractors=20, passives=30, promoters=50,
+    n_omitted=0)
     """
     bands = (detractors, passives, promoters)
     if (counts is None) == all(band is None for band in bands) or (

@@ -22,15 +22,21 @@ from typing import ClassVar, Literal, cast
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
-from loyaltymetrics._engine._intervals import Alternative, BootstrapMethod
+from loyaltymetrics._engine._cells import (
+    CellTable,
+    as_reported_count,
+    response_counts,
+    tally_scores,
+)
+from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS, Alternative, BootstrapMethod
 from loyaltymetrics._engine._means import (
     BootstrapEngine,
     CellMeans,
+    bootstrap_confidence_interval,
     check_engine,
     scipy_bootstrap_interval,
 )
-from loyaltymetrics._engine._results import ConfidenceInterval, Result
+from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
 from loyaltymetrics._engine._validation import (
     NanPolicy,
     check_choice,
@@ -96,8 +102,9 @@ class _Summary:
         weighted = self.cells.is_weighted
         return tuple(as_reported_count(float(x), weighted=weighted) for x in self.totals)
 
-    def n(self) -> float:
-        return as_reported_count(float(self.totals.sum()), weighted=self.cells.is_weighted)
+    def sizes(self) -> tuple[int, float, float]:
+        """Return the ``n``, ``weight_total`` and ``effective_n`` fields of a result."""
+        return response_counts(self.cells)
 
     def share(self, scale: tuple[int, int], band: tuple[int, int]) -> float:
         if self.undefined:
@@ -161,16 +168,26 @@ def _interval(
     if cells is None:
         return ConfidenceInterval(float("nan"), float("nan"))
     in_range = None if band is None else (band[0] - scale[0], band[1] - scale[0])
+    value = score_values(scale[0]) if in_range is None else in_range_values(in_range)
+    factor = 1.0 if in_range is None else 100.0
     if chosen_engine == "scipy":
-        value = score_values(scale[0]) if in_range is None else in_range_values(in_range)
-        return ConfidenceInterval(
-            *scipy_bootstrap_interval(
-                CellMeans(cells, value, factor=1.0 if in_range is None else 100.0),
-                confidence_level=level,
-                method=cast("BootstrapMethod", chosen),
-                n_resamples=resamples,
-                rng=generator,
-            )
+        return scipy_bootstrap_interval(
+            CellMeans(cells, value, factor=factor),
+            confidence_level=level,
+            method=cast("BootstrapMethod", chosen),
+            n_resamples=resamples,
+            rng=generator,
+        )
+    if chosen in BOOTSTRAP_METHODS:
+        # The count bootstrap on the value's scale, then scaled, as the batch
+        # functions report it.
+        return bootstrap_confidence_interval(
+            CellMeans(cells, value),
+            confidence_level=level,
+            method=chosen,
+            n_resamples=resamples,
+            rng=generator,
+            scale=factor,
         )
     if in_range is None:
         _, low, high = mean_interval(
@@ -194,24 +211,32 @@ def _interval(
 
 
 @dataclass(frozen=True, repr=False)
-class CSATResult(Result):
+class CSATResult(HeadlineResult):
     """Customer satisfaction score of a sample.
 
     Attributes
     ----------
     score : float
-        CSAT on 0..100: ``100 * satisfied_share``. NaN when
-        ``nan_policy="propagate"`` met a missing score.
+        CSAT on 0..100: ``100 * satisfied_share``; also ``estimate``. NaN
+        when ``nan_policy="propagate"`` met a missing score. ``repr`` shows it
+        with its default interval (Wilson, 95%) as ``ci``.
     satisfied_share : float
         Share of answers in the satisfied range, 0..1.
     mean : float
         Mean answer on the scale.
-    n : float
-        Number of answers counted, or the sum of their weights.
+    n : int
+        Number of answers counted.
     counts : tuple of float
         Count (or weighted total) of each scale point, lowest first.
     n_omitted : int
         Missing scores removed under ``nan_policy="omit"``.
+    weight_total : float or None
+        Sum of the weights (``n`` when unweighted); shown only when it
+        differs from ``n``. None for a result built without answer counts.
+    effective_n : float or None
+        Kish's effective sample size ``(sum w)**2 / sum w**2`` (``n`` when
+        unweighted), the n the weighted intervals use; shown only when it
+        differs from ``n``. None as for ``weight_total``.
     scale : tuple of int
         The answer scale ``(low, high)``, inclusive.
     satisfied : tuple of int
@@ -221,20 +246,28 @@ class CSATResult(Result):
     score: float
     satisfied_share: float
     mean: float
-    n: float
+    n: int
     counts: tuple[float, ...]
     n_omitted: int = 0
     scale: tuple[int, int] = CSAT_SCALE
     satisfied: tuple[int, int] = CSAT_SATISFIED
+    weight_total: float | None = None
+    effective_n: float | None = None
     _cells: CellTable | None = field(default=None, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "score",
         "n",
+        "weight_total",
+        "effective_n",
         "mean",
         "counts",
         "n_omitted",
     )
+    _headline: ClassVar[str] = "score"
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        return None if self._cells is None else self.confidence_interval()
 
     def confidence_interval(
         self,
@@ -320,26 +353,34 @@ class CSATResult(Result):
 
 
 @dataclass(frozen=True, repr=False)
-class CESResult(Result):
+class CESResult(HeadlineResult):
     """Customer effort score of a sample.
 
     Attributes
     ----------
     mean : float
         Mean answer: the headline CES. For CES 2.0 higher is better (easier);
-        for the original effort question lower is better. NaN when
-        ``nan_policy="propagate"`` met a missing score.
+        for the original effort question lower is better; also
+        ``estimate``. NaN when ``nan_policy="propagate"`` met a missing
+        score. ``repr`` shows it with its default (t, 95%) interval as ``ci``.
     agree_share : float
         Share of answers in the ``agree`` range, 0..1 (for the original
         version, the low-effort range).
     score : float
         ``100 * agree_share``, on 0..100.
-    n : float
-        Number of answers counted, or the sum of their weights.
+    n : int
+        Number of answers counted.
     counts : tuple of float
         Count (or weighted total) of each scale point, lowest first.
     n_omitted : int
         Missing scores removed under ``nan_policy="omit"``.
+    weight_total : float or None
+        Sum of the weights (``n`` when unweighted); shown only when it
+        differs from ``n``. None for a result built without answer counts.
+    effective_n : float or None
+        Kish's effective sample size ``(sum w)**2 / sum w**2`` (``n`` when
+        unweighted), the n the weighted intervals use; shown only when it
+        differs from ``n``. None as for ``weight_total``.
     scale : tuple of int
         The answer scale ``(low, high)``, inclusive.
     agree : tuple of int
@@ -351,22 +392,30 @@ class CESResult(Result):
     mean: float
     agree_share: float
     score: float
-    n: float
+    n: int
     counts: tuple[float, ...]
     n_omitted: int = 0
     scale: tuple[int, int] = CES_DEFAULTS["2.0"][0]
     agree: tuple[int, int] = CES_DEFAULTS["2.0"][1]
     version: str = "2.0"
+    weight_total: float | None = None
+    effective_n: float | None = None
     _cells: CellTable | None = field(default=None, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "mean",
         "score",
         "n",
+        "weight_total",
+        "effective_n",
         "counts",
         "n_omitted",
         "version",
     )
+    _headline: ClassVar[str] = "mean"
+
+    def _default_interval(self) -> ConfidenceInterval | None:
+        return None if self._cells is None else self.confidence_interval()
 
     @property
     def higher_is_better(self) -> bool:
@@ -467,11 +516,14 @@ def _csat_result(
     summary: _Summary, *, scale: tuple[int, int], satisfied: tuple[int, int]
 ) -> CSATResult:
     share = summary.share(scale, satisfied)
+    n, weight_total, effective_n = summary.sizes()
     return CSATResult(
         score=100.0 * share,
         satisfied_share=share,
         mean=summary.mean(scale),
-        n=summary.n(),
+        n=n,
+        weight_total=weight_total,
+        effective_n=effective_n,
         counts=summary.counts(),
         n_omitted=summary.n_omitted,
         scale=scale,
@@ -512,8 +564,9 @@ def csat(
         e.g. ``(6, 7)`` on 1..7 or ``(9, 10)`` on 1..10.
     weights : array_like, optional
         Survey weights, one per answer: finite, non-negative, not all zero.
-        Shares and the mean are weighted and ``n`` is the sum of the weights;
-        integer weights give the point estimates of repeating rows.
+        Shares and the mean are weighted; ``n`` stays the number of answers,
+        beside the ``weight_total`` and Kish's ``effective_n``; integer
+        weights give the point estimates of repeating rows.
     nan_policy : {"raise", "omit", "propagate"}, default "raise"
         Missing answers raise, are dropped (counted in ``n_omitted``), or make
         the score, share and mean NaN.
@@ -546,7 +599,8 @@ def csat(
     >>> import loyaltymetrics as lm
     >>> result = lm.csat([5, 4, 4, 3, 5, 2, 4, 5, 1, 4])
     >>> result
-    CSATResult(score=70.0, n=10, mean=3.7, counts=(1, 1, 1, 4, 3), n_omitted=0)
+    CSATResult(score=70.0, ci=[39.6778, 89.2209], n=10, mean=3.7, counts=(1, 1, 1, 4, 3),
+    n_omitted=0)
     >>> lm.csat([7, 6, 5, 2, 7], scale=(1, 7), satisfied=(6, 7)).score
     60.0
     """
@@ -614,7 +668,8 @@ def csat_from_counts(
     --------
     >>> import loyaltymetrics as lm
     >>> lm.csat_from_counts([5, 5, 10, 40, 40])
-    CSATResult(score=80.0, n=100, mean=4.05, counts=(5, 5, 10, 40, 40), n_omitted=0)
+    CSATResult(score=80.0, ci=[71.1171, 86.6633], n=100, mean=4.05, counts=(5, 5, 10, 40, 40),
+    n_omitted=0)
     """
     checked_scale, checked_satisfied = _csat_options(scale, satisfied)
     summary = _summarise_counts(counts, scale=checked_scale)
@@ -637,11 +692,14 @@ def _ces_result(
     summary: _Summary, *, version: str, scale: tuple[int, int], agree: tuple[int, int]
 ) -> CESResult:
     share = summary.share(scale, agree)
+    n, weight_total, effective_n = summary.sizes()
     return CESResult(
         mean=summary.mean(scale),
         agree_share=share,
         score=100.0 * share,
-        n=summary.n(),
+        n=n,
+        weight_total=weight_total,
+        effective_n=effective_n,
         counts=summary.counts(),
         n_omitted=summary.n_omitted,
         scale=scale,
@@ -724,7 +782,8 @@ def ces(
     --------
     >>> import loyaltymetrics as lm
     >>> lm.ces([7, 6, 5, 5, 3, 7, 2, 6])
-    CESResult(mean=5.125, score=75.0, n=8, counts=(0, 1, 1, 0, 2, 2, 2), n_omitted=0, version='2.0')
+    CESResult(mean=5.125, ci=[3.61371, 6.63629], score=75.0, n=8, counts=(0, 1, 1, 0, 2, 2, 2),
+    n_omitted=0, version='2.0')
     >>> original = lm.ces([1, 2, 2, 4, 1], version="original")
     >>> original.mean, original.score, original.higher_is_better
     (2.0, 80.0, False)

@@ -28,7 +28,11 @@ def test_retention_and_churn_by_hand() -> None:
     assert (retention.rate, retention.retained) == (0.9, 180)
     assert (churn.rate, churn.churned) == (pytest.approx(0.1), 20)
     assert retention.rate + churn.rate == pytest.approx(1.0)
-    assert repr(retention) == "RetentionResult(rate=0.9, retained=180, start=200, end=210, new=30)"
+    # ci: statsmodels' proportion_confint(180, 200, method="wilson") = (0.850594, 0.93433).
+    assert repr(retention) == (
+        "RetentionResult(rate=0.9, ci=[0.850594, 0.93433], retained=180, start=200, end=210, "
+        "new=30)"
+    )
     assert churn.to_dict() == {
         "rate": pytest.approx(0.1),
         "churned": 20,

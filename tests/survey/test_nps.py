@@ -53,7 +53,14 @@ def test_weighted_hand_worked() -> None:
     # Weights 3 on the detractor (0), 1 on 7 and 8, 1 on 10 and 2 on 9:
     # detractors 3, passives 2, promoters 3, total 8: 100 * (3 - 3) / 8 = 0.
     result = lm.nps([0, 7, 8, 10, 9], weights=[3, 1, 1, 1, 2])
-    assert result.n == pytest.approx(8.0)
+    # n counts the 5 responses; the weights total 8, and Kish's effective n is
+    # 8**2 / (9 + 1 + 1 + 1 + 4) = 4.
+    assert result.n == 5
+    assert isinstance(result.n, int)
+    assert result.weight_total == pytest.approx(8.0)
+    assert result.effective_n == pytest.approx(4.0)
+    assert "weight_total=8.0" in repr(result)
+    assert "weight_total" not in repr(lm.nps([0, 7, 8, 10, 9]))
     assert result.detractors == pytest.approx(3.0)
     assert result.promoters == pytest.approx(3.0)
     assert result.score == pytest.approx(0.0)
@@ -94,7 +101,12 @@ def test_missing_values_from_dataframe_libraries() -> None:
 
 def test_repr_is_short_and_readable() -> None:
     text = repr(lm.nps([10, 9, 8, 7, 6, 0]))
-    assert text == "NPSResult(score=0.0, n=6, detractors=2, passives=2, promoters=2, n_omitted=0)"
+    # ci, the default adjusted-Wald interval (Rocks 2016), by hand: counts
+    # 2 + 3/4, 2 + 3/2, 2 + 3/4 of n = 9 give 0 -/+ 1.959964 * sqrt((2.75 + 2.75) / 9 / 9).
+    assert text == (
+        "NPSResult(score=0.0, ci=[-51.0725, 51.0725], n=6, detractors=2, passives=2, "
+        "promoters=2, n_omitted=0)"
+    )
     html = lm.nps([10, 9])._repr_html_()
     assert "<table>" in html
     assert "score" in html
@@ -114,6 +126,8 @@ def test_to_dict_is_plain_python() -> None:
         "passive_share",
         "promoter_share",
         "n_omitted",
+        "weight_total",
+        "effective_n",
     }
     assert json.loads(json.dumps(data)) == data
     assert data["score"] == pytest.approx(50.0)
@@ -314,7 +328,8 @@ def test_integer_weights_equal_repeated_rows(rows: list[tuple[int, int]]) -> Non
     weighted = lm.nps(scores, weights=weights)
     plain = lm.nps(repeated)
     assert weighted.score == pytest.approx(plain.score)
-    assert weighted.n == pytest.approx(plain.n)
+    assert weighted.weight_total == pytest.approx(plain.n)
+    assert weighted.n == len(scores)
     assert weighted.promoters == pytest.approx(plain.promoters)
 
 

@@ -36,8 +36,10 @@ def test_csat_hand_worked() -> None:
     assert result.counts == (1, 1, 1, 4, 3)
     assert result.scale == (1, 5)
     assert result.satisfied == (4, 5)
+    # ci: statsmodels' proportion_confint(7, 10, method="wilson") = (0.396778, 0.892209).
     assert repr(result) == (
-        "CSATResult(score=70.0, n=10, mean=3.7, counts=(1, 1, 1, 4, 3), n_omitted=0)"
+        "CSATResult(score=70.0, ci=[39.6778, 89.2209], n=10, mean=3.7, counts=(1, 1, 1, 4, 3), "
+        "n_omitted=0)"
     )
     json.dumps(result.to_dict())
 
@@ -107,7 +109,9 @@ def test_weighted_intervals() -> None:
     share = weights[answers >= 4].sum() / weights.sum()
     n_eff = weights.sum() ** 2 / (weights**2).sum()  # Kish's effective sample size
     assert result.satisfied_share == pytest.approx(share)
-    assert result.n == pytest.approx(weights.sum())
+    assert result.weight_total == pytest.approx(weights.sum())
+    assert result.n == len(answers)
+    assert result.effective_n == pytest.approx(n_eff)
     ref_low, ref_high = proportion.proportion_confint(share * n_eff, n_eff, method="wilson")
     low, high = result.confidence_interval()
     assert (low, high) == pytest.approx((100 * ref_low, 100 * ref_high), abs=1e-8)
@@ -331,7 +335,8 @@ def test_integer_weights_are_repetition(rows: list[tuple[int, int]]) -> None:
     plain = lm.csat(repeated)
     assert weighted.score == pytest.approx(plain.score)
     assert weighted.mean == pytest.approx(plain.mean)
-    assert weighted.n == pytest.approx(plain.n)
+    assert weighted.weight_total == pytest.approx(plain.n)
+    assert weighted.n == len(values)
     assert weighted.counts == pytest.approx(plain.counts)
     weighted_ces = lm.ces(values, weights=weights, scale=(1, 5), agree=(4, 5))
     plain_ces = lm.ces(repeated, scale=(1, 5), agree=(4, 5))

@@ -184,7 +184,7 @@ def test_each_segment_equals_the_single_group_functions(
         )
         np.testing.assert_allclose(
             [table["score"][index], table["low"][index], table["high"][index], table["n"][index]],
-            [alone.score, interval.low, interval.high, alone.n],
+            [alone.score, interval.low, interval.high, alone.weight_total],
             rtol=1e-9,
             atol=1e-9,
         )
