@@ -1,7 +1,8 @@
 """NPS bootstrap speed: loyaltymetrics' count bootstrap against scipy.stats.bootstrap.
 
-Run: ``python benchmarks/bootstrap_speed.py`` (about a minute and ~2 GB of
-memory, almost all of it scipy's).
+Run: ``PYTHONPATH=. python benchmarks/bootstrap_speed.py`` (about a minute and
+~2 GB of memory, almost all of it scipy's); ``--only first-call`` or
+``--only memory`` runs one part.
 
 1. n = 1e3, 1e4, 1e5 raw 0..10 scores. Ours: the whole public call,
    ``lm.nps(scores).confidence_interval(method="bca", n_resamples=9999)``
@@ -15,13 +16,23 @@ memory, almost all of it scipy's).
    least 1000x faster at n = 1e5.
 2. n = 1e7: our whole call divided by one ``np.bincount`` pass over the same
    int64 array. Target: at most 2.5.
+3. First call: a fresh Python process timing ``import loyaltymetrics`` and
+   one ``nps()`` on ten scores (best of 5 processes; scipy must not be
+   imported for a point estimate). Target: under 100 ms.
+4. Memory on big arrays: NPS and CSAT with a BCa interval on 1e8 int8
+   scores, peak traced memory (tracemalloc, which sees numpy's buffers) of
+   the whole call, against the input's bytes. Target: under 2x the input.
 
 Timings are the best of several repeats (each side measured in this run).
 """
 
 from __future__ import annotations
 
+import argparse
+import subprocess
+import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
@@ -108,6 +119,78 @@ def versus_bincount() -> None:
     print(f"  ratio: {call_time / bincount_time:.2f} (target <= 2.5)")
 
 
+_FIRST_CALL = """
+import time
+start = time.perf_counter()
+import loyaltymetrics as lm
+lm.nps([10, 9, 8, 7, 6, 5, 4, 3, 2, 1])
+elapsed = time.perf_counter() - start
+import sys
+print(elapsed, "scipy" in sys.modules)
+"""
+
+
+_NUMPY_ONLY = """
+import time
+start = time.perf_counter()
+import numpy
+print(time.perf_counter() - start, False)
+"""
+
+
+def _fresh_process(code: str) -> tuple[float, bool]:
+    """Best time of 5 fresh processes running ``code``, and whether one imported scipy."""
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(5)
+    ]
+    return min(float(run[0]) for run in runs), any(run[1] == "True" for run in runs)
+
+
+def first_call() -> None:
+    numpy_time, _ = _fresh_process(_NUMPY_ONLY)
+    best, scipy_loaded = _fresh_process(_FIRST_CALL)
+    print()
+    print("first call in a fresh process: import loyaltymetrics + nps() on 10 scores")
+    print(f"  best of 5: {best * 1e3:8.1f} ms (target < 100 ms); scipy imported: {scipy_loaded}")
+    print(f"  of which importing numpy alone takes {numpy_time * 1e3:.1f} ms (best of 5)")
+
+
+def big_int8_memory() -> None:
+    n = 100_000_000
+    nps_scores = np.random.default_rng(4).integers(0, 11, size=n, dtype=np.int8)
+    csat_scores = np.random.default_rng(5).integers(1, 6, size=n, dtype=np.int8)
+    print()
+    print(f"n = 1e8 int8 scores ({nps_scores.nbytes / 1e6:.0f} MB): peak traced memory of the call")
+    cases: list[tuple[str, Callable[[np.ndarray], object], np.ndarray]] = [
+        ("nps(x).confidence_interval(method='bca')", lm.nps, nps_scores),
+        ("csat(x).confidence_interval(method='bca')", lm.csat, csat_scores),
+    ]
+    for label, metric, data in cases:
+        tracemalloc.start()
+        start = time.perf_counter()
+        result = metric(data)
+        result.confidence_interval(method="bca", n_resamples=RESAMPLES, rng=1)  # type: ignore[attr-defined]
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(
+            f"  {label}: {elapsed:6.2f} s, peak {peak / 1e6:7.1f} MB = "
+            f"{peak / data.nbytes:.2f}x the input (target < 2x)"
+        )
+
+
 if __name__ == "__main__":
-    versus_scipy()
-    versus_bincount()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("scipy", "bincount", "first-call", "memory"))
+    only = parser.parse_args().only
+    if only in (None, "scipy"):
+        versus_scipy()
+    if only in (None, "bincount"):
+        versus_bincount()
+    if only in (None, "first-call"):
+        first_call()
+    if only in (None, "memory"):
+        big_int8_memory()

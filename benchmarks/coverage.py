@@ -25,6 +25,7 @@ import time
 
 import numpy as np
 
+from loyaltymetrics._engine._cells import cell_table
 from loyaltymetrics._survey._nps_inference import NPS_METHODS, nps_interval
 
 SHARES = [
@@ -58,10 +59,8 @@ def simulate(replications: int, seed: int) -> dict[tuple[float, str], np.ndarray
             inverse = inverse.reshape(-1)
             for level in LEVELS:
                 for method in NPS_METHODS:
-                    low, high = nps_interval(
-                        distinct,
-                        bands,
-                        ones,
+                    _, low, high = nps_interval(
+                        cell_table(distinct, bands, ones),
                         confidence_level=level,
                         method=method,
                         n_resamples=BOOTSTRAP_RESAMPLES,

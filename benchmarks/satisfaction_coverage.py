@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from loyaltymetrics._engine._cells import cell_table
 from loyaltymetrics._survey._scale_inference import (
     mean_interval,
     share_difference,
@@ -41,9 +42,7 @@ def share_coverage(rng: np.random.Generator, replicates: int, boot_replicates: i
             for method in methods:
                 batch = counts if method in ANALYTIC_SHARE else counts[:boot_replicates]
                 _, low, high = share_interval(
-                    batch,
-                    None,
-                    None,
+                    cell_table(batch, None, None),
                     in_range=(1, 1),
                     confidence_level=0.95,
                     method=method,  # type: ignore[arg-type]
@@ -68,12 +67,8 @@ def difference_coverage(rng: np.random.Generator, replicates: int, boot_replicat
             for method in methods:
                 size = replicates if method != "percentile" else boot_replicates
                 _, low, high, _, _ = share_difference(
-                    a[:size],
-                    None,
-                    None,
-                    b[:size],
-                    None,
-                    None,
+                    cell_table(a[:size], None, None),
+                    cell_table(b[:size], None, None),
                     in_range=(1, 1),
                     confidence_level=0.95,
                     method=method,  # type: ignore[arg-type]
@@ -98,9 +93,7 @@ def mean_coverage(rng: np.random.Generator, replicates: int, boot_replicates: in
         for method in methods:
             batch = counts if method == "t" else counts[:boot_replicates]
             _, low, high = mean_interval(
-                batch,
-                None,
-                None,
+                cell_table(batch, None, None),
                 offset=1,
                 confidence_level=0.95,
                 method=method,  # type: ignore[arg-type]

@@ -23,9 +23,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._validation import check_confidence_level
-from loyaltymetrics._survey._nps import NPS_SCALE, nps
-from loyaltymetrics._survey._satisfaction import CES_DEFAULTS, CSAT_SCALE, ces, csat
+from loyaltymetrics._engine._validation import (
+    check_confidence_level,
+    first_invalid_score,
+    first_invalid_weight,
+)
+from loyaltymetrics._survey._metrics import METRICS, MetricDefinition
 from loyaltymetrics._survey._segments import by_segment
 
 __all__ = ["main"]
@@ -41,66 +44,6 @@ class CommandError(Exception):
 
 
 # --------------------------------------------------------------------------- metrics
-
-
-@dataclass(frozen=True)
-class _Metric:
-    """How the report computes and describes one survey metric."""
-
-    name: str
-    title: str
-    scale: tuple[int, int]
-    #: The result attribute reported with its interval, its column label and decimals.
-    estimate: str
-    estimate_label: str
-    digits: int
-    #: (result attribute, column label) of further columns: shares in 0..1 shown
-    #: as percentages, and the "mean" answer shown as a number on the scale.
-    extras: tuple[tuple[str, str], ...]
-    #: The interval method the report uses, as the library names it.
-    interval_method: str
-    compute: Callable[[FloatArray, FloatArray | None], Any]
-
-
-_METRICS = {
-    "nps": _Metric(
-        name="nps",
-        title="Net Promoter Score",
-        scale=NPS_SCALE,
-        estimate="score",
-        estimate_label="NPS",
-        digits=1,
-        extras=(
-            ("detractor_share", "detractors"),
-            ("passive_share", "passives"),
-            ("promoter_share", "promoters"),
-        ),
-        interval_method="adjusted-wald",
-        compute=lambda scores, weights: nps(scores, weights=weights, nan_policy="omit"),
-    ),
-    "csat": _Metric(
-        name="csat",
-        title="Customer satisfaction (CSAT: % answering 4-5)",
-        scale=CSAT_SCALE,
-        estimate="score",
-        estimate_label="CSAT",
-        digits=1,
-        extras=(("mean", "mean"),),
-        interval_method="wilson",
-        compute=lambda scores, weights: csat(scores, weights=weights, nan_policy="omit"),
-    ),
-    "ces": _Metric(
-        name="ces",
-        title="Customer effort score (CES 2.0: mean on 1-7, higher is easier)",
-        scale=CES_DEFAULTS["2.0"][0],
-        estimate="mean",
-        estimate_label="CES",
-        digits=2,
-        extras=(("agree_share", "agree (5-7)"),),
-        interval_method="t",
-        compute=lambda scores, weights: ces(scores, weights=weights, nan_policy="omit"),
-    ),
-}
 
 
 # --------------------------------------------------------------------------- arguments
@@ -166,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--metric",
-        choices=tuple(_METRICS),
+        choices=tuple(METRICS),
         default="nps",
         help="the metric to report (default: %(default)s)",
     )
@@ -316,16 +259,15 @@ def _numbers(table: _Table, name: str, *, what: str) -> FloatArray:
     return out
 
 
-def _scores(table: _Table, name: str, metric: _Metric) -> FloatArray:
+def _scores(table: _Table, name: str, metric: MetricDefinition) -> FloatArray:
     scores = _numbers(table, name, what="score")
     low, high = metric.scale
     present = ~np.isnan(scores)
-    bad = present & ((scores < low) | (scores > high) | (scores != np.round(scores)))
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
+    position = first_invalid_score(scores, low=low, high=high)
+    if position is not None:
         raise CommandError(
             f"column {name!r}, {table.locations[position]}: score {scores[position]:g} is not "
-            f"a whole number in {low}..{high}, the {metric.estimate_label} scale"
+            f"a whole number in {low}..{high}, the {metric.display_name} scale"
         )
     if not present.any():
         raise CommandError(f"column {name!r} has no answers: every value is missing")
@@ -336,9 +278,9 @@ def _weights(table: _Table, name: str, scores: FloatArray) -> FloatArray:
     weights = _numbers(table, name, what="weight")
     # Rows without an answer are left out, so their weight does not matter.
     needed = ~np.isnan(scores)
-    bad = needed & (np.isnan(weights) | np.isinf(weights) | (weights < 0))
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
+    problem = first_invalid_weight(np.where(needed, weights, 0.0))
+    if problem is not None:
+        position = problem[0]
         value = "missing" if np.isnan(weights[position]) else f"{weights[position]:g}"
         raise CommandError(
             f"column {name!r}, {table.locations[position]}: weight {value} is not a finite, "
@@ -372,7 +314,7 @@ _MIN_N = 30
 
 @dataclass(frozen=True)
 class _Report:
-    metric: _Metric
+    metric: MetricDefinition
     source: str
     score_column: str
     weights_column: str | None
@@ -394,8 +336,10 @@ def _breakdowns(specs: Sequence[str]) -> list[list[str]]:
     return groups
 
 
-def _overall_record(metric: _Metric, result: Any, confidence_level: float) -> dict[str, Any]:
-    low, high = result.confidence_interval(confidence_level, method=metric.interval_method)
+def _overall_record(
+    metric: MetricDefinition, result: Any, confidence_level: float
+) -> dict[str, Any]:
+    low, high = result.confidence_interval(confidence_level, method=metric.default_method)
     record: dict[str, Any] = {
         "breakdown": "",
         "segment": "overall",
@@ -410,7 +354,7 @@ def _overall_record(metric: _Metric, result: Any, confidence_level: float) -> di
 
 
 def _segment_records(
-    metric: _Metric,
+    metric: MetricDefinition,
     scores: FloatArray,
     weights: FloatArray | None,
     names: list[str],
@@ -424,7 +368,7 @@ def _segment_records(
         by=labels[0] if len(labels) == 1 else labels,
         weights=weights,
         confidence_level=confidence_level,
-        method=metric.interval_method,
+        method=metric.default_method,
         compare="rest",
         correction="holm",
         min_n=_MIN_N,
@@ -455,7 +399,7 @@ def _segment_records(
 
 
 def _build_report(args: argparse.Namespace) -> _Report:
-    metric = _METRICS[args.metric]
+    metric = METRICS[args.metric]
     if args.file is None:
         table = _example_table()
         score_name = args.score or metric.name
@@ -474,7 +418,7 @@ def _build_report(args: argparse.Namespace) -> _Report:
     labels = {name: _labels(table, name) for names in breakdowns for name in names}
     level = args.confidence_level
     try:
-        overall = metric.compute(scores, weights)
+        overall = metric.summarise(scores, weights=weights, nan_policy="omit")
         records = [_overall_record(metric, overall, level)]
         for names in breakdowns:
             records += _segment_records(
@@ -528,7 +472,7 @@ def _display_cells(report: _Report) -> tuple[list[str], list[list[str]]]:
     header = [
         "segment",
         "n",
-        metric.estimate_label,
+        metric.display_name,
         f"{100 * report.confidence_level:g}% CI",
         "vs rest",
         "p (Holm)",
@@ -556,7 +500,7 @@ def _display_cells(report: _Report) -> tuple[list[str], list[list[str]]]:
 
 def _extras(report: _Report) -> str:
     parts = []
-    for attribute, label in report.metric.extras:
+    for attribute, label in report.metric.details:
         value = float(getattr(report.overall, attribute))
         shown = _number(value, 2) if attribute == "mean" else f"{_number(100 * value, 1)}%"
         parts.append(f"{label} {shown}")
@@ -570,7 +514,7 @@ def _title(report: _Report) -> list[str]:
         f"{report.metric.title} of {report.source}",
         f"score column {report.score_column!r}{weighted}: {report.responses} answers, "
         f"{n_omitted} missing omitted; overall: {_extras(report)}",
-        f"{100 * report.confidence_level:g}% confidence intervals: {report.metric.interval_method}",
+        f"{100 * report.confidence_level:g}% confidence intervals: {report.metric.default_method}",
     ]
     if len(report.records) > 1:
         lines.append(
@@ -639,7 +583,7 @@ def _format_json(report: _Report) -> str:
         "score_column": report.score_column,
         "weights_column": report.weights_column,
         "confidence_level": report.confidence_level,
-        "interval_method": report.metric.interval_method,
+        "interval_method": report.metric.default_method,
         "comparison": "segment minus the rest of the data, Holm-corrected p-values",
         "responses": report.responses,
         "n_omitted": report.overall.n_omitted,

@@ -19,6 +19,7 @@ from loyaltymetrics._clv._holdout import HoldoutCheck
 from loyaltymetrics._engine._results import ConfidenceInterval
 from loyaltymetrics._retention._cohorts import CohortTable
 from loyaltymetrics._retention._survival import SurvivalCurve
+from loyaltymetrics._survey._metrics import definition, definition_of_result
 from loyaltymetrics._survey._nps import NPSResult
 from loyaltymetrics._survey._satisfaction import CESResult, CSATResult
 from loyaltymetrics._survey._segments import SegmentBreakdown
@@ -118,10 +119,7 @@ def _scale_bands(results: dict[str, CSATResult | CESResult]) -> _Bands:
         points, counts = points[::-1], counts[:, ::-1]  # original CES: a low answer is good
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.full_like(counts, np.nan), where=totals > 0)
-    if isinstance(first, CSATResult):
-        annotations = [f"CSAT {result.score:.0f}" for result in results.values()]
-    else:
-        annotations = [f"CES {result.mean:.2f}" for result in results.values()]
+    annotations = _annotations(results)
     n_points = len(points)
     return _Bands(
         labels=list(results),
@@ -156,8 +154,14 @@ def _bands(data: object, *, name: str) -> _Bands:
         shares=shares,
         neutral=1,
         colours=list(_BAND_COLOURS),
-        annotations=[f"NPS {result.score:+.0f}" for result in results.values()],
+        annotations=_annotations(results),
     )
+
+
+def _annotations(results: dict[str, Any]) -> list[str]:
+    """Each result's headline as the metric's registry entry formats it."""
+    entry = definition_of_result(next(iter(results.values())))
+    return [entry.annotation.format(getattr(r, entry.estimate)) for r in results.values()]
 
 
 def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Axes:
@@ -290,12 +294,9 @@ class _Forest:
     confidence_level: float
 
 
-_AXIS_LABELS = {
-    ("nps", "score"): "Net Promoter Score (-100 to 100)",
-    ("csat", "score"): "CSAT (% satisfied)",
-    ("ces", "score"): "CES (% agreeing)",
-    ("ces", "mean"): "CES (mean answer)",
-}
+def _axis_label(metric: str, estimate: str) -> str:
+    """Return the registry's axis label of a metric's estimate column."""
+    return definition(metric).axis_labels.get(estimate, estimate)
 
 
 def _format_n(n: float) -> str:
@@ -334,7 +335,7 @@ def _breakdown_forest(
         highs=np.asarray(columns["high"], dtype=np.float64),
         overall=(breakdown.overall, *breakdown.overall_interval),
         significant=significant,
-        axis_label=_AXIS_LABELS.get((breakdown.metric, breakdown.estimate), breakdown.estimate),
+        axis_label=_axis_label(breakdown.metric, breakdown.estimate),
         confidence_level=breakdown.confidence_level,
     )
 
@@ -360,7 +361,7 @@ def _results_forest(
         highs=np.array([ci.high for ci in intervals], dtype=np.float64),
         overall=reference,
         significant=None,
-        axis_label=_AXIS_LABELS["nps", "score"],
+        axis_label=_axis_label("nps", "score"),
         confidence_level=confidence_level,
     )
 

@@ -1,66 +1,133 @@
-"""The reduce step: raw validated scores to counts per scale point.
+"""The reduced statistic: one batched table of cells, and the reduce that builds it.
 
-Everything downstream (point estimates, intervals, bootstrap) works on what is
-built here, never on the rows. An unweighted sample reduces to one count per
-scale point; a weighted one additionally keeps its distinct (scale point,
-weight) cells with their multiplicities, which is the sufficient statistic of a
-row bootstrap of weighted data.
+Everything downstream (point estimates, intervals, bootstrap) works on a
+:class:`CellTable`, never on the rows. A table holds groups x cells: for each
+group (a sample, a segment, a period, or a segment-period pair; any number of
+leading axes) and each cell, the cell's label, the weight shared by its rows
+and how many rows it holds. An unweighted sample reduces to one cell per scale
+point; a weighted one to its distinct (scale point, weight) cells, the
+sufficient statistic of a row bootstrap of weighted data. The label is an
+index that a metric maps to the value it averages (a scale point's score, a
+band's -1/0/+1, an indicator, or the ``k``-th of the sample's distinct values
+for a continuous quantity).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._validation import ScoreSample
 
-__all__ = ["CellTable", "tally_scores"]
+__all__ = ["CellTable", "as_reported_count", "cell_table", "tally_scores"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class CellTable:
-    """Distinct (scale point, weight) cells of a sample and how many rows each holds.
+    """Cells of one or many groups: label, weight and row count, shape ``(*groups, cells)``.
 
     Attributes
     ----------
     point
-        Index of the scale point (0 for the lowest score on the scale).
+        Label of each cell: the index of its scale point (0 for the lowest
+        score), band, or distinct value; broadcasts against ``count``.
     weight
-        The weight shared by the rows of the cell (1.0 when unweighted).
+        The weight shared by the rows of the cell (1.0 when unweighted);
+        broadcasts against ``count``.
     count
-        Number of rows in the cell.
+        Number of rows in the cell. Padding cells (groups of a batch with
+        fewer distinct cells than others) have count 0.
     """
 
-    point: npt.NDArray[np.int64]
-    weight: npt.NDArray[np.float64]
-    count: npt.NDArray[np.int64]
+    point: IntArray
+    weight: FloatArray
+    count: IntArray
+
+    @classmethod
+    def of_counts(cls, counts: npt.ArrayLike) -> CellTable:
+        """Unweighted table with one cell per label ``0..K-1`` from counts ``(*groups, K)``."""
+        count = np.asarray(counts, dtype=np.int64)
+        n_cells = count.shape[-1]
+        return cls(
+            point=np.arange(n_cells, dtype=np.int64),
+            weight=np.ones(n_cells, dtype=np.float64),
+            count=count,
+        )
 
     @property
     def n_rows(self) -> int:
-        """Number of rows the table summarises."""
+        """Number of rows the table summarises (all groups)."""
         return int(self.count.sum())
 
-    def regroup(self, mapping: npt.NDArray[np.int64]) -> CellTable:
-        """Relabel scale points through ``mapping`` (e.g. score to NPS band) and merge cells."""
+    @property
+    def weight_total(self) -> FloatArray:
+        """Weighted total of each group (its number of rows when unweighted)."""
+        return np.asarray((self.count * self.weight).sum(axis=-1), dtype=np.float64)
+
+    @property
+    def is_weighted(self) -> bool:
+        """Whether any cell has a weight other than 1."""
+        return bool(np.any(self.weight != 1.0))
+
+    def broadcast(self) -> CellTable:
+        """Return the table with its three arrays broadcast to one shape."""
+        point, weight, count = np.broadcast_arrays(
+            np.asarray(self.point, dtype=np.int64),
+            np.asarray(self.weight, dtype=np.float64),
+            np.asarray(self.count, dtype=np.int64),
+        )
+        return CellTable(point=point, weight=weight, count=count)
+
+    def take(self, groups: slice | npt.NDArray[np.intp]) -> CellTable:
+        """Return the groups ``groups`` (on the first group axis) of a batched table."""
+        full = self.broadcast()
+        return CellTable(
+            point=full.point[groups], weight=full.weight[groups], count=full.count[groups]
+        )
+
+    def regroup(self, mapping: IntArray) -> CellTable:
+        """Relabel one group's cells through ``mapping`` (e.g. score to NPS band) and merge."""
         return _merge_cells(mapping[self.point], self.weight, self.count)
 
+    def label_totals(self, n_labels: int) -> FloatArray:
+        """Weighted total of each label ``0..n_labels-1``, shape ``(*groups, n_labels)``."""
+        weighted = self.count * self.weight
+        return np.stack(
+            [(weighted * (self.point == j)).sum(axis=-1) for j in range(n_labels)], axis=-1
+        )
 
-def _unweighted_cells(point_counts: npt.NDArray[np.int64]) -> CellTable:
-    points = np.arange(point_counts.shape[0], dtype=np.int64)
+
+def cell_table(
+    count: npt.ArrayLike, point: npt.ArrayLike | None = None, weight: npt.ArrayLike | None = None
+) -> CellTable:
+    """Return the table of cell arrays; ``point`` defaults to ``arange(K)``, ``weight`` to 1."""
+    count_array = np.asarray(count, dtype=np.int64)
+    n_cells = count_array.shape[-1]
     return CellTable(
-        point=points,
-        weight=np.ones(points.shape[0], dtype=np.float64),
-        count=point_counts.astype(np.int64, copy=False),
+        point=np.arange(n_cells, dtype=np.int64)
+        if point is None
+        else np.asarray(point, dtype=np.int64),
+        weight=np.ones(n_cells) if weight is None else np.asarray(weight, dtype=np.float64),
+        count=count_array,
     )
 
 
-def _merge_cells(
-    points: npt.NDArray[np.int64],
-    weights: npt.NDArray[np.float64],
-    counts: npt.NDArray[np.int64],
-) -> CellTable:
+def as_reported_count(value: float, *, weighted: bool) -> float:
+    """Return a count as results report it: the whole number of rows, or the weight total."""
+    return value if weighted else round(value)
+
+
+def _unweighted_cells(point_counts: IntArray) -> CellTable:
+    return CellTable.of_counts(point_counts)
+
+
+def _merge_cells(points: IntArray, weights: FloatArray, counts: IntArray) -> CellTable:
     """Sum the counts of rows or cells that share a (point, weight) pair."""
     order = np.lexsort((weights, points))
     sorted_points = points[order]
@@ -81,19 +148,36 @@ def _merge_cells(
     )
 
 
-def tally_scores(
-    sample: ScoreSample, *, low: int, high: int
-) -> tuple[npt.NDArray[np.float64], CellTable]:
+#: Scores counted per ``np.bincount`` call: a chunk's platform-integer copy
+#: stays small (8 MB) whatever the input's size and dtype.
+_CHUNK = 1 << 20
+
+
+def _count_points(values: npt.NDArray[np.integer[Any]], low: int, n_points: int) -> IntArray:
+    """Count validated scores per point ``low..low+n_points-1``, in chunks, on their dtype."""
+    counts = np.zeros(n_points + max(low, 0), dtype=np.int64)
+    for start in range(0, values.shape[0], _CHUNK):
+        chunk = values[start : start + _CHUNK]
+        if low < 0:
+            chunk = chunk.astype(np.intp) - low
+        elif not np.can_cast(chunk.dtype, np.intp):  # uint64
+            chunk = chunk.astype(np.intp)
+        counts += np.bincount(chunk, minlength=counts.shape[0])
+    return counts[max(low, 0) :]
+
+
+def tally_scores(sample: ScoreSample, *, low: int, high: int) -> tuple[FloatArray, CellTable]:
     """Count a validated sample per scale point ``low..high``.
 
     Returns the (weighted, when the sample has weights) total per scale point
-    and the cell table. One ``np.bincount`` pass for unweighted data.
+    and the cell table. Unweighted data is counted by ``np.bincount`` in
+    chunks of the input's own dtype, never copied whole.
     """
     n_points = high - low + 1
-    offsets = sample.values if low == 0 else sample.values - low
     if sample.weights is None:
-        point_counts = np.bincount(offsets, minlength=n_points).astype(np.int64, copy=False)
+        point_counts = _count_points(sample.values, low, n_points)
         return point_counts.astype(np.float64), _unweighted_cells(point_counts)
+    offsets = sample.values.astype(np.int64) - low
     totals = np.bincount(offsets, weights=sample.weights, minlength=n_points).astype(np.float64)
     ones = np.ones(offsets.shape[0], dtype=np.int64)
-    return totals, _merge_cells(offsets.astype(np.int64, copy=False), sample.weights, ones)
+    return totals, _merge_cells(offsets, sample.weights, ones)

@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
 
 __all__ = [
     "BOOTSTRAP_METHODS",
@@ -98,6 +96,8 @@ def normal_quantile(confidence_level: float, alternative: Alternative = "two-sid
     Two-sided: ``z`` with ``P(|Z| <= z) = confidence_level``; one-sided:
     ``P(Z <= z) = confidence_level``.
     """
+    from scipy import special
+
     tail = 1.0 - confidence_level
     if alternative == "two-sided":
         tail /= 2.0
@@ -120,6 +120,8 @@ def proportion_interval(
     "beta" for "exact", "normal" for "wald"); Wald and Agresti-Coull limits are
     clipped to [0, 1].
     """
+    from scipy import stats
+
     count = np.asarray(successes, dtype=np.float64)
     total = np.asarray(n, dtype=np.float64)
     count, total = np.broadcast_arrays(count, total)
@@ -478,6 +480,9 @@ def _draw_replicates(
     return theta_b
 
 
+_Draw = Callable[[int], list[npt.NDArray[np.int64]]]
+
+
 def _replicate_sets(
     samples: Sequence[npt.NDArray[np.int64]],
     statistics: Sequence[Callable[[list[npt.NDArray[np.int64]]], FloatArray]],
@@ -490,13 +495,13 @@ def _replicate_sets(
     returns shape ``(size, *batch)``; the result is one array of shape
     ``(n_resamples, *batch)`` per statistic. Each sample is resampled from
     its own stream (``rng`` itself for one sample, else the children of
-    ``rng.spawn``). A single element (no batch axes), or each element of a
-    one-dimensional batch given its own generator(s), is drawn by
-    :class:`_ElementSampler`; its replicates therefore depend only on its own
-    counts and generators, never on the other elements or on the block size,
-    and such elements are drawn by several threads when the bootstrap is
-    large. A batch with one generator for all elements is drawn in one
-    vectorised pass per cell.
+    ``rng.spawn``), by one of three sampling strategies: a single element
+    (no batch axes), or each element of a one-dimensional batch given its own
+    generator(s), is drawn by :class:`_ElementSampler` -- its replicates
+    then depend only on its own counts and generators, never on the other
+    elements or on the block size, and such elements are drawn by several
+    threads when the bootstrap is large; a batch with one generator for all
+    elements is drawn in one vectorised pass per cell.
     """
     batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in samples))
     arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in samples]
@@ -512,80 +517,18 @@ def _replicate_sets(
     # (n_resamples float64 values per element).
     block = max(block, min(_MIN_BLOCK, n_resamples * 8 // (itemsize * max(1, cells))))
 
-    draw: Callable[[int], list[npt.NDArray[np.int64]]]
-    pool: ThreadPoolExecutor | None = None
+    pool: Any = None
     if isinstance(rng, np.random.Generator) and batch_shape == ():
-        samplers = [
-            _ElementSampler(array, stream)
-            for array, stream in zip(arrays, _sample_streams(rng, len(arrays)), strict=True)
-        ]
-
-        def draw(size: int) -> list[npt.NDArray[np.int64]]:
-            return [sampler.draw(size) for sampler in samplers]
-
+        draw = _single_element_draw(arrays, rng)
     elif isinstance(rng, np.random.Generator):
-        totals = [array.sum(axis=-1) for array in arrays]
-        conditional = [
-            _conditional_shares(_resampling_probabilities(array, total))
-            for array, total in zip(arrays, totals, strict=True)
-        ]
-        streams = [
-            spawn_generators(stream, array.shape[-1] - 1)
-            for array, stream in zip(arrays, _sample_streams(rng, len(arrays)), strict=True)
-        ]
-
-        def draw(size: int) -> list[npt.NDArray[np.int64]]:
-            return [
-                _batch_draw(total, q, cell_streams, size)
-                for total, q, cell_streams in zip(totals, conditional, streams, strict=True)
-            ]
-
+        draw = _shared_generator_draw(arrays, rng)
     else:
-        entries = list(rng)
-        if len(batch_shape) != 1 or batch_shape[0] != len(entries):
-            raise ValueError(
-                "one generator per batch element needs a one-dimensional batch of "
-                f"{len(entries)} elements; got batch shape {batch_shape}"
-            )
-        conditional = [
-            _conditional_shares(_resampling_probabilities(array, array.sum(axis=-1)))
-            for array in arrays
-        ]
-        element_samplers = [
-            [
-                _ElementSampler(array[index], stream, shares[index])
-                for array, shares, stream in zip(
-                    arrays, conditional, _element_streams(entry, len(arrays)), strict=True
-                )
-            ]
-            for index, entry in enumerate(entries)
-        ]
         threads = _thread_count(batch_size, batch_size * cells * n_resamples)
-        parts = [range(start, batch_size, threads) for start in range(threads)]
         if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
             pool = ThreadPoolExecutor(max_workers=threads)
-
-        def draw(size: int) -> list[npt.NDArray[np.int64]]:
-            # Cell-major blocks (cells, batch, size): each element writes
-            # contiguous rows, and each cell's counts form one contiguous
-            # (batch, size) plane for the statistic (see ``cell_sums``),
-            # which sees the (size, batch, cells) view.
-            out = [
-                np.empty((array.shape[-1], batch_size, size), dtype=f"i{itemsize}")
-                for array in arrays
-            ]
-
-            def fill(part: range) -> None:
-                for index in part:
-                    for j, sampler in enumerate(element_samplers[index]):
-                        sampler.fill(out[j][:, index, :].T)
-
-            if pool is None:
-                fill(parts[0])
-            else:
-                list(pool.map(fill, parts))  # collecting re-raises a worker's exception
-            return [block_draws.transpose(2, 1, 0) for block_draws in out]
-
+        draw = _per_element_draw(arrays, batch_shape, rng, itemsize, threads, pool)
     # Resamples on the last, contiguous axis: each element's replicates are
     # then one contiguous run for the sorting and counting that follow.
     replicates = [np.empty((*batch_shape, n_resamples)) for _ in statistics]
@@ -599,6 +542,94 @@ def _replicate_sets(
         if pool is not None:
             pool.shutdown()
     return [np.moveaxis(out, -1, 0) for out in replicates]
+
+
+def _single_element_draw(arrays: list[npt.NDArray[np.int64]], rng: np.random.Generator) -> _Draw:
+    """Draws of one batch element (no batch axes) from ``rng`` (split per sample)."""
+    samplers = [
+        _ElementSampler(array, stream)
+        for array, stream in zip(arrays, _sample_streams(rng, len(arrays)), strict=True)
+    ]
+
+    def draw(size: int) -> list[npt.NDArray[np.int64]]:
+        return [sampler.draw(size) for sampler in samplers]
+
+    return draw
+
+
+def _shared_generator_draw(arrays: list[npt.NDArray[np.int64]], rng: np.random.Generator) -> _Draw:
+    """Draws of a whole batch from one generator: one stream per sample and cell."""
+    totals = [array.sum(axis=-1) for array in arrays]
+    conditional = [
+        _conditional_shares(_resampling_probabilities(array, total))
+        for array, total in zip(arrays, totals, strict=True)
+    ]
+    streams = [
+        spawn_generators(stream, array.shape[-1] - 1)
+        for array, stream in zip(arrays, _sample_streams(rng, len(arrays)), strict=True)
+    ]
+
+    def draw(size: int) -> list[npt.NDArray[np.int64]]:
+        return [
+            _batch_draw(total, q, cell_streams, size)
+            for total, q, cell_streams in zip(totals, conditional, streams, strict=True)
+        ]
+
+    return draw
+
+
+def _per_element_draw(
+    arrays: list[npt.NDArray[np.int64]],
+    batch_shape: tuple[int, ...],
+    rng: Sequence[np.random.Generator | Sequence[np.random.Generator]],
+    itemsize: int,
+    threads: int,
+    pool: Any,
+) -> _Draw:
+    """Draws of a one-dimensional batch whose every element has its own generator(s)."""
+    entries = list(rng)
+    if len(batch_shape) != 1 or batch_shape[0] != len(entries):
+        raise ValueError(
+            "one generator per batch element needs a one-dimensional batch of "
+            f"{len(entries)} elements; got batch shape {batch_shape}"
+        )
+    batch_size = batch_shape[0]
+    conditional = [
+        _conditional_shares(_resampling_probabilities(array, array.sum(axis=-1)))
+        for array in arrays
+    ]
+    element_samplers = [
+        [
+            _ElementSampler(array[index], stream, shares[index])
+            for array, shares, stream in zip(
+                arrays, conditional, _element_streams(entry, len(arrays)), strict=True
+            )
+        ]
+        for index, entry in enumerate(entries)
+    ]
+    parts = [range(start, batch_size, threads) for start in range(threads)]
+
+    def draw(size: int) -> list[npt.NDArray[np.int64]]:
+        # Cell-major blocks (cells, batch, size): each element writes
+        # contiguous rows, and each cell's counts form one contiguous
+        # (batch, size) plane for the statistic (see ``cell_sums``),
+        # which sees the (size, batch, cells) view.
+        out = [
+            np.empty((array.shape[-1], batch_size, size), dtype=f"i{itemsize}") for array in arrays
+        ]
+
+        def fill(part: range) -> None:
+            for index in part:
+                for j, sampler in enumerate(element_samplers[index]):
+                    sampler.fill(out[j][:, index, :].T)
+
+        if pool is None:
+            fill(parts[0])
+        else:
+            list(pool.map(fill, parts))  # collecting re-raises a worker's exception
+        return [block_draws.transpose(2, 1, 0) for block_draws in out]
+
+    return draw
 
 
 def _acceleration(
@@ -671,6 +702,8 @@ def _bootstrap_pvalue(
     Efron's level map for the nominal level). "less" mirrors it; two-sided is
     twice the smaller one-sided p-value.
     """
+    from scipy import special
+
     if method == "basic":
         q = _bootstrap_cdf(theta_b, 2.0 * theta_hat - null_value)
         greater, less = 1.0 - q, q
@@ -774,10 +807,92 @@ def count_bootstraps(
     with the same streams: for example a segment's interval and its
     comparison with the rest share the segment's resamples, which then cost
     one draw instead of two.
+
+    The batch is worked through in blocks of elements when every element
+    has its own generators and every statistic can be restricted to a block
+    (it has a ``take(slice)`` method, as the weighted-mean statistics do):
+    a block's replicates are drawn, reduced to its limits and p-values, and
+    discarded, so memory is bounded by a block whatever the number of
+    elements. An element's resamples depend only on its own counts and
+    streams, so the results do not depend on the blocks.
     """
     raw = [np.asarray(sample, dtype=np.int64) for sample in samples]
     batch_shape = np.broadcast_shapes(*(sample.shape[:-1] for sample in raw))
     arrays = [np.broadcast_to(sample, (*batch_shape, sample.shape[-1])) for sample in raw]
+    full = all(sample.shape[:-1] == batch_shape for sample in raw)
+    size = _group_block(batch_shape, targets, n_resamples, rng) if full else None
+    if size is None:
+        return _count_bootstraps_at_once(
+            arrays,
+            targets,
+            confidence_level=confidence_level,
+            method=method,
+            n_resamples=n_resamples,
+            rng=rng,
+        )
+    entries = list(cast("Sequence[Any]", rng))
+    parts = [
+        _count_bootstraps_at_once(
+            [array[start : start + size] for array in arrays],
+            [_restricted(target, slice(start, start + size)) for target in targets],
+            confidence_level=confidence_level,
+            method=method,
+            n_resamples=n_resamples,
+            rng=entries[start : start + size],
+        )
+        for start in range(0, batch_shape[0], size)
+    ]
+    return [_concatenate([part[index] for part in parts]) for index in range(len(targets))]
+
+
+#: Replicates (float64 values, all targets) a block of batch elements holds at most.
+_MAX_BLOCK_REPLICATES = 4_000_000
+
+
+def _group_block(
+    batch_shape: tuple[int, ...],
+    targets: Sequence[BootstrapTarget],
+    n_resamples: int,
+    rng: RandomSource,
+) -> int | None:
+    """Elements per block of a blocked bootstrap, or None to draw the batch at once."""
+    if isinstance(rng, np.random.Generator) or len(batch_shape) != 1:
+        return None
+    if not all(callable(getattr(target.statistic, "take", None)) for target in targets):
+        return None
+    size = max(1, _MAX_BLOCK_REPLICATES // (n_resamples * max(1, len(targets))))
+    return None if batch_shape[0] <= size else size
+
+
+def _restricted(target: BootstrapTarget, block: slice) -> BootstrapTarget:
+    """Return ``target`` with its statistic restricted to the batch elements ``block``."""
+    take: Callable[[slice], CountStatistic] = target.statistic.take  # type: ignore[attr-defined]
+    return replace(target, statistic=take(block))
+
+
+def _concatenate(parts: Sequence[BootstrapInterval]) -> BootstrapInterval:
+    """One interval from the intervals of consecutive blocks of a batch."""
+    pvalues = [part.pvalue for part in parts]
+    return BootstrapInterval(
+        low=np.concatenate([part.low for part in parts]),
+        high=np.concatenate([part.high for part in parts]),
+        standard_error=np.concatenate([part.standard_error for part in parts]),
+        pvalue=None
+        if any(p is None for p in pvalues)
+        else np.concatenate(cast("list[FloatArray]", pvalues)),
+    )
+
+
+def _count_bootstraps_at_once(
+    arrays: list[npt.NDArray[np.int64]],
+    targets: Sequence[BootstrapTarget],
+    *,
+    confidence_level: float,
+    method: BootstrapMethod,
+    n_resamples: int,
+    rng: RandomSource,
+) -> list[BootstrapInterval]:
+    """:func:`count_bootstraps` of a whole batch in one set of replicate arrays."""
 
     def bind(target: BootstrapTarget) -> Callable[[list[npt.NDArray[np.int64]]], FloatArray]:
         def evaluate(drawn: list[npt.NDArray[np.int64]]) -> FloatArray:
@@ -796,6 +911,43 @@ def count_bootstraps(
         )
         for target, theta_b in zip(targets, replicate_sets, strict=True)
     ]
+
+
+def _bca_levels(
+    arrays: list[npt.NDArray[np.int64]],
+    statistic: CountStatistic,
+    theta_b: FloatArray,
+    theta_hat: FloatArray,
+    alpha: float,
+    low_level: FloatArray,
+    high_level: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Return Efron's (1987) bias correction, acceleration and BCa quantile levels.
+
+    Where the bias correction is infinite (the estimate outside every
+    replicate) the percentile levels are kept.
+    """
+    from scipy import special
+
+    n_b = theta_b.shape[0]
+    below = (theta_b < theta_hat).sum(axis=0)
+    at_or_below = (theta_b <= theta_hat).sum(axis=0)
+    z0 = special.ndtri((below + at_or_below) / (2.0 * n_b))
+    acceleration = _acceleration(arrays, statistic)
+    usable = np.isfinite(z0)
+    z0_safe = np.where(usable, z0, 0.0)
+    z_low = special.ndtri(alpha)
+    z_high = -z_low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low_bca = special.ndtr(
+            z0_safe + (z0_safe + z_low) / (1.0 - acceleration * (z0_safe + z_low))
+        )
+        high_bca = special.ndtr(
+            z0_safe + (z0_safe + z_high) / (1.0 - acceleration * (z0_safe + z_high))
+        )
+    low_level = np.where(usable & np.isfinite(low_bca), low_bca, low_level)
+    high_level = np.where(usable & np.isfinite(high_bca), high_bca, high_level)
+    return z0, acceleration, low_level, high_level
 
 
 def _interval_of_replicates(
@@ -824,24 +976,9 @@ def _interval_of_replicates(
     z0 = np.zeros(theta_hat.shape)
     acceleration = np.zeros(theta_hat.shape)
     if method == "bca":
-        n_b = theta_b.shape[0]
-        below = (theta_b < theta_hat).sum(axis=0)
-        at_or_below = (theta_b <= theta_hat).sum(axis=0)
-        z0 = special.ndtri((below + at_or_below) / (2.0 * n_b))
-        acceleration = _acceleration(arrays, statistic)
-        usable = np.isfinite(z0)
-        z0_safe = np.where(usable, z0, 0.0)
-        z_low = special.ndtri(alpha)
-        z_high = -z_low
-        with np.errstate(invalid="ignore", divide="ignore"):
-            low_bca = special.ndtr(
-                z0_safe + (z0_safe + z_low) / (1.0 - acceleration * (z0_safe + z_low))
-            )
-            high_bca = special.ndtr(
-                z0_safe + (z0_safe + z_high) / (1.0 - acceleration * (z0_safe + z_high))
-            )
-        low_level = np.where(usable & np.isfinite(low_bca), low_bca, low_level)
-        high_level = np.where(usable & np.isfinite(high_bca), high_bca, high_level)
+        z0, acceleration, low_level, high_level = _bca_levels(
+            arrays, statistic, theta_b, theta_hat, alpha, low_level, high_level
+        )
 
     q_low = _quantile_sorted(sorted_b, low_level)
     q_high = _quantile_sorted(sorted_b, high_level)

@@ -37,6 +37,8 @@ __all__ = [
     "check_scale",
     "check_scale_range",
     "check_weights",
+    "first_invalid_score",
+    "first_invalid_weight",
 ]
 
 NanPolicy = Literal["raise", "omit", "propagate"]
@@ -365,6 +367,35 @@ def check_rng(rng: object) -> np.random.Generator:
     raise TypeError(f"`rng` must be None, an integer or a numpy Generator; got {rng!r}")
 
 
+def first_invalid_weight(weights: FloatArray) -> tuple[int, str] | None:
+    """Return the position of the first bad weight and the rule it breaks, or None.
+
+    The one weight rule of the library, used for arrays, frames and the
+    command line alike (each caller says where the position is): weights are
+    finite (a missing weight is an error) and non-negative.
+    """
+    finite = np.isfinite(weights)
+    if not finite.all():
+        return _first_bad_position(~finite), "must be finite (missing weights are not allowed)"
+    negative = weights < 0
+    if negative.any():
+        return _first_bad_position(negative), "must be non-negative"
+    return None
+
+
+def first_invalid_score(values: FloatArray, *, low: int, high: int) -> int | None:
+    """Return the position of the first non-missing score not a whole number in ``low..high``.
+
+    The one score rule of the library, for arrays, frames and the command
+    line alike; NaN (missing) is left to ``nan_policy``.
+    """
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(values) & (
+            ~np.isfinite(values) | (values < low) | (values > high) | (values != np.floor(values))
+        )
+    return _first_bad_position(bad) if bad.any() else None
+
+
 def check_weights(
     weights: object, *, n: int, name: str = "weights", of: str = "the scores"
 ) -> FloatArray:
@@ -377,19 +408,10 @@ def check_weights(
     if array.shape[0] != n:
         raise ValueError(f"`{name}` must have the same length as {of} ({n}); got {array.shape[0]}")
     array = array.astype(np.float64, copy=False)
-    finite = np.isfinite(array)
-    if not finite.all():
-        position = int(np.flatnonzero(~finite)[0])
-        raise ValueError(
-            f"`{name}` must be finite (missing weights are not allowed); "
-            f"found {array[position]} at position {position}"
-        )
-    negative = array < 0
-    if negative.any():
-        position = int(np.flatnonzero(negative)[0])
-        raise ValueError(
-            f"`{name}` must be non-negative; found {array[position]} at position {position}"
-        )
+    problem = first_invalid_weight(array)
+    if problem is not None:
+        position, rule = problem
+        raise ValueError(f"`{name}` {rule}; found {array[position]} at position {position}")
     if n > 0 and not (array > 0).any():
         raise ValueError(f"`{name}` must not all be zero")
     return array
@@ -402,7 +424,8 @@ class ScoreSample:
     Attributes
     ----------
     values
-        The non-missing scores as int64 (positions of omitted values removed).
+        The non-missing scores as integers (positions of omitted values
+        removed): the input's own integer dtype, or int64 for float input.
     weights
         Matching float64 weights, or None for an unweighted sample.
     n_omitted
@@ -412,7 +435,7 @@ class ScoreSample:
         then NaN.
     """
 
-    values: IntArray
+    values: npt.NDArray[np.integer[Any]]
     weights: FloatArray | None
     n_omitted: int
     has_missing: bool
@@ -462,12 +485,9 @@ def check_integer_scores(
             bad = (values < low) | (values > high)
             position = _first_bad_position(bad)
             raise _range_error(name, low, high, values[position], position)
-        return ScoreSample(
-            values=values.astype(np.int64, copy=False),
-            weights=weight_array,
-            n_omitted=0,
-            has_missing=False,
-        )
+        # The input's own integer dtype is kept: the counting reads it in
+        # chunks, so an int8 array is never copied to int64 whole.
+        return ScoreSample(values=values, weights=weight_array, n_omitted=0, has_missing=False)
 
     floats = array.astype(np.float64, copy=False)
     missing = np.isnan(floats)
@@ -493,15 +513,9 @@ def check_integer_scores(
     def original_position(index: int) -> int:
         return int(kept_positions[index]) if kept_positions is not None else index
 
-    if floats.size:
-        outside = ~np.isfinite(floats) | (floats < low) | (floats > high)
-        if outside.any():
-            index = _first_bad_position(outside)
-            raise _range_error(name, low, high, floats[index], original_position(index))
-        fractional = floats != np.floor(floats)
-        if fractional.any():
-            index = _first_bad_position(fractional)
-            raise _range_error(name, low, high, floats[index], original_position(index))
+    index = first_invalid_score(floats, low=low, high=high)
+    if index is not None:
+        raise _range_error(name, low, high, floats[index], original_position(index))
 
     if floats.size == 0 and not has_missing:
         raise ValueError(

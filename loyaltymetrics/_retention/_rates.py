@@ -23,6 +23,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._intervals import PROPORTION_METHODS, proportion_interval
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
@@ -241,9 +242,7 @@ class MeanResult(Result):
         if self._cell_counts.shape[0] == 0:
             return ConfidenceInterval(float("nan"), float("nan"))
         _, low, high = mean_interval(
-            self._cell_counts,
-            None,
-            None,
+            CellTable.of_counts(self._cell_counts),
             values=self._cell_values,
             confidence_level=level,
             method=chosen,

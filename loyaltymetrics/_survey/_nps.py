@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, tally_scores
+from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
     check_choice,
@@ -26,9 +25,14 @@ from loyaltymetrics._engine._validation import (
     check_positive_vector,
     check_rng,
 )
-from loyaltymetrics._survey._nps_inference import NPS_METHODS, nps_interval, nps_standard_error
+from loyaltymetrics._survey._nps_inference import (
+    NPS_METHODS,
+    nps_interval,
+    nps_points,
+    nps_standard_error,
+)
 
-__all__ = ["NPS_SCALE", "NPSResult", "nps", "nps_from_counts"]
+__all__ = ["NPS_SCALE", "NPSResult", "nps", "nps_from_counts", "nps_named"]
 
 #: The NPS answer scale, inclusive.
 NPS_SCALE = (0, 10)
@@ -82,16 +86,14 @@ class NPSResult(Result):
         "n_omitted",
     )
 
-    def _cell_arrays(
-        self,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Return the (count, band, weight) cells, as the inference functions take them."""
+    def _cell_table(self) -> CellTable:
+        """Return the band cells, as the inference functions take them."""
         if self._cells is None:
             raise ValueError(
                 "this `NPSResult` carries no respondent counts; build it with `nps` or "
                 "`nps_from_counts` to get standard errors and intervals"
             )
-        return self._cells.count, self._cells.point, self._cells.weight
+        return self._cells
 
     @property
     def standard_error(self) -> float:
@@ -111,7 +113,7 @@ class NPSResult(Result):
         """
         if np.isnan(self.score):
             return float("nan")
-        return float(nps_standard_error(*self._cell_arrays()))
+        return float(nps_standard_error(self._cell_table()))
 
     def confidence_interval(
         self,
@@ -193,8 +195,8 @@ class NPSResult(Result):
         prior_array = check_positive_vector(prior, name="prior", size=3)
         if np.isnan(self.score):
             return ConfidenceInterval(float("nan"), float("nan"))
-        low, high = nps_interval(
-            *self._cell_arrays(),
+        _, low, high = nps_interval(
+            self._cell_table(),
             confidence_level=level,
             method=chosen,
             n_resamples=resamples,
@@ -219,11 +221,11 @@ def _result_from_totals(
         score = float("nan")
     else:
         shares = (detractors / n, passives / n, promoters / n)
-        score = 100.0 * (shares[2] - shares[0])
-    is_weighted = cells is not None and bool(np.any(cells.weight != 1.0))
+        score = float(nps_points(totals))
+    weighted = cells is not None and cells.is_weighted
 
     def as_count(value: float) -> float:
-        return value if is_weighted else round(value)
+        return as_reported_count(value, weighted=weighted)
 
     return NPSResult(
         score=score,
@@ -290,8 +292,20 @@ def nps(scores: object, /, *, weights: object = None, nan_policy: str = "raise")
     >>> result.score, result.n_omitted
     (40.0, 1)
     """
+    return nps_named(scores, name="scores", weights=weights, nan_policy=nan_policy)
+
+
+def nps_named(
+    scores: object, *, name: str, weights: object = None, nan_policy: str = "raise"
+) -> NPSResult:
+    """:func:`nps`, with errors about the scores naming the argument ``name``."""
     sample = check_integer_scores(
-        scores, low=NPS_SCALE[0], high=NPS_SCALE[1], nan_policy=nan_policy, weights=weights
+        scores,
+        name=name,
+        low=NPS_SCALE[0],
+        high=NPS_SCALE[1],
+        nan_policy=nan_policy,
+        weights=weights,
     )
     point_totals, cells = tally_scores(sample, low=NPS_SCALE[0], high=NPS_SCALE[1])
     band_totals = np.bincount(SCORE_BAND, weights=point_totals, minlength=3)
@@ -346,8 +360,5 @@ def nps_from_counts(*, detractors: float, passives: float, promoters: float) -> 
             "`detractors`, `passives` and `promoters` must not all be zero: "
             "NPS needs at least one respondent"
         )
-    counts = totals.astype(np.int64)
-    cells = CellTable(
-        point=np.arange(3, dtype=np.int64), weight=np.ones(3, dtype=np.float64), count=counts
-    )
+    cells = CellTable.of_counts(totals.astype(np.int64))
     return _result_from_totals(totals, n_omitted=0, cells=cells)

@@ -12,7 +12,7 @@ from loyaltymetrics._engine._validation import (
     check_n_resamples,
     check_rng,
 )
-from loyaltymetrics._survey._nps import NPSResult, nps
+from loyaltymetrics._survey._nps import NPSResult, nps_named
 from loyaltymetrics._survey._nps_inference import DIFFERENCE_METHODS, nps_difference
 
 __all__ = ["NPSComparison", "compare_nps"]
@@ -48,12 +48,7 @@ class NPSComparison(Comparison):
 def _as_result(sample: object, name: str) -> NPSResult:
     if isinstance(sample, NPSResult):
         return sample
-    try:
-        return nps(sample)
-    except (TypeError, ValueError) as error:
-        # Name the argument the caller passed, not the inner function's.
-        message = str(error).replace("`scores`", f"`{name}`")
-        raise type(error)(message) from error
+    return nps_named(sample, name=name)
 
 
 def compare_nps(
@@ -135,8 +130,8 @@ def compare_nps(
                 "`compare_nps` needs both scores"
             )
     difference, low, high, statistic, pvalue = nps_difference(
-        *first._cell_arrays(),
-        *second._cell_arrays(),
+        first._cell_table(),
+        second._cell_table(),
         confidence_level=level,
         method=chosen,
         alternative=side,

@@ -43,19 +43,25 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
+from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._intervals import (
+    BOOTSTRAP_METHODS,
     Alternative,
-    BootstrapInterval,
     RandomSource,
-    cell_sums,
-    count_bootstrap,
-    count_bootstraps,
-    difference_targets,
     normal_quantile,
     ratio_or_infinite,
-    tail_pvalue,
+)
+from loyaltymetrics._engine._means import (
+    CellMeans,
+    Difference,
+    Interval,
+    blank_pair,
+    bootstrap_difference,
+    bootstrap_interval,
+    bootstrap_interval_and_difference,
+    normal_limits,
+    normal_pvalue,
 )
 
 __all__ = [
@@ -70,6 +76,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 NPSMethod = Literal["adjusted-wald", "wald", "score", "bayes", "percentile", "basic", "bca"]
 DifferenceMethod = Literal["adjusted-wald", "wald", "percentile", "basic", "bca"]
 NPS_METHODS: tuple[NPSMethod, ...] = (
@@ -88,7 +95,6 @@ DIFFERENCE_METHODS: tuple[DifferenceMethod, ...] = (
     "basic",
     "bca",
 )
-_BOOTSTRAP = ("percentile", "basic", "bca")
 
 #: Pseudo-respondents of the adjusted Wald interval (Rocks 2016): 3/4 detractor,
 #: 3/2 passive, 3/4 promoter.
@@ -101,58 +107,35 @@ _BISECTION_STEPS = 55
 _ROOT_STEPS = 24
 
 
-class _Sample:
-    """One (batched) cell sample with zero-weight cells removed, and its summaries."""
+def _band_value(band: IntArray) -> FloatArray:
+    return (np.asarray(band, dtype=np.int64) - 1).astype(np.float64)  # -1, 0, +1
 
-    def __init__(self, count: npt.ArrayLike, band: npt.ArrayLike, weight: npt.ArrayLike) -> None:
-        count_array, band_array, weight_array = np.broadcast_arrays(
-            np.asarray(count, dtype=np.int64),
-            np.asarray(band, dtype=np.int64),
-            np.asarray(weight, dtype=np.float64),
-        )
-        self.count = np.where(weight_array > 0, count_array, 0)
-        self.band = band_array
-        self.weight = weight_array
-        self.value = (band_array - 1).astype(np.float64)  # -1, 0, +1
-        self.net_weight = self.weight * self.value
 
-    def statistic(self, count: npt.NDArray[np.int64]) -> FloatArray:
-        """Weighted NPS (points) of cell counts shaped ``(*extra, *batch, K)``."""
-        total, net = cell_sums(count, self.weight, self.net_weight)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = 100.0 * net / total
-        # Snap rounding noise (below 1e-9 points) so that replicates equal to
-        # the estimate compare as ties (BCa's bias correction counts them)
-        # however the weights are scaled.
-        return np.asarray(np.round(score, 9), dtype=np.float64)
+def nps_means(cells: CellTable) -> CellMeans:
+    """NPS cells (labels: 0 detractor, 1 passive, 2 promoter) in the weighted-mean engine.
 
-    def band_totals(self) -> FloatArray:
-        """Weighted totals per band, shape ``(*batch, 3)``."""
-        weighted = self.count * self.weight
-        return np.stack([(weighted * (self.band == j)).sum(axis=-1) for j in range(3)], axis=-1)
+    The bootstrap statistic is in points, snapped to 1e-9 points so that
+    replicates equal to the estimate compare as ties (BCa's bias correction
+    counts them) however the weights are scaled.
+    """
+    return CellMeans(cells, _band_value, factor=100.0, snap=9)
 
-    def shares(self) -> FloatArray:
-        """Weighted band shares, shape ``(*batch, 3)``; NaN for an empty element."""
-        totals = self.band_totals()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(totals / totals.sum(axis=-1, keepdims=True), dtype=np.float64)
 
-    def effective_counts(self) -> FloatArray:
-        """Kish effective size times the weighted shares, shape ``(*batch, 3)``."""
-        weighted = self.count * self.weight
-        with np.errstate(invalid="ignore", divide="ignore"):
-            n_effective = weighted.sum(axis=-1) ** 2 / (weighted * self.weight).sum(axis=-1)
-        return np.asarray(n_effective[..., None] * self.shares(), dtype=np.float64)
+def nps_points(band_totals: npt.ArrayLike) -> FloatArray:
+    """NPS in points from (detractor, passive, promoter) totals, shape ``(*groups, 3)``.
 
-    def linearised_variance(self) -> FloatArray:
-        """Variance of the weighted NPS on the -1..1 scale (Taylor linearisation)."""
-        weighted = self.count * self.weight
-        total = weighted.sum(axis=-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = (weighted * self.value).sum(axis=-1) / total
-            residual = self.value - score[..., None]
-            variance = (weighted * self.weight * residual**2).sum(axis=-1) / total**2
-        return np.asarray(variance, dtype=np.float64)
+    The one place the score is computed: ``100 * (p_P - p_D)`` from the
+    shares; NaN where there are no responses.
+    """
+    totals = np.asarray(band_totals, dtype=np.float64)
+    n = totals[..., 0] + totals[..., 1] + totals[..., 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(100.0 * (totals[..., 2] / n - totals[..., 0] / n), dtype=np.float64)
+
+
+def _effective_counts(sample: CellMeans) -> FloatArray:
+    """Kish effective size times the weighted band shares, shape ``(*groups, 3)``."""
+    return np.asarray(sample.effective_n[..., None] * sample.label_shares(3), dtype=np.float64)
 
 
 def _clip_points(value: FloatArray, bound: float) -> FloatArray:
@@ -160,16 +143,15 @@ def _clip_points(value: FloatArray, bound: float) -> FloatArray:
         return np.asarray(np.clip(value, -bound, bound), dtype=np.float64)
 
 
-def nps_standard_error(
-    count: npt.ArrayLike, band: npt.ArrayLike, weight: npt.ArrayLike
-) -> FloatArray:
-    """Wald standard error of NPS in points, for each batch element.
+def nps_standard_error(cells: CellTable) -> FloatArray:
+    """Wald standard error of NPS in points, for each group.
 
     ``100 * sqrt((p_P + p_D - (p_P - p_D)^2) / n)`` for unweighted data; the
     linearised variance for weighted data (see the module notes).
     """
-    sample = _Sample(count, band, weight)
-    return np.asarray(100.0 * np.sqrt(sample.linearised_variance()), dtype=np.float64)
+    sample = nps_means(cells)
+    (se,) = sample.blank(100.0 * np.sqrt(sample.linearised_variance(finite_sample=False)))
+    return se
 
 
 def _augmented(effective: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -246,6 +228,8 @@ def _bayes_interval(
     method inside a bracket taken from the posterior mean and standard
     deviation.
     """
+    from scipy import special
+
     alpha = effective + prior
     a_detractor, a_passive, a_promoter = (alpha[..., j, None] for j in range(3))
     roots, node_weights = np.polynomial.legendre.leggauss(_QUADRATURE_NODES)
@@ -256,6 +240,8 @@ def _bayes_interval(
     safe_s = np.where(positive, s, 1.0)
 
     def excess(t: FloatArray, target: FloatArray) -> FloatArray:
+        from scipy import special
+
         x = np.where(
             positive,
             np.clip(1.0 + t[..., None] / safe_s, 0.0, 2.0) / 2.0,
@@ -304,102 +290,88 @@ def _bayes_interval(
     return limits[0], limits[1]
 
 
+def _analytic_limits(
+    sample: CellMeans, *, confidence_level: float, method: NPSMethod, prior: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Limits on -1..1 of the NPS-specific (non-bootstrap) interval methods."""
+    z = normal_quantile(confidence_level)
+    if method == "wald":
+        with np.errstate(invalid="ignore"):
+            centre = sample.statistic(sample.count) / 100.0
+            half = z * np.sqrt(sample.linearised_variance(finite_sample=False))
+        return centre - half, centre + half
+    if method == "adjusted-wald":
+        centre, variance = _augmented(_effective_counts(sample))
+        half = z * np.sqrt(variance)
+        return centre - half, centre + half
+    if method == "score":
+        return _score_interval(_effective_counts(sample), z)
+    if method == "bayes":
+        return _bayes_interval(
+            _effective_counts(sample), np.asarray(prior, dtype=np.float64), confidence_level
+        )
+    raise ValueError(f"`method` must be one of {NPS_METHODS}; got {method!r}")  # pragma: no cover
+
+
 def nps_interval(
-    count: npt.ArrayLike,
-    band: npt.ArrayLike,
-    weight: npt.ArrayLike,
+    cells: CellTable,
     *,
     confidence_level: float,
     method: NPSMethod,
     n_resamples: int,
-    rng: np.random.Generator,
+    rng: RandomSource,
     prior: npt.ArrayLike,
-) -> tuple[FloatArray, FloatArray]:
-    """Two-sided interval for NPS, in points clipped to [-100, 100], per batch element.
+) -> Interval:
+    """NPS and its two-sided interval, in points clipped to [-100, 100], per group.
 
-    Arguments are validated by the caller: ``count``, ``band``, ``weight`` of
-    shape ``(*batch, K)``; ``prior`` the three Dirichlet parameters
+    Arguments are validated by the caller: ``cells`` labelled by band, of
+    shape ``(*groups, K)``; ``prior`` the three Dirichlet parameters
     (detractor, passive, promoter), positive. ``n_resamples`` and ``rng`` are
-    used by the bootstrap methods only.
+    used by the bootstrap methods only. Empty groups give NaN.
     """
-    sample = _Sample(count, band, weight)
-    z = normal_quantile(confidence_level)
-    if method in _BOOTSTRAP:
-        result = count_bootstrap(
-            [sample.count],
-            sample.statistic,
+    sample = nps_means(cells)
+    if method in BOOTSTRAP_METHODS:
+        result = bootstrap_interval(
+            sample,
             confidence_level=confidence_level,
-            method=method,  # type: ignore[arg-type]
+            method=method,
             n_resamples=n_resamples,
             rng=rng,
         )
-        return _bootstrap_limits(result)
-    if method == "wald":
-        with np.errstate(invalid="ignore"):
-            centre = sample.statistic(sample.count) / 100.0
-            half = z * np.sqrt(sample.linearised_variance())
-        low, high = centre - half, centre + half
-    elif method == "adjusted-wald":
-        centre, variance = _augmented(sample.effective_counts())
-        half = z * np.sqrt(variance)
-        low, high = centre - half, centre + half
-    elif method == "score":
-        low, high = _score_interval(sample.effective_counts(), z)
-    elif method == "bayes":
-        low, high = _bayes_interval(
-            sample.effective_counts(), np.asarray(prior, dtype=np.float64), confidence_level
+        low, high = _clip_points(result.low, 100.0), _clip_points(result.high, 100.0)
+    else:
+        low, high = _analytic_limits(
+            sample, confidence_level=confidence_level, method=method, prior=prior
         )
-    else:  # pragma: no cover - callers validate the method
-        raise ValueError(f"`method` must be one of {NPS_METHODS}; got {method!r}")
-    return _clip_points(100.0 * low, 100.0), _clip_points(100.0 * high, 100.0)
+        low, high = _clip_points(100.0 * low, 100.0), _clip_points(100.0 * high, 100.0)
+    estimate = nps_points(sample.cells.label_totals(3))
+    return Interval(*sample.blank(estimate, low, high))
 
 
-def _normal_test(
-    difference: FloatArray,
-    standard_error: FloatArray,
-    *,
-    confidence_level: float,
-    alternative: Alternative,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Return the z statistic, p-value and interval (points) from an estimate and its SE."""
-    statistic = ratio_or_infinite(difference, standard_error)
-    z = normal_quantile(confidence_level, alternative)
-    low = difference - z * standard_error
-    high = difference + z * standard_error
-    pvalue = tail_pvalue(special.ndtr(-statistic), special.ndtr(statistic), alternative)
-    if alternative == "greater":
-        high = np.full(difference.shape, np.inf)
-    elif alternative == "less":
-        low = np.full(difference.shape, -np.inf)
-    return (
-        np.asarray(statistic, dtype=np.float64),
-        np.asarray(pvalue, dtype=np.float64),
-        np.asarray(low, dtype=np.float64),
-        np.asarray(high, dtype=np.float64),
+def _clipped(result: Difference) -> Difference:
+    """Return a difference with its limits clipped to [-200, 200] points."""
+    return result._replace(
+        low=_clip_points(result.low, 200.0), high=_clip_points(result.high, 200.0)
     )
 
 
 def nps_difference(
-    count_a: npt.ArrayLike,
-    band_a: npt.ArrayLike,
-    weight_a: npt.ArrayLike,
-    count_b: npt.ArrayLike,
-    band_b: npt.ArrayLike,
-    weight_b: npt.ArrayLike,
+    a_cells: CellTable,
+    b_cells: CellTable,
     *,
     confidence_level: float,
     method: DifferenceMethod,
     alternative: Alternative,
     n_resamples: int,
-    rng: np.random.Generator,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Compare the NPS of two independent samples, per batch element.
+    rng: RandomSource,
+) -> Difference:
+    """Compare the NPS of two independent samples, per group.
 
-    Returns ``(difference, low, high, statistic, pvalue)``: the difference
-    ``NPS_a - NPS_b`` in points, the interval for it (clipped to [-200, 200],
-    so a one-sided interval's open end is -200 or 200), the test statistic and
-    the p-value of the null hypothesis of equal scores under ``alternative``.
-    The batch shapes of the two samples broadcast.
+    Returns the difference ``NPS_a - NPS_b`` in points, the interval for it
+    (clipped to [-200, 200], so a one-sided interval's open end is -200 or
+    200), the test statistic and the p-value of the null hypothesis of equal
+    scores under ``alternative``. The group shapes of the two samples
+    broadcast.
 
     Methods: "wald" (unpooled standard error of the difference, z test);
     "adjusted-wald" (each sample augmented with the adjusted-Wald
@@ -408,87 +380,51 @@ def nps_difference(
     difference over its bootstrap standard error and the p-value inverts the
     bootstrap interval).
     """
-    a = _Sample(count_a, band_a, weight_a)
-    b = _Sample(count_b, band_b, weight_b)
+    a, b = nps_means(a_cells), nps_means(b_cells)
     difference = a.statistic(a.count) - b.statistic(b.count)
-    if method in _BOOTSTRAP:
-        target = difference_targets(a.statistic, b.statistic, alternative=alternative)[1]
-        (result,) = count_bootstraps(
-            [a.count, b.count],
-            [target],
-            confidence_level=confidence_level,
-            method=method,  # type: ignore[arg-type]
-            n_resamples=n_resamples,
-            rng=rng,
+    if method in BOOTSTRAP_METHODS:
+        return _clipped(
+            bootstrap_difference(
+                a,
+                b,
+                difference,
+                confidence_level=confidence_level,
+                method=method,
+                alternative=alternative,
+                n_resamples=n_resamples,
+                rng=rng,
+            )
         )
-        return _bootstrap_comparison(difference, result)
     if method == "wald":
         centre = difference
-        variance = a.linearised_variance() + b.linearised_variance()
+        variance = a.linearised_variance(finite_sample=False) + b.linearised_variance(
+            finite_sample=False
+        )
     elif method == "adjusted-wald":
-        centre_a, variance_a = _augmented(a.effective_counts())
-        centre_b, variance_b = _augmented(b.effective_counts())
+        centre_a, variance_a = _augmented(_effective_counts(a))
+        centre_b, variance_b = _augmented(_effective_counts(b))
         centre = 100.0 * (centre_a - centre_b)
         variance = variance_a + variance_b
     else:  # pragma: no cover - callers validate the method
         raise ValueError(f"`method` must be one of {DIFFERENCE_METHODS}; got {method!r}")
-    test_statistic, pvalue, low, high = _normal_test(
-        np.asarray(centre, dtype=np.float64),
-        np.asarray(100.0 * np.sqrt(variance), dtype=np.float64),
-        confidence_level=confidence_level,
-        alternative=alternative,
+    standard_error = 100.0 * np.sqrt(variance)
+    statistic = ratio_or_infinite(centre, standard_error)
+    low, high = normal_limits(
+        centre, standard_error, confidence_level=confidence_level, alternative=alternative
     )
-    return _difference_outputs(difference, low, high, test_statistic, pvalue)
-
-
-def _difference_outputs(
-    difference: npt.ArrayLike,
-    low: npt.ArrayLike,
-    high: npt.ArrayLike,
-    statistic: npt.ArrayLike,
-    pvalue: npt.ArrayLike,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """``nps_difference``'s outputs: float arrays, the limits clipped to [-200, 200]."""
-    return (
-        np.asarray(difference, dtype=np.float64),
-        _clip_points(np.asarray(low, dtype=np.float64), 200.0),
-        _clip_points(np.asarray(high, dtype=np.float64), 200.0),
-        np.asarray(statistic, dtype=np.float64),
-        np.asarray(pvalue, dtype=np.float64),
-    )
-
-
-def _bootstrap_limits(result: BootstrapInterval) -> tuple[FloatArray, FloatArray]:
-    return _clip_points(result.low, 100.0), _clip_points(result.high, 100.0)
-
-
-def _bootstrap_comparison(
-    difference: FloatArray, result: BootstrapInterval
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """``nps_difference``'s outputs from the bootstrap of the difference."""
-    assert result.pvalue is not None  # requested through null_value
-    test_statistic = ratio_or_infinite(difference, result.standard_error)
-    # An empty batch element has no estimate, so no test either.
-    pvalue = np.where(np.isnan(difference), np.nan, result.pvalue)
-    return _difference_outputs(difference, result.low, result.high, test_statistic, pvalue)
+    pvalue = normal_pvalue(statistic, alternative)
+    return _clipped(Difference(*blank_pair(a, b, difference, low, high, statistic, pvalue)))
 
 
 def nps_interval_and_difference(
-    count_a: npt.ArrayLike,
-    band_a: npt.ArrayLike,
-    weight_a: npt.ArrayLike,
-    count_b: npt.ArrayLike,
-    band_b: npt.ArrayLike,
-    weight_b: npt.ArrayLike,
+    a_cells: CellTable,
+    b_cells: CellTable,
     *,
     confidence_level: float,
     method: Literal["percentile", "basic", "bca"],
     n_resamples: int,
     rng: RandomSource,
-) -> tuple[
-    tuple[FloatArray, FloatArray],
-    tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
-]:
+) -> tuple[Interval, Difference]:
     """Bootstrap interval of NPS_a and its two-sided comparison with b, from one resampling.
 
     Equal to ``nps_interval`` of sample a with sample a's streams and
@@ -496,16 +432,19 @@ def nps_interval_and_difference(
     second resamples b; see ``count_bootstrap``), at the cost of one set of
     resamples of a instead of two.
     """
-    a = _Sample(count_a, band_a, weight_a)
-    b = _Sample(count_b, band_b, weight_b)
+    a, b = nps_means(a_cells), nps_means(b_cells)
     difference = a.statistic(a.count) - b.statistic(b.count)
-
-    interval, comparison = count_bootstraps(
-        [a.count, b.count],
-        difference_targets(a.statistic, b.statistic),
+    interval, comparison = bootstrap_interval_and_difference(
+        a,
+        b,
+        difference,
         confidence_level=confidence_level,
         method=method,
         n_resamples=n_resamples,
         rng=rng,
     )
-    return _bootstrap_limits(interval), _bootstrap_comparison(difference, comparison)
+    estimate = nps_points(a.cells.label_totals(3))
+    limits = Interval(
+        *a.blank(estimate, _clip_points(interval.low, 100.0), _clip_points(interval.high, 100.0))
+    )
+    return limits, _clipped(comparison)

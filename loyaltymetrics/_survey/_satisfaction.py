@@ -22,7 +22,7 @@ from typing import ClassVar, Literal, cast
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, tally_scores
+from loyaltymetrics._engine._cells import CellTable, as_reported_count, tally_scores
 from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
@@ -53,8 +53,10 @@ __all__ = [
     "CSATResult",
     "ces",
     "ces_from_counts",
+    "ces_named",
     "csat",
     "csat_from_counts",
+    "csat_named",
 ]
 
 #: CSAT defaults: a 1..5 rating with 4-5 counted as satisfied (top-2-box).
@@ -81,18 +83,12 @@ class _Summary:
     n_omitted: int
     undefined: bool
 
-    @property
-    def weighted(self) -> bool:
-        return bool(np.any(self.cells.weight != 1.0))
-
     def counts(self) -> tuple[float, ...]:
-        if self.weighted:
-            return tuple(float(x) for x in self.totals)
-        return tuple(round(float(x)) for x in self.totals)
+        weighted = self.cells.is_weighted
+        return tuple(as_reported_count(float(x), weighted=weighted) for x in self.totals)
 
     def n(self) -> float:
-        total = float(self.totals.sum())
-        return total if self.weighted else round(total)
+        return as_reported_count(float(self.totals.sum()), weighted=self.cells.is_weighted)
 
     def share(self, scale: tuple[int, int], band: tuple[int, int]) -> float:
         if self.undefined:
@@ -113,9 +109,10 @@ def _summarise_scores(
     scale: tuple[int, int],
     weights: object,
     nan_policy: str,
+    name: str = "scores",
 ) -> _Summary:
     sample = check_integer_scores(
-        scores, low=scale[0], high=scale[1], nan_policy=nan_policy, weights=weights
+        scores, name=name, low=scale[0], high=scale[1], nan_policy=nan_policy, weights=weights
     )
     totals, cells = tally_scores(sample, low=scale[0], high=scale[1])
     return _Summary(totals, cells, sample.n_omitted, sample.has_missing)
@@ -123,11 +120,7 @@ def _summarise_scores(
 
 def _summarise_counts(counts: object, *, scale: tuple[int, int]) -> _Summary:
     checked = check_count_vector(counts, name="counts", length=scale[1] - scale[0] + 1)
-    cells = CellTable(
-        point=np.arange(checked.shape[0], dtype=np.int64),
-        weight=np.ones(checked.shape[0], dtype=np.float64),
-        count=checked,
-    )
+    cells = CellTable.of_counts(checked)
     return _Summary(checked.astype(np.float64), cells, 0, False)
 
 
@@ -158,9 +151,7 @@ def _interval(
         return ConfidenceInterval(float("nan"), float("nan"))
     if band is None:
         _, low, high = mean_interval(
-            cells.count,
-            cells.point,
-            cells.weight,
+            cells,
             offset=scale[0],
             confidence_level=level,
             method=cast("MeanMethod", chosen),
@@ -169,9 +160,7 @@ def _interval(
         )
         return ConfidenceInterval(float(low), float(high))
     _, low, high = share_interval(
-        cells.count,
-        cells.point,
-        cells.weight,
+        cells,
         in_range=(band[0] - scale[0], band[1] - scale[0]),
         confidence_level=level,
         method=cast("ShareMethod", chosen),
@@ -522,8 +511,30 @@ def csat(
     >>> lm.csat([7, 6, 5, 2, 7], scale=(1, 7), satisfied=(6, 7)).score
     60.0
     """
+    return csat_named(
+        scores,
+        name="scores",
+        scale=scale,
+        satisfied=satisfied,
+        weights=weights,
+        nan_policy=nan_policy,
+    )
+
+
+def csat_named(
+    scores: object,
+    *,
+    name: str,
+    scale: object = CSAT_SCALE,
+    satisfied: object = CSAT_SATISFIED,
+    weights: object = None,
+    nan_policy: str = "raise",
+) -> CSATResult:
+    """:func:`csat`, with errors about the scores naming the argument ``name``."""
     checked_scale, checked_satisfied = _csat_options(scale, satisfied)
-    summary = _summarise_scores(scores, scale=checked_scale, weights=weights, nan_policy=nan_policy)
+    summary = _summarise_scores(
+        scores, scale=checked_scale, weights=weights, nan_policy=nan_policy, name=name
+    )
     return _csat_result(summary, scale=checked_scale, satisfied=checked_satisfied)
 
 
@@ -679,8 +690,32 @@ def ces(
     >>> original.mean, original.score, original.higher_is_better
     (2.0, 80.0, False)
     """
+    return ces_named(
+        scores,
+        name="scores",
+        version=version,
+        scale=scale,
+        agree=agree,
+        weights=weights,
+        nan_policy=nan_policy,
+    )
+
+
+def ces_named(
+    scores: object,
+    *,
+    name: str,
+    version: object = "2.0",
+    scale: object = None,
+    agree: object = None,
+    weights: object = None,
+    nan_policy: str = "raise",
+) -> CESResult:
+    """:func:`ces`, with errors about the scores naming the argument ``name``."""
     chosen, checked_scale, checked_agree = _ces_options(version, scale, agree)
-    summary = _summarise_scores(scores, scale=checked_scale, weights=weights, nan_policy=nan_policy)
+    summary = _summarise_scores(
+        scores, scale=checked_scale, weights=weights, nan_policy=nan_policy, name=name
+    )
     return _ces_result(summary, version=chosen, scale=checked_scale, agree=checked_agree)
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._results import Comparison, ConfidenceInterval
 from loyaltymetrics._engine._validation import (
@@ -24,8 +24,8 @@ from loyaltymetrics._survey._satisfaction import (
     CSAT_SCALE,
     CESResult,
     CSATResult,
-    ces,
-    csat,
+    ces_named,
+    csat_named,
 )
 from loyaltymetrics._survey._scale_inference import (
     MEAN_DIFFERENCE_METHODS,
@@ -98,31 +98,21 @@ class CESComparison(Comparison):
     of: str = "mean"
 
 
-def _renamed(error: TypeError | ValueError, name: str) -> TypeError | ValueError:
-    """Return the same error, naming the caller's argument instead of ``scores``."""
-    return type(error)(str(error).replace("`scores`", f"`{name}`"))
-
-
 def _csat_sample(sample: object, name: str, scale: object, satisfied: object) -> CSATResult:
     if isinstance(sample, CSATResult):
         return sample
-    try:
-        return csat(
-            sample,
-            scale=CSAT_SCALE if scale is None else scale,  # type: ignore[arg-type]
-            satisfied=CSAT_SATISFIED if satisfied is None else satisfied,  # type: ignore[arg-type]
-        )
-    except (TypeError, ValueError) as error:
-        raise _renamed(error, name) from error
+    return csat_named(
+        sample,
+        name=name,
+        scale=CSAT_SCALE if scale is None else scale,
+        satisfied=CSAT_SATISFIED if satisfied is None else satisfied,
+    )
 
 
 def _ces_sample(sample: object, name: str, scale: object, agree: object, version: str) -> CESResult:
     if isinstance(sample, CESResult):
         return sample
-    try:
-        return ces(sample, scale=scale, agree=agree, version=version)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as error:
-        raise _renamed(error, name) from error
+    return ces_named(sample, name=name, scale=scale, agree=agree, version=version)
 
 
 def _check_same(
@@ -175,10 +165,10 @@ def _comparison_options(
     return chosen, side, level, resamples, generator
 
 
-def _cell_arrays(result: CSATResult | CESResult) -> tuple[npt.NDArray[np.generic], ...]:
+def _cells_of(result: CSATResult | CESResult) -> CellTable:
     cells = result._cells
     assert cells is not None  # every constructor of a result stores its cells
-    return cells.count, cells.point, cells.weight
+    return cells
 
 
 def _compare(
@@ -222,12 +212,12 @@ def _compare(
         "rng": generator,
     }
     if band is None:
-        outputs = mean_difference(*_cell_arrays(a), *_cell_arrays(b), offset=first, **options)
+        outputs = mean_difference(_cells_of(a), _cells_of(b), offset=first, **options)
         factor, bound = 1.0, float(a.scale[1] - first)
     else:
         outputs = share_difference(
-            *_cell_arrays(a),
-            *_cell_arrays(b),
+            _cells_of(a),
+            _cells_of(b),
             in_range=(band[0] - first, band[1] - first),
             **options,
         )

@@ -26,13 +26,14 @@ draws each segment's resamples once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._engine._cells import CellTable, as_reported_count
 from loyaltymetrics._engine._corrections import CORRECTIONS, correct_pvalues
 from loyaltymetrics._engine._frames import (
     Grouped,
@@ -43,326 +44,27 @@ from loyaltymetrics._engine._frames import (
     group_aggregate,
     regroup,
 )
-from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS, RandomSource, spawn_generators
+from loyaltymetrics._engine._intervals import spawn_generators
+from loyaltymetrics._engine._means import Difference, Interval
 from loyaltymetrics._engine._results import ConfidenceInterval, TabularResult, format_value
 from loyaltymetrics._engine._validation import (
-    NanPolicy,
     check_choice,
     check_confidence_level,
     check_count,
     check_n_resamples,
-    check_nan_policy,
-    check_positive_vector,
     check_rng,
-    check_scale,
-    check_scale_range,
+    first_invalid_score,
+    first_invalid_weight,
 )
-from loyaltymetrics._survey._nps import NPS_SCALE, SCORE_BAND
-from loyaltymetrics._survey._nps_inference import (
-    DIFFERENCE_METHODS,
-    NPS_METHODS,
-    nps_difference,
-    nps_interval,
-    nps_interval_and_difference,
-)
-from loyaltymetrics._survey._satisfaction import (
-    CES_DEFAULTS,
-    CES_VERSIONS,
-    CSAT_SATISFIED,
-    CSAT_SCALE,
-)
-from loyaltymetrics._survey._scale_inference import (
-    MEAN_DIFFERENCE_METHODS,
-    MEAN_METHODS,
-    SHARE_DIFFERENCE_METHODS,
-    SHARE_METHODS,
-    mean_difference,
-    mean_interval,
-    scale_interval_and_difference,
-    share_difference,
-    share_interval,
-)
+from loyaltymetrics._survey._metrics import Metric, definition
 
 __all__ = ["SegmentBreakdown", "by_segment"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-Estimates = tuple[FloatArray, FloatArray, FloatArray]
-Differences = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
-_METRICS = ("nps", "csat", "ces")
 _COMPARE = ("rest", "overall")
-_CES_ESTIMANDS = ("mean", "agree_share")
 _ROWS = "__loyaltymetrics_rows"
-
-
-@dataclass(frozen=True)
-class _Cells:
-    """Cell arrays of one or many samples, shape ``(..., K)``."""
-
-    count: IntArray
-    cell: IntArray
-    weight: FloatArray
-
-    @property
-    def arrays(self) -> tuple[IntArray, IntArray, FloatArray]:
-        """``(count, cell, weight)``, the order the inference functions take them in."""
-        return self.count, self.cell, self.weight
-
-    @property
-    def total(self) -> FloatArray:
-        """Weighted total of each sample (the metric's n)."""
-        return np.asarray((self.count * self.weight).sum(axis=-1), dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class _Metric:
-    """What the breakdown needs to know about one metric."""
-
-    name: str
-    scale: tuple[int, int]
-    cell_of_point: IntArray  # scale-point index -> cell index
-    estimate: str  # name of the estimate column
-    method: str
-    difference_method: str
-    nan_policy: NanPolicy
-    interval: Callable[[_Cells, RandomSource], Estimates]
-    difference: Callable[[_Cells, _Cells, RandomSource], Differences]
-    #: Interval and comparison from one set of the segment's resamples (equal
-    #: to ``interval`` and ``difference``); used when ``shares_resamples``.
-    joint: Callable[[_Cells, _Cells, RandomSource], tuple[Estimates, Differences]]
-
-    @property
-    def bootstrap(self) -> bool:
-        """Whether the interval or the comparison draws random numbers."""
-        return self.method in BOOTSTRAP_METHODS or self.difference_method in BOOTSTRAP_METHODS
-
-    @property
-    def shares_resamples(self) -> bool:
-        """Whether interval and comparison are the same bootstrap, so ``joint`` applies."""
-        return self.method in BOOTSTRAP_METHODS and self.method == self.difference_method
-
-    @property
-    def n_cells(self) -> int:
-        return int(self.cell_of_point.max()) + 1
-
-
-def _as_generator(rng: RandomSource) -> np.random.Generator:
-    # The batch functions take a Generator or, through the shared count
-    # bootstrap, one entry per segment: a Generator or one Generator per
-    # sample (see _intervals.RandomSource).
-    return cast("np.random.Generator", rng)
-
-
-def _pop_options(metric: str, options: dict[str, object], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise TypeError(
-            f"unexpected option {unknown[0]!r} for metric={metric!r}; "
-            f"its options are: {', '.join(allowed)}"
-        )
-
-
-def _nps_metric(
-    options: dict[str, object], method: object, level: float, n_resamples: int
-) -> _Metric:
-    _pop_options("nps", options, ("nan_policy", "prior"))
-    nan_policy = check_nan_policy(options.get("nan_policy", "raise"))
-    prior = check_positive_vector(options.get("prior", (1.0, 1.0, 1.0)), name="prior", size=3)
-    chosen = check_choice(
-        "adjusted-wald" if method is None else method, name="method", choices=NPS_METHODS
-    )
-    difference_method = chosen if chosen in DIFFERENCE_METHODS else "adjusted-wald"
-
-    def interval(cells: _Cells, rng: RandomSource) -> Estimates:
-        low, high = nps_interval(
-            *cells.arrays,
-            confidence_level=level,
-            method=chosen,
-            n_resamples=n_resamples,
-            rng=_as_generator(rng),
-            prior=prior,
-        )
-        return _nps_score(cells), low, high
-
-    def difference(a: _Cells, b: _Cells, rng: RandomSource) -> Differences:
-        return nps_difference(
-            *a.arrays,
-            *b.arrays,
-            confidence_level=level,
-            method=cast("Any", difference_method),
-            alternative="two-sided",
-            n_resamples=n_resamples,
-            rng=_as_generator(rng),
-        )
-
-    def joint(a: _Cells, b: _Cells, rng: RandomSource) -> tuple[Estimates, Differences]:
-        (low, high), differences = nps_interval_and_difference(
-            *a.arrays,
-            *b.arrays,
-            confidence_level=level,
-            method=cast("Any", chosen),
-            n_resamples=n_resamples,
-            rng=rng,
-        )
-        return (_nps_score(a), low, high), differences
-
-    return _Metric(
-        name="nps",
-        scale=NPS_SCALE,
-        cell_of_point=SCORE_BAND,
-        estimate="score",
-        method=chosen,
-        difference_method=difference_method,
-        nan_policy=nan_policy,
-        interval=interval,
-        difference=difference,
-        joint=joint,
-    )
-
-
-def _nps_score(cells: _Cells) -> FloatArray:
-    """NPS in points, computed as :func:`loyaltymetrics.nps` does (shares first)."""
-    weighted = cells.count * cells.weight
-    total = weighted.sum(axis=-1)
-    detractors = (weighted * (cells.cell == 0)).sum(axis=-1)
-    promoters = (weighted * (cells.cell == 2)).sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = 100.0 * (promoters / total - detractors / total)
-    return np.asarray(score, dtype=np.float64)
-
-
-def _rating_metric(
-    name: str,
-    *,
-    scale: tuple[int, int],
-    in_range: tuple[int, int] | None,
-    method: object,
-    nan_policy: NanPolicy,
-    level: float,
-    n_resamples: int,
-) -> _Metric:
-    """Build a rating-scale metric: the share of ``in_range`` on 0..100, or the mean if None.
-
-    The share is CSAT or the CES agree share; the mean is the CES mean, on
-    the answer scale. Differences are clipped as ``compare_csat`` and
-    ``compare_ces`` report them: to 100 points, or to the scale's width.
-    """
-    options: dict[str, Any]
-    methods: tuple[str, ...]
-    if in_range is None:
-        methods, default, difference_default = MEAN_METHODS, "t", "welch"
-        difference_methods: tuple[str, ...] = MEAN_DIFFERENCE_METHODS
-        interval_of, difference_of = mean_interval, mean_difference
-        options = {"offset": float(scale[0])}
-        factor, bound, estimate = 1.0, float(scale[1] - scale[0]), "mean"
-    else:
-        methods, default, difference_default = SHARE_METHODS, "wilson", "newcombe"
-        difference_methods = SHARE_DIFFERENCE_METHODS
-        interval_of, difference_of = share_interval, share_difference  # type: ignore[assignment]
-        options = {"in_range": (in_range[0] - scale[0], in_range[1] - scale[0])}
-        factor, bound, estimate = 100.0, 100.0, "score"
-    chosen = check_choice(default if method is None else method, name="method", choices=methods)
-    difference_method = chosen if chosen in difference_methods else difference_default
-
-    def scaled(value: FloatArray, low: FloatArray, high: FloatArray) -> Estimates:
-        return factor * value, factor * low, factor * high
-
-    def scaled_difference(
-        d: FloatArray, low: FloatArray, high: FloatArray, statistic: FloatArray, pvalue: FloatArray
-    ) -> Differences:
-        low, high = np.clip(factor * low, -bound, bound), np.clip(factor * high, -bound, bound)
-        return factor * d, low, high, statistic, pvalue
-
-    def interval(cells: _Cells, rng: RandomSource) -> Estimates:
-        return scaled(
-            *interval_of(
-                *cells.arrays,
-                confidence_level=level,
-                method=cast("Any", chosen),
-                n_resamples=n_resamples,
-                rng=_as_generator(rng),
-                **options,
-            )
-        )
-
-    def difference(a: _Cells, b: _Cells, rng: RandomSource) -> Differences:
-        return scaled_difference(
-            *difference_of(
-                *a.arrays,
-                *b.arrays,
-                confidence_level=level,
-                method=cast("Any", difference_method),
-                n_resamples=n_resamples,
-                rng=_as_generator(rng),
-                **options,
-            )
-        )
-
-    def joint(a: _Cells, b: _Cells, rng: RandomSource) -> tuple[Estimates, Differences]:
-        estimates, differences = scale_interval_and_difference(
-            *a.arrays,
-            *b.arrays,
-            confidence_level=level,
-            method=cast("Any", chosen),
-            n_resamples=n_resamples,
-            rng=rng,
-            **options,
-        )
-        return scaled(*estimates), scaled_difference(*differences)
-
-    return _Metric(
-        name=name,
-        scale=scale,
-        cell_of_point=np.arange(scale[1] - scale[0] + 1, dtype=np.int64),
-        estimate=estimate,
-        method=chosen,
-        difference_method=difference_method,
-        nan_policy=nan_policy,
-        interval=interval,
-        difference=difference,
-        joint=joint,
-    )
-
-
-def _metric(
-    metric: str, options: dict[str, object], method: object, level: float, n_resamples: int
-) -> _Metric:
-    if metric == "nps":
-        return _nps_metric(options, method, level, n_resamples)
-    if metric == "csat":
-        _pop_options("csat", options, ("scale", "satisfied", "nan_policy"))
-        scale = check_scale(options.get("scale", CSAT_SCALE))
-        satisfied = check_scale_range(
-            options.get("satisfied", CSAT_SATISFIED), name="satisfied", scale=scale
-        )
-        return _rating_metric(
-            "csat",
-            scale=scale,
-            in_range=satisfied,
-            method=method,
-            nan_policy=check_nan_policy(options.get("nan_policy", "raise")),
-            level=level,
-            n_resamples=n_resamples,
-        )
-    _pop_options("ces", options, ("scale", "agree", "version", "of", "nan_policy"))
-    version = check_choice(options.get("version", "2.0"), name="version", choices=CES_VERSIONS)
-    default_scale, default_agree = CES_DEFAULTS[version]
-    scale = check_scale(options.get("scale") or default_scale)
-    of = check_choice(options.get("of", "mean"), name="of", choices=_CES_ESTIMANDS)
-    nan_policy = check_nan_policy(options.get("nan_policy", "raise"))
-    agree = None
-    if of == "agree_share":
-        agree = check_scale_range(options.get("agree") or default_agree, name="agree", scale=scale)
-    return _rating_metric(
-        "ces",
-        scale=scale,
-        in_range=agree,
-        method=method,
-        nan_policy=nan_policy,
-        level=level,
-        n_resamples=n_resamples,
-    )
 
 
 # --- reduce ---------------------------------------------------------------
@@ -453,24 +155,15 @@ def _reduce(data: object, *, score: object, by: object, weights: object) -> _Red
 def _check_weights(reduced: _Reduced) -> None:
     if reduced.weight is None:
         return
-    weight = reduced.weight
-    bad = ~np.isfinite(weight)
-    if bad.any():
-        entry = int(np.flatnonzero(bad)[0])
+    problem = first_invalid_weight(reduced.weight)
+    if problem is not None:
+        entry, rule = problem
         raise ValueError(
-            "`weights` must be finite (missing weights are not allowed); "
-            f"found {weight[entry]} in segment {reduced.label(entry)}"
-        )
-    negative = weight < 0
-    if negative.any():
-        entry = int(np.flatnonzero(negative)[0])
-        raise ValueError(
-            f"`weights` must be non-negative; found {weight[entry]} in segment "
-            f"{reduced.label(entry)}"
+            f"`weights` {rule}; found {reduced.weight[entry]} in segment {reduced.label(entry)}"
         )
 
 
-def _check_scores(reduced: _Reduced, metric: _Metric) -> npt.NDArray[np.bool_]:
+def _check_scores(reduced: _Reduced, metric: Metric) -> npt.NDArray[np.bool_]:
     """Validate the distinct scores; return the mask of missing-score entries."""
     low, high = metric.scale
     missing = np.isnan(reduced.score)
@@ -483,13 +176,11 @@ def _check_scores(reduced: _Reduced, metric: _Metric) -> npt.NDArray[np.bool_]:
             "'propagate' to return NaN"
         )
     values = reduced.score
-    with np.errstate(invalid="ignore"):
-        bad = ~missing & ((values < low) | (values > high) | (values != np.floor(values)))
-    if bad.any():
-        entry = int(np.flatnonzero(bad)[0])
+    bad = first_invalid_score(values, low=low, high=high)
+    if bad is not None:
         raise ValueError(
-            f"`score` must be integers in {low}..{high}; found {format_value(values[entry])} "
-            f"in segment {reduced.label(entry)}"
+            f"`score` must be integers in {low}..{high}; found {format_value(values[bad])} "
+            f"in segment {reduced.label(bad)}"
         )
     return missing
 
@@ -497,7 +188,7 @@ def _check_scores(reduced: _Reduced, metric: _Metric) -> npt.NDArray[np.bool_]:
 # --- cells ----------------------------------------------------------------
 
 
-def _zeros_first(count: IntArray, cell: IntArray, weight: FloatArray) -> _Cells:
+def _zeros_first(count: IntArray, cell: IntArray, weight: FloatArray) -> CellTable:
     """Move each row's empty cells first and drop the columns no row needs.
 
     Cells are given in (cell, weight) order, which is kept among the
@@ -510,10 +201,10 @@ def _zeros_first(count: IntArray, cell: IntArray, weight: FloatArray) -> _Cells:
     order = np.argsort(count > 0, axis=-1, kind="stable")
     width = max(1, int((count > 0).sum(axis=-1).max(initial=0)))
     keep = order[..., count.shape[-1] - width :]
-    return _Cells(
-        np.take_along_axis(count, keep, axis=-1),
-        np.take_along_axis(cell, keep, axis=-1),
-        np.take_along_axis(weight, keep, axis=-1),
+    return CellTable(
+        point=np.take_along_axis(cell, keep, axis=-1),
+        weight=np.take_along_axis(weight, keep, axis=-1),
+        count=np.take_along_axis(count, keep, axis=-1),
     )
 
 
@@ -521,15 +212,55 @@ def _zeros_first(count: IntArray, cell: IntArray, weight: FloatArray) -> _Cells:
 class _Breakdown:
     """Per-segment, overall and rest-of-data cells, with missing-value bookkeeping."""
 
-    segments: _Cells  # (S, K)
-    overall: _Cells  # (K_all,)
-    rest: _Cells  # (S, K_rest)
+    segments: CellTable  # (S, K)
+    overall: CellTable  # (K_all,)
+    rest: CellTable  # (S, K_rest)
     responses: IntArray  # rows counted per segment
     n_omitted: IntArray
     has_missing: npt.NDArray[np.bool_]
 
 
-def _cells(reduced: _Reduced, metric: _Metric, missing: npt.NDArray[np.bool_]) -> _Breakdown:
+def _unweighted_tables(
+    segment: npt.NDArray[np.intp], cell: IntArray, count: IntArray, n_segments: int, k: int
+) -> tuple[CellTable, CellTable, CellTable]:
+    """(segments, overall, rest) tables of unweighted counts: one cell per label."""
+    dense = np.bincount(segment * k + cell, weights=count, minlength=n_segments * k)
+    counts = dense.astype(np.int64).reshape(n_segments, k)
+    overall_count = counts.sum(axis=0)
+    return (
+        CellTable.of_counts(counts),
+        CellTable.of_counts(overall_count),
+        CellTable.of_counts(overall_count[None, :] - counts),
+    )
+
+
+def _weighted_tables(
+    segment: npt.NDArray[np.intp],
+    cell: IntArray,
+    weight: FloatArray,
+    count: IntArray,
+    n_segments: int,
+) -> tuple[CellTable, CellTable, CellTable]:
+    """(segments, overall, rest) tables of the distinct (cell, weight) pairs."""
+    if count.sum() > 0 and not (weight * count > 0).any():
+        raise ValueError("`weights` of the non-missing responses must not all be zero")
+    # Distinct (cell, weight) pairs, numbered in (cell, weight) order.
+    weight_values, weight_code = np.unique(weight, return_inverse=True)
+    pair_code = cell * weight_values.shape[0] + weight_code
+    pairs, pair_index = np.unique(pair_code, return_inverse=True)
+    pair_cell = pairs // weight_values.shape[0]
+    pair_weight = weight_values[pairs % weight_values.shape[0]]
+    dense = np.zeros((n_segments, pairs.shape[0]), dtype=np.int64)
+    np.add.at(dense, (segment, pair_index), count)
+    overall = CellTable(point=pair_cell, weight=pair_weight, count=dense.sum(axis=0))
+    return (
+        _zeros_first(dense, pair_cell, pair_weight),
+        overall,
+        _zeros_first(overall.count[None, :] - dense, pair_cell, pair_weight),
+    )
+
+
+def _cells(reduced: _Reduced, metric: Metric, missing: npt.NDArray[np.bool_]) -> _Breakdown:
     n_segments = reduced.n_segments
     missing_rows = np.bincount(
         reduced.segment[missing], weights=reduced.rows[missing], minlength=n_segments
@@ -540,30 +271,13 @@ def _cells(reduced: _Reduced, metric: _Metric, missing: npt.NDArray[np.bool_]) -
     count = reduced.rows[keep]
     responses = np.bincount(segment, weights=count, minlength=n_segments).astype(np.int64)
     if reduced.weight is None:
-        k = metric.n_cells
-        dense = np.bincount(segment * k + cell, weights=count, minlength=n_segments * k)
-        counts = dense.astype(np.int64).reshape(n_segments, k)
-        cells = np.broadcast_to(np.arange(k, dtype=np.int64), counts.shape)
-        ones = np.ones(counts.shape, dtype=np.float64)
-        overall_count = counts.sum(axis=0)
-        segments = _Cells(counts, np.array(cells), ones)
-        overall = _Cells(overall_count, np.arange(k, dtype=np.int64), np.ones(k))
-        rest = _Cells(overall_count[None, :] - counts, np.array(cells), ones)
+        segments, overall, rest = _unweighted_tables(
+            segment, cell, count, n_segments, metric.n_cells
+        )
     else:
-        weight = reduced.weight[keep]
-        if responses.sum() > 0 and not (weight * count > 0).any():
-            raise ValueError("`weights` of the non-missing responses must not all be zero")
-        # Distinct (cell, weight) pairs, numbered in (cell, weight) order.
-        weight_values, weight_code = np.unique(weight, return_inverse=True)
-        pair_code = cell * weight_values.shape[0] + weight_code
-        pairs, pair_index = np.unique(pair_code, return_inverse=True)
-        pair_cell = pairs // weight_values.shape[0]
-        pair_weight = weight_values[pairs % weight_values.shape[0]]
-        dense = np.zeros((n_segments, pairs.shape[0]), dtype=np.int64)
-        np.add.at(dense, (segment, pair_index), count)
-        overall = _Cells(dense.sum(axis=0), pair_cell, pair_weight)
-        segments = _zeros_first(dense, pair_cell, pair_weight)
-        rest = _zeros_first(overall.count[None, :] - dense, pair_cell, pair_weight)
+        segments, overall, rest = _weighted_tables(
+            segment, cell, reduced.weight[keep], count, n_segments
+        )
     return _Breakdown(
         segments=segments,
         overall=overall,
@@ -834,21 +548,17 @@ def by_segment(
     ...               metric="csat", compare=None).table["score"]
     array([66.66666667, 66.66666667])
     """
-    level = check_confidence_level(confidence_level)
-    chosen_metric = check_choice(metric, name="metric", choices=_METRICS)
-    comparison = (
-        None if compare is None else check_choice(compare, name="compare", choices=_COMPARE)
+    options = _Options.check(
+        metric=metric,
+        method=method,
+        confidence_level=confidence_level,
+        compare=compare,
+        correction=correction,
+        min_n=min_n,
+        n_resamples=n_resamples,
+        rng=rng,
+        metric_options=metric_options,
     )
-    chosen_correction = (
-        None
-        if correction is None
-        else check_choice(correction, name="correction", choices=CORRECTIONS)
-    )
-    smallest = int(check_count(min_n, name="min_n"))
-    resamples = check_n_resamples(n_resamples)
-    generator = check_rng(rng)
-    spec = _metric(chosen_metric, dict(metric_options), method, level, resamples)
-
     reduced = _reduce(data, score=score, by=by, weights=weights)
     clash = set(reduced.keys) & set(_RESULT_COLUMNS)
     if clash:
@@ -856,57 +566,156 @@ def by_segment(
             f"`by` column {sorted(clash)[0]!r} has the name of a result column; rename it"
         )
     _check_weights(reduced)
-    missing = _check_scores(reduced, spec)
-    cells = _cells(reduced, spec, missing)
+    missing = _check_scores(reduced, options.metric)
+    cells = _cells(reduced, options.metric, missing)
     if cells.responses.sum() == 0:
         raise ValueError(
             "`score` has no non-missing responses left after omitting "
             f"{int(cells.n_omitted.sum())} missing values"
         )
+    inferred = _infer(options, cells)
+    return _assemble(options, reduced, cells, inferred)
 
-    n_segments = reduced.n_segments
+
+@dataclass(frozen=True)
+class _Options:
+    """The validated options of a breakdown."""
+
+    metric: Metric
+    method: str
+    comparison_method: str
+    level: float
+    compare: str | None
+    correction: Any
+    min_n: int
+    n_resamples: int
+    generator: np.random.Generator
+
+    @classmethod
+    def check(
+        cls,
+        *,
+        metric: object,
+        method: object,
+        confidence_level: object,
+        compare: object,
+        correction: object,
+        min_n: object,
+        n_resamples: object,
+        rng: object,
+        metric_options: Mapping[str, object],
+    ) -> _Options:
+        level = check_confidence_level(confidence_level)
+        entry = definition(metric)
+        comparison = (
+            None if compare is None else check_choice(compare, name="compare", choices=_COMPARE)
+        )
+        chosen_correction = (
+            None
+            if correction is None
+            else check_choice(correction, name="correction", choices=CORRECTIONS)
+        )
+        smallest = int(check_count(min_n, name="min_n"))
+        resamples = check_n_resamples(n_resamples)
+        generator = check_rng(rng)
+        configured = entry.metric(dict(metric_options))
+        chosen, paired = configured.choose(method)
+        return cls(
+            configured,
+            chosen,
+            paired,
+            level,
+            comparison,
+            chosen_correction,
+            smallest,
+            resamples,
+            generator,
+        )
+
+    @property
+    def bootstrap(self) -> bool:
+        """Whether the interval or the comparison draws random numbers."""
+        return Metric.is_bootstrap(self.method) or Metric.is_bootstrap(self.comparison_method)
+
+    @property
+    def shares_resamples(self) -> bool:
+        """Whether interval and comparison are one bootstrap, drawn from one set of resamples."""
+        return Metric.is_bootstrap(self.method) and self.method == self.comparison_method
+
+
+@dataclass(frozen=True)
+class _Inferred:
+    segments: Interval
+    overall: Interval
+    differences: Difference | None
+    empty: npt.NDArray[np.bool_]
+
+
+def _infer(options: _Options, cells: _Breakdown) -> _Inferred:
+    """Stage 2: every segment's interval (and comparison), and the overall figure, batched."""
+    metric, level, resamples = options.metric, options.level, options.n_resamples
     # Segment i's pair of streams: (its own rows, the rest); see the module notes.
-    children = spawn_generators(generator, n_segments + 1) if spec.bootstrap else [generator]
+    generator = options.generator
+    children = (
+        spawn_generators(generator, cells.responses.shape[0] + 1)
+        if options.bootstrap
+        else [generator]
+    )
     pairs = [spawn_generators(child, 2) for child in children[1:]]
-    differences: Differences | None = None
-    if comparison is not None and spec.shares_resamples:
-        (estimate, low, high), differences = spec.joint(cells.segments, cells.rest, pairs)
+    differences: Difference | None = None
+    if options.compare is not None and options.shares_resamples:
+        interval, difference = metric.joint(
+            cells.segments, cells.rest, options.method, level, resamples, pairs
+        )
+        differences = metric.report_difference(difference)
     else:
-        estimate, low, high = spec.interval(cells.segments, [pair[0] for pair in pairs])
-        if comparison is not None:
-            differences = spec.difference(cells.segments, cells.rest, pairs)
-    segment_n = cells.segments.total
-    empty = (segment_n <= 0) | cells.has_missing
-    estimate, low, high = _blank(empty, estimate, low, high)
-    any_missing = bool(cells.has_missing.any())
-    overall_estimate, overall_low, overall_high = spec.interval(cells.overall, children[0])
-    if any_missing:
-        overall_estimate = overall_low = overall_high = np.array(np.nan)
+        first_streams = [pair[0] for pair in pairs]
+        interval = metric.interval(cells.segments, options.method, level, resamples, first_streams)
+        if options.compare is not None:
+            differences = metric.report_difference(
+                metric.difference(
+                    cells.segments, cells.rest, options.comparison_method, level, resamples, pairs
+                )
+            )
+    empty = (cells.segments.weight_total <= 0) | cells.has_missing
+    segments = Interval(*_blank(empty, *metric.report(interval)))
+    overall = metric.report(
+        metric.interval(cells.overall, options.method, level, resamples, children[0])
+    )
+    if cells.has_missing.any():
+        overall = Interval(*(np.array(np.nan),) * 3)
+    return _Inferred(segments, overall, differences, empty)
 
+
+def _assemble(
+    options: _Options, reduced: _Reduced, cells: _Breakdown, inferred: _Inferred
+) -> SegmentBreakdown:
+    """Stage 3: the result table in the caller's frame library, and the result."""
+    weighted = reduced.weight is not None
+    segment_n = cells.segments.weight_total
     values: dict[str, npt.NDArray[Any]] = {
-        "n": segment_n if reduced.weight is not None else segment_n.astype(np.int64),
+        "n": segment_n if weighted else segment_n.astype(np.int64),
         "responses": cells.responses,
-        spec.estimate: estimate,
-        "low": low,
-        "high": high,
+        options.metric.estimate: inferred.segments.estimate,
+        "low": inferred.segments.low,
+        "high": inferred.segments.high,
     }
-    if comparison is not None and differences is not None:
+    if options.compare is not None and inferred.differences is not None:
         values.update(
             _comparisons(
-                differences,
+                inferred.differences,
                 cells,
-                empty,
-                comparison=comparison,
-                correction=chosen_correction,
-                alpha=1.0 - level,
+                inferred.empty,
+                comparison=options.compare,
+                correction=options.correction,
+                alpha=1.0 - options.level,
             )
         )
-    values["small"] = cells.responses < smallest
+    values["small"] = cells.responses < options.min_n
     values["n_omitted"] = cells.n_omitted
-
-    overall_n = float(cells.overall.total)
     columns = {key: reduced.grouped.keys[key][reduced.first_rows] for key in reduced.keys}
     columns.update(values)
+    overall = inferred.overall
     return SegmentBreakdown(
         table=columns_to_frame(
             reduced.grouped,
@@ -915,23 +724,23 @@ def by_segment(
             table=reduced.table,
             key_columns=reduced.keys,
         ),
-        metric=chosen_metric,
-        estimate=spec.estimate,
-        overall=float(overall_estimate),
-        overall_interval=ConfidenceInterval(float(overall_low), float(overall_high)),
-        n=overall_n if reduced.weight is not None else round(overall_n),
-        n_segments=n_segments,
-        confidence_level=level,
-        method=spec.method,
-        comparison_method=None if comparison is None else spec.difference_method,
-        compare=comparison,
-        correction=chosen_correction,
+        metric=options.metric.name,
+        estimate=options.metric.estimate,
+        overall=float(overall.estimate),
+        overall_interval=ConfidenceInterval(float(overall.low), float(overall.high)),
+        n=as_reported_count(float(cells.overall.weight_total), weighted=weighted),
+        n_segments=reduced.n_segments,
+        confidence_level=options.level,
+        method=options.method,
+        comparison_method=None if options.compare is None else options.comparison_method,
+        compare=options.compare,
+        correction=options.correction,
         _columns=columns,
     )
 
 
 def _comparisons(
-    differences: Differences,
+    differences: Difference,
     cells: _Breakdown,
     empty: npt.NDArray[np.bool_],
     *,
@@ -944,13 +753,13 @@ def _comparisons(
     ``differences`` are the metric's comparisons of each segment with the rest.
     """
     difference, low, high, statistic, pvalue = differences
-    rest_n = cells.rest.total
+    rest_n = cells.rest.weight_total
     rest_missing = cells.has_missing.sum() - cells.has_missing > 0
     undefined = empty | (rest_n <= 0) | rest_missing
     if comparison == "overall":
         # segment - overall = (n_rest / n) * (segment - rest): same test, scaled difference.
         with np.errstate(invalid="ignore", divide="ignore"):
-            factor = rest_n / cells.overall.total
+            factor = rest_n / cells.overall.weight_total
         difference, low, high = difference * factor, low * factor, high * factor
     difference, low, high, statistic, pvalue = _blank(
         undefined, difference, low, high, statistic, pvalue

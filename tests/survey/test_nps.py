@@ -331,3 +331,18 @@ def test_omitting_nans_equals_removing_them(values: list[int | None]) -> None:
     assert omitted.score == removed.score
     assert omitted.n == removed.n
     assert omitted.n_omitted == len(values) - len(present)
+
+
+def test_counting_keeps_the_input_dtype_and_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Scores are counted in chunks on their own integer dtype (no int64 copy
+    # of the whole array); every dtype and chunking gives the counts of the
+    # plain list (counted by hand: 2 detractors, 2 passives, 3 promoters).
+    from loyaltymetrics._engine import _cells
+
+    values = [10, 9, 9, 8, 7, 3, 0]
+    monkeypatch.setattr(_cells, "_CHUNK", 3)
+    for dtype in (np.int8, np.uint8, np.int16, np.uint64, np.int64):
+        result = lm.nps(np.array(values, dtype=dtype))
+        assert (result.detractors, result.passives, result.promoters) == (2, 2, 3)
+    shifted = lm.csat(np.array([-2, -1, 0, 2, 2], dtype=np.int8), scale=(-2, 2), satisfied=(1, 2))
+    assert shifted.counts == (1, 1, 1, 0, 2)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
+from loyaltymetrics._engine._cells import cell_table
 from loyaltymetrics._survey._nps_inference import (
     DIFFERENCE_METHODS,
     NPS_METHODS,
@@ -33,10 +34,8 @@ Z95 = stats.norm.ppf(0.975)
 def interval(counts: list[int], method: str, level: float = 0.95, **kwargs: object) -> tuple:
     options = {"n_resamples": 9999, "rng": np.random.default_rng(0), "prior": (1.0, 1.0, 1.0)}
     options.update(kwargs)
-    low, high = nps_interval(
-        np.array(counts),
-        BANDS,
-        ONES,
+    _, low, high = nps_interval(
+        cell_table(np.array(counts), BANDS, ONES),
         confidence_level=level,
         method=method,  # type: ignore[arg-type]
         **options,  # type: ignore[arg-type]
@@ -50,9 +49,9 @@ def interval(counts: list[int], method: str, level: float = 0.95, **kwargs: obje
 def test_standard_error_hand_worked() -> None:
     # 20 detractors, 30 passives, 50 promoters: p_P + p_D - (p_P - p_D)^2
     # = 0.5 + 0.2 - 0.09 = 0.61; SE = 100 * sqrt(0.61 / 100) = 7.81024967...
-    assert float(nps_standard_error(np.array([20, 30, 50]), BANDS, ONES)) == pytest.approx(
-        100 * math.sqrt(0.0061), rel=1e-12
-    )
+    assert float(
+        nps_standard_error(cell_table(np.array([20, 30, 50]), BANDS, ONES))
+    ) == pytest.approx(100 * math.sqrt(0.0061), rel=1e-12)
 
 
 def test_wald_hand_worked() -> None:
@@ -178,10 +177,8 @@ def test_weighted_bootstrap_equals_scipy_on_rows(method: str) -> None:
     weights = rng.choice([0.5, 1.0, 2.5], size=150)
     values = (bands - 1).astype(float)
     cells, count = np.unique(np.column_stack([bands, weights]), axis=0, return_counts=True)
-    low, high = nps_interval(
-        count,
-        cells[:, 0].astype(int),
-        cells[:, 1],
+    _, low, high = nps_interval(
+        cell_table(count, cells[:, 0].astype(int), cells[:, 1]),
         confidence_level=0.95,
         method=method,  # type: ignore[arg-type]
         n_resamples=9999,
@@ -209,12 +206,8 @@ def test_weighted_bootstrap_equals_scipy_on_rows(method: str) -> None:
 def test_difference_bootstrap_equals_scipy_on_rows() -> None:
     a, b = [30, 20, 50], [45, 25, 30]
     difference, low, high, _, _ = nps_difference(
-        np.array(a),
-        BANDS,
-        ONES,
-        np.array(b),
-        BANDS,
-        ONES,
+        cell_table(np.array(a), BANDS, ONES),
+        cell_table(np.array(b), BANDS, ONES),
         confidence_level=0.9,
         method="bca",
         alternative="two-sided",
@@ -244,7 +237,9 @@ def test_linearised_standard_error_equals_robust_wls() -> None:
     statsmodels_api = pytest.importorskip("statsmodels.api")
     # Hand: cells (detractor, w=2, 1 row), (passive, w=1, 1 row), (promoter, w=1, 2 rows):
     # sum w = 5, NPS = (-2 + 2) / 5 = 0, V = (4*1 + 0 + 2*1) / 25 = 0.24.
-    se = float(nps_standard_error(np.array([1, 1, 2]), BANDS, np.array([2.0, 1.0, 1.0])))
+    se = float(
+        nps_standard_error(cell_table(np.array([1, 1, 2]), BANDS, np.array([2.0, 1.0, 1.0])))
+    )
     assert se == pytest.approx(100 * math.sqrt(0.24), rel=1e-12)
     # The linearised variance of a weighted mean is the HC0 sandwich variance of
     # the weighted-least-squares intercept.
@@ -252,7 +247,7 @@ def test_linearised_standard_error_equals_robust_wls() -> None:
     bands = rng.choice(3, size=60)
     weights = rng.uniform(0.2, 3.0, size=60)
     fit = statsmodels_api.WLS(100.0 * (bands - 1), np.ones(60), weights=weights).fit(cov_type="HC0")
-    ours = float(nps_standard_error(np.ones(60, dtype=int), bands, weights))
+    ours = float(nps_standard_error(cell_table(np.ones(60, dtype=int), bands, weights)))
     assert ours == pytest.approx(float(fit.bse[0]), rel=1e-10)
 
 
@@ -261,42 +256,42 @@ def test_unit_weights_and_padding_change_nothing() -> None:
     for method in ("wald", "adjusted-wald", "score", "bayes"):
         plain = interval([12, 5, 20], method)
         padded = nps_interval(
-            np.array([12, 0, 5, 20, 0]),
-            np.array([0, 0, 1, 2, 2]),
-            np.array([1.0, 3.0, 1.0, 1.0, 0.7]),
+            cell_table(
+                np.array([12, 0, 5, 20, 0]),
+                np.array([0, 0, 1, 2, 2]),
+                np.array([1.0, 3.0, 1.0, 1.0, 0.7]),
+            ),
             confidence_level=0.95,
             method=method,  # type: ignore[arg-type]
             n_resamples=10,
             rng=np.random.default_rng(0),
             prior=(1, 1, 1),
         )
-        assert tuple(map(float, padded)) == pytest.approx(plain, abs=1e-9)
-    assert float(nps_standard_error(counts, BANDS, ONES)) == pytest.approx(
-        float(nps_standard_error(counts, BANDS, np.full(3, 2.5))), rel=1e-12
+        assert tuple(map(float, padded[1:])) == pytest.approx(plain, abs=1e-9)
+    assert float(nps_standard_error(cell_table(counts, BANDS, ONES))) == pytest.approx(
+        float(nps_standard_error(cell_table(counts, BANDS, np.full(3, 2.5)))), rel=1e-12
     )
 
 
 def test_zero_weight_cells_are_left_out() -> None:
     with_zero = nps_interval(
-        np.array([4, 3, 9, 6]),
-        np.array([0, 1, 2, 0]),
-        np.array([1.0, 1.0, 1.0, 0.0]),
+        cell_table(np.array([4, 3, 9, 6]), np.array([0, 1, 2, 0]), np.array([1.0, 1.0, 1.0, 0.0])),
         confidence_level=0.9,
         method="adjusted-wald",
         n_resamples=10,
         rng=np.random.default_rng(0),
         prior=(1, 1, 1),
     )
-    assert tuple(map(float, with_zero)) == pytest.approx(interval([4, 3, 9], "adjusted-wald", 0.9))
+    assert tuple(map(float, with_zero[1:])) == pytest.approx(
+        interval([4, 3, 9], "adjusted-wald", 0.9)
+    )
 
 
 def test_kish_effective_counts_drive_adjusted_wald() -> None:
     # Weights 1 and 3 on two promoters, 2 on a detractor, 2 on a passive:
     # sum w = 8, sum w^2 = 18, n_eff = 64 / 18 = 3.5556; shares D 0.25, A 0.25, P 0.5.
-    low, high = nps_interval(
-        np.array([1, 1, 1, 1]),
-        np.array([0, 1, 2, 2]),
-        np.array([2.0, 2.0, 1.0, 3.0]),
+    _, low, high = nps_interval(
+        cell_table(np.array([1, 1, 1, 1]), np.array([0, 1, 2, 2]), np.array([2.0, 2.0, 1.0, 3.0])),
         confidence_level=0.95,
         method="adjusted-wald",
         n_resamples=10,
@@ -320,10 +315,8 @@ def test_kish_effective_counts_drive_adjusted_wald() -> None:
 @pytest.mark.parametrize("method", NPS_METHODS)
 def test_batch_equals_one_at_a_time(method: str) -> None:
     batch = np.array([[50, 60, 90], [10, 5, 5], [0, 0, 7], [1, 0, 0]])
-    low, high = nps_interval(
-        batch,
-        BANDS,
-        ONES,
+    _, low, high = nps_interval(
+        cell_table(batch, BANDS, ONES),
         confidence_level=0.9,
         method=method,  # type: ignore[arg-type]
         n_resamples=1999,
@@ -331,7 +324,7 @@ def test_batch_equals_one_at_a_time(method: str) -> None:
         prior=(1, 1, 1),
     )
     assert low.shape == high.shape == (4,)
-    se = nps_standard_error(batch, BANDS, ONES)
+    se = nps_standard_error(cell_table(batch, BANDS, ONES))
     for index, row in enumerate(batch):
         alone = interval(list(row), method, 0.9, n_resamples=1999, rng=np.random.default_rng(6))
         if method in ("percentile", "basic", "bca"):
@@ -363,10 +356,8 @@ def test_degenerate_samples_give_finite_documented_intervals(
 def test_empty_batch_elements_give_nan_without_warnings() -> None:
     batch = np.array([[20, 30, 50], [0, 0, 0]])
     for method in NPS_METHODS:
-        low, high = nps_interval(
-            batch,
-            BANDS,
-            ONES,
+        _, low, high = nps_interval(
+            cell_table(batch, BANDS, ONES),
             confidence_level=0.9,
             method=method,
             n_resamples=99,
@@ -377,12 +368,8 @@ def test_empty_batch_elements_give_nan_without_warnings() -> None:
         assert np.isnan([low[1], high[1]]).all()
     for method in DIFFERENCE_METHODS:
         result = nps_difference(
-            batch,
-            BANDS,
-            ONES,
-            np.array([3, 3, 3]),
-            BANDS,
-            ONES,
+            cell_table(batch, BANDS, ONES),
+            cell_table(np.array([3, 3, 3]), BANDS, ONES),
             confidence_level=0.9,
             method=method,
             alternative="two-sided",
@@ -398,12 +385,8 @@ def test_difference_batches_broadcast_against_one_sample(method: str) -> None:
     segments = np.array([[20, 30, 50], [5, 5, 5], [0, 0, 3]])
     rest = np.array([30, 30, 40])
     result = nps_difference(
-        segments,
-        BANDS,
-        ONES,
-        rest,
-        BANDS,
-        ONES,
+        cell_table(segments, BANDS, ONES),
+        cell_table(rest, BANDS, ONES),
         confidence_level=0.95,
         method=method,  # type: ignore[arg-type]
         alternative="two-sided",
@@ -423,10 +406,8 @@ def exact_coverage(method: str, shares: tuple[float, float, float], n: int, leve
     """Coverage summed over every possible sample of size n, weighted by its probability."""
     vectors = np.array([(d, a, n - d - a) for d in range(n + 1) for a in range(n + 1 - d)])
     probability = stats.multinomial.pmf(vectors, n, shares)
-    low, high = nps_interval(
-        vectors,
-        BANDS,
-        ONES,
+    _, low, high = nps_interval(
+        cell_table(vectors, BANDS, ONES),
         confidence_level=level,
         method=method,  # type: ignore[arg-type]
         n_resamples=10,

@@ -16,6 +16,7 @@ import pytest
 from scipy import stats
 from statsmodels_names import STATSMODELS_NAME
 
+from loyaltymetrics._engine._cells import cell_table
 from loyaltymetrics._engine._intervals import PROPORTION_METHODS
 from loyaltymetrics._survey._scale_inference import (
     mean_difference,
@@ -40,9 +41,7 @@ def rows(counts: np.ndarray, low: int = 1) -> np.ndarray:
 @pytest.mark.parametrize("confidence_level", [0.9, 0.95])
 def test_share_interval_equals_statsmodels(method: str, confidence_level: float) -> None:
     share, low, high = share_interval(
-        BATCH,
-        None,
-        None,
+        cell_table(BATCH, None, None),
         in_range=(3, 4),
         confidence_level=confidence_level,
         method=method,  # type: ignore[arg-type]
@@ -68,9 +67,7 @@ def test_weighted_share_uses_kish_effective_n() -> None:
     cell_count = np.array([1, 1, 1, 2, 2, 1])
     for method in PROPORTION_METHODS:
         share, low, high = share_interval(
-            cell_count,
-            cell_point,
-            cell_weight,
+            cell_table(cell_count, cell_point, cell_weight),
             in_range=(3, 4),
             confidence_level=0.95,
             method=method,
@@ -84,7 +81,9 @@ def test_weighted_share_uses_kish_effective_n() -> None:
 
 
 def test_t_interval_equals_scipy_on_rows() -> None:
-    mean, low, high = mean_interval(BATCH, None, None, offset=1, confidence_level=0.9, method="t")
+    mean, low, high = mean_interval(
+        cell_table(BATCH, None, None), offset=1, confidence_level=0.9, method="t"
+    )
     for index, counts in enumerate(BATCH[:3]):
         reference = stats.ttest_1samp(rows(counts), 0.0).confidence_interval(0.9)
         assert float(mean[index]) == pytest.approx(rows(counts).mean(), abs=1e-13)
@@ -103,9 +102,7 @@ def test_weighted_t_interval_uses_the_linearised_variance() -> None:
     fit = sm.WLS(values, np.ones_like(values), weights=weights).fit(cov_type="HC1")
     t = stats.t.ppf(0.975, values.size - 1)
     mean, low, high = mean_interval(
-        np.ones(values.size, dtype=int),
-        (values - 1).astype(int),
-        weights,
+        cell_table(np.ones(values.size, dtype=int), (values - 1).astype(int), weights),
         offset=1,
         confidence_level=0.95,
         method="t",
@@ -121,9 +118,9 @@ def test_unit_weights_reduce_to_unweighted() -> None:
         (share_interval, {"in_range": (3, 4), "method": "wilson"}),
         (mean_interval, {"offset": 1, "method": "t"}),
     ):
-        plain = function(counts, None, None, confidence_level=0.95, **kwargs)  # type: ignore[operator]
+        plain = function(cell_table(counts, None, None), confidence_level=0.95, **kwargs)  # type: ignore[operator]
         weighted = function(  # type: ignore[operator]
-            counts, np.arange(5), np.ones(5), confidence_level=0.95, **kwargs
+            cell_table(counts, np.arange(5), np.ones(5)), confidence_level=0.95, **kwargs
         )
         np.testing.assert_allclose(plain, weighted, rtol=1e-13)
 
@@ -152,12 +149,8 @@ def test_newcombe_matches_the_published_table(
     a: int, m: int, b: int, n: int, low: float, high: float
 ) -> None:
     _, ours_low, ours_high, _, _ = share_difference(
-        two_point_counts(a, m),
-        None,
-        None,
-        two_point_counts(b, n),
-        None,
-        None,
+        cell_table(two_point_counts(a, m), None, None),
+        cell_table(two_point_counts(b, n), None, None),
         in_range=(1, 1),
         confidence_level=0.95,
         method="newcombe",
@@ -174,12 +167,8 @@ def test_newcombe_hand_worked() -> None:
     # low  = 4/7 - sqrt((6/7 - 0.486872)^2 + (0.641066 - 2/7)^2) = 0.058228
     # high = 4/7 + sqrt((0.974320 - 6/7)^2 + (2/7 - 0.082219)^2) = 0.806250
     difference, low, high, _, _ = share_difference(
-        two_point_counts(6, 7),
-        None,
-        None,
-        two_point_counts(2, 7),
-        None,
-        None,
+        cell_table(two_point_counts(6, 7), None, None),
+        cell_table(two_point_counts(2, 7), None, None),
         in_range=(1, 1),
         confidence_level=0.95,
         method="newcombe",
@@ -202,12 +191,8 @@ def test_share_difference_equals_statsmodels(method: str, alternative: str) -> N
     in_a, in_b = a[:, 1:].sum(axis=1), b[:, 1:].sum(axis=1)
     n_a, n_b = a.sum(axis=1), b.sum(axis=1)
     difference, low, high, statistic, pvalue = share_difference(
-        a,
-        None,
-        None,
-        b,
-        None,
-        None,
+        cell_table(a, None, None),
+        cell_table(b, None, None),
         in_range=(1, 2),
         confidence_level=0.9,
         method=method,  # type: ignore[arg-type]
@@ -258,12 +243,8 @@ def test_pooled_score_test_equals_chi_square() -> None:
     # 2x2 table without continuity correction: z^2 = chi2 and equal p-values.
     table = np.array([[56, 14], [48, 32]])
     _, _, _, statistic, pvalue = share_difference(
-        table[0, ::-1],
-        None,
-        None,
-        table[1, ::-1],
-        None,
-        None,
+        cell_table(table[0, ::-1], None, None),
+        cell_table(table[1, ::-1], None, None),
         in_range=(0, 0),
         confidence_level=0.95,
         method="newcombe",
@@ -278,12 +259,8 @@ def test_welch_equals_scipy(alternative: str) -> None:
     a = np.array([[3, 5, 10, 22, 10], [0, 1, 2, 3, 4]])
     b = np.array([[6, 9, 12, 15, 8], [2, 2, 0, 1, 0]])
     difference, low, high, statistic, pvalue = mean_difference(
-        a,
-        None,
-        None,
-        b,
-        None,
-        None,
+        cell_table(a, None, None),
+        cell_table(b, None, None),
         offset=1,
         confidence_level=0.95,
         method="welch",
@@ -305,16 +282,25 @@ def test_welch_degenerate_cases() -> None:
     # No spread in either sample: the interval is the difference and the test
     # is decided by the sign of the difference.
     same = mean_difference(
-        [0, 4], None, None, [0, 4], None, None, confidence_level=0.95, method="welch"
+        cell_table([0, 4], None, None),
+        cell_table([0, 4], None, None),
+        confidence_level=0.95,
+        method="welch",
     )
     assert [float(x) for x in same] == [0.0, 0.0, 0.0, 0.0, 1.0]
     apart = mean_difference(
-        [0, 4], None, None, [4, 0], None, None, confidence_level=0.95, method="welch"
+        cell_table([0, 4], None, None),
+        cell_table([4, 0], None, None),
+        confidence_level=0.95,
+        method="welch",
     )
     assert [float(x) for x in apart] == [1.0, 1.0, 1.0, np.inf, 0.0]
     # One respondent: no variance estimate, so NaN (not a warning).
     one = mean_difference(
-        [1, 0], None, None, [2, 3], None, None, confidence_level=0.95, method="welch"
+        cell_table([1, 0], None, None),
+        cell_table([2, 3], None, None),
+        confidence_level=0.95,
+        method="welch",
     )
     assert float(one[0]) == pytest.approx(-0.6)
     assert np.isnan([float(x) for x in one[1:]]).all()
@@ -324,9 +310,7 @@ def test_empty_batch_elements_are_nan_without_warnings() -> None:
     counts = np.array([[0, 0, 0], [2, 3, 4]])
     for method in ("wilson", "exact", "bca"):
         share, low, high = share_interval(
-            counts,
-            None,
-            None,
+            cell_table(counts, None, None),
             in_range=(2, 2),
             confidence_level=0.95,
             method=method,  # type: ignore[arg-type]
@@ -337,9 +321,7 @@ def test_empty_batch_elements_are_nan_without_warnings() -> None:
         assert float(low[1]) < 4 / 9 < float(high[1])
     for method in ("t", "percentile"):
         mean, low, high = mean_interval(
-            counts,
-            None,
-            None,
+            cell_table(counts, None, None),
             confidence_level=0.95,
             method=method,  # type: ignore[arg-type]
             n_resamples=199,
@@ -347,12 +329,8 @@ def test_empty_batch_elements_are_nan_without_warnings() -> None:
         )
         assert np.isnan([mean[0], low[0], high[0]]).all()
     outputs = share_difference(
-        counts,
-        None,
-        None,
-        counts[::-1],
-        None,
-        None,
+        cell_table(counts, None, None),
+        cell_table(counts[::-1], None, None),
         in_range=(2, 2),
         confidence_level=0.95,
         method="newcombe",
@@ -375,9 +353,7 @@ def test_share_and_mean_bootstrap_agree_with_scipy_on_rows(method: str) -> None:
         rng=np.random.default_rng(2),
     )
     _, low, high = mean_interval(
-        counts,
-        None,
-        None,
+        cell_table(counts, None, None),
         offset=1,
         confidence_level=0.95,
         method=method,
@@ -388,9 +364,7 @@ def test_share_and_mean_bootstrap_agree_with_scipy_on_rows(method: str) -> None:
     assert float(low) == pytest.approx(reference_mean.confidence_interval.low, abs=0.05)
     assert float(high) == pytest.approx(reference_mean.confidence_interval.high, abs=0.05)
     _, low, high = share_interval(
-        counts,
-        None,
-        None,
+        cell_table(counts, None, None),
         in_range=(3, 4),
         confidence_level=0.95,
         method=method,
@@ -420,9 +394,7 @@ def test_weighted_bootstrap_resamples_rows() -> None:
     weight = np.array([key[1] for key in cells])
     count = np.array(list(cells.values()))
     mean, low, high = mean_interval(
-        count,
-        point,
-        weight,
+        cell_table(count, point, weight),
         offset=1,
         confidence_level=0.95,
         method="percentile",
@@ -439,12 +411,8 @@ def test_bootstrap_differences_agree_with_scipy_and_batch_broadcasts() -> None:
     a = np.array([[4, 6, 9, 14, 7], [1, 1, 2, 2, 4]])
     b = np.array([[8, 8, 10, 10, 4], [3, 2, 2, 1, 1]])
     difference, low, high, statistic, pvalue = mean_difference(
-        a,
-        None,
-        None,
-        b,
-        None,
-        None,
+        cell_table(a, None, None),
+        cell_table(b, None, None),
         offset=1,
         confidence_level=0.95,
         method="bca",
@@ -452,12 +420,8 @@ def test_bootstrap_differences_agree_with_scipy_and_batch_broadcasts() -> None:
         rng=np.random.default_rng(7),
     )
     share_d, share_low, share_high, _, _ = share_difference(
-        a,
-        None,
-        None,
-        b,
-        None,
-        None,
+        cell_table(a, None, None),
+        cell_table(b, None, None),
         in_range=(3, 4),
         confidence_level=0.95,
         method="percentile",
@@ -485,12 +449,8 @@ def test_bootstrap_differences_agree_with_scipy_and_batch_broadcasts() -> None:
     assert 0.0 < p < 1.0
     for level, contains_zero in ((1 - p - 0.01, False), (1 - p + 0.01, True)):
         _, low_at, high_at, _, _ = mean_difference(
-            a,
-            None,
-            None,
-            b,
-            None,
-            None,
+            cell_table(a, None, None),
+            cell_table(b, None, None),
             offset=1,
             confidence_level=level,
             method="bca",
@@ -514,7 +474,7 @@ def test_bootstrap_differences_agree_with_scipy_and_batch_broadcasts() -> None:
     assert float(share_low[1]) < float(share_d[1]) < float(share_high[1])
 
 
-def test_batch_equals_one_at_a_time_with_padded_weighted_cells() -> None:
+def test_batch_equals_one_at_a_time_with_padded_weighted_cell_table() -> None:
     # Two weighted segments with different numbers of distinct cells, padded
     # to K = 4 with zero counts (any point/weight in a padded cell).
     count = np.array([[3, 1, 2, 0], [1, 4, 2, 5]])
@@ -523,14 +483,20 @@ def test_batch_equals_one_at_a_time_with_padded_weighted_cells() -> None:
     other = (np.array([[2, 2, 3, 1, 1]]), None, None)
     calls = [
         lambda c, p, w: share_interval(
-            c, p, w, in_range=(3, 4), confidence_level=0.9, method="jeffreys"
+            cell_table(c, p, w), in_range=(3, 4), confidence_level=0.9, method="jeffreys"
         ),
-        lambda c, p, w: mean_interval(c, p, w, offset=1, confidence_level=0.9, method="t"),
+        lambda c, p, w: mean_interval(
+            cell_table(c, p, w), offset=1, confidence_level=0.9, method="t"
+        ),
         lambda c, p, w: share_difference(
-            c, p, w, *other, in_range=(3, 4), confidence_level=0.9, method="newcombe"
+            cell_table(c, p, w),
+            cell_table(*other),
+            in_range=(3, 4),
+            confidence_level=0.9,
+            method="newcombe",
         ),
         lambda c, p, w: mean_difference(
-            c, p, w, *other, offset=1, confidence_level=0.9, method="welch"
+            cell_table(c, p, w), cell_table(*other), offset=1, confidence_level=0.9, method="welch"
         ),
     ]
     for call in calls:
@@ -549,7 +515,7 @@ def test_mean_interval_with_cell_values_equals_scipy_t() -> None:
     amounts = np.array([12.5, 40.0, 12.5, 7.25, 99.0, 40.0, 40.0])
     values, counts = np.unique(amounts, return_counts=True)
     mean, low, high = mean_interval(
-        counts, None, None, values=values, confidence_level=0.9, method="t"
+        cell_table(counts, None, None), values=values, confidence_level=0.9, method="t"
     )
     reference = stats.ttest_1samp(amounts, 0.0).confidence_interval(0.9)
     assert float(mean) == pytest.approx(amounts.mean(), rel=1e-14)
@@ -568,18 +534,14 @@ def test_coverage_by_simulation_fast_version() -> None:
     successes = rng.binomial(n, p, size=4000)
     counts = np.stack([n - successes, successes], axis=-1)
     _, low, high = share_interval(
-        counts, None, None, in_range=(1, 1), confidence_level=0.95, method="wilson"
+        cell_table(counts, None, None), in_range=(1, 1), confidence_level=0.95, method="wilson"
     )
     assert 0.93 <= float(np.mean((low <= p) & (p <= high))) <= 0.975
     other_successes = rng.binomial(n, 0.7, size=4000)
     other = np.stack([n - other_successes, other_successes], axis=-1)
     _, low, high, _, _ = share_difference(
-        counts,
-        None,
-        None,
-        other,
-        None,
-        None,
+        cell_table(counts, None, None),
+        cell_table(other, None, None),
         in_range=(1, 1),
         confidence_level=0.95,
         method="newcombe",
@@ -588,13 +550,13 @@ def test_coverage_by_simulation_fast_version() -> None:
     rare = rng.binomial(20, 0.95, size=4000)
     rare_counts = np.stack([20 - rare, rare], axis=-1)
     _, low, high = share_interval(
-        rare_counts, None, None, in_range=(1, 1), confidence_level=0.95, method="wald"
+        cell_table(rare_counts, None, None), in_range=(1, 1), confidence_level=0.95, method="wald"
     )
     assert float(np.mean((low <= 0.95) & (high >= 0.95))) < 0.8
     probabilities = np.array([0.02, 0.03, 0.05, 0.10, 0.20, 0.30, 0.30])
     truth = float(probabilities @ np.arange(1, 8))
     ces_counts = rng.multinomial(30, probabilities, size=4000)
     _, low, high = mean_interval(
-        ces_counts, None, None, offset=1, confidence_level=0.95, method="t"
+        cell_table(ces_counts, None, None), offset=1, confidence_level=0.95, method="t"
     )
     assert 0.93 <= float(np.mean((low <= truth) & (truth <= high))) <= 0.975

@@ -563,3 +563,30 @@ def test_csat_and_ces_segments_equal_the_single_group_functions(
             rtol=1e-9,
             atol=1e-9,
         )
+
+
+def test_bootstrap_in_blocks_of_segments_equals_all_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The blocked bootstrap (a few segments' replicates at a time) must give
+    # the numbers of drawing every segment at once, bit for bit, for the
+    # interval and the comparison sharing resamples and for separate ones.
+    from loyaltymetrics._engine import _intervals
+
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 11, size=600)
+    segments = rng.integers(0, 7, size=600)
+    weights = rng.choice([0.5, 1.0, 2.0], size=600)
+    for options in (
+        {"method": "bca"},
+        {"method": "percentile", "weights": weights},
+        {"metric": "csat", "method": "basic", "scores": rng.integers(1, 6, size=600)},
+    ):
+        kwargs = dict(options)
+        data = kwargs.pop("scores", scores)
+        at_once = lm.by_segment(data, by=segments, n_resamples=199, rng=5, **kwargs)
+        monkeypatch.setattr(_intervals, "_MAX_BLOCK_REPLICATES", 3 * 199 * 2)
+        blocked = lm.by_segment(data, by=segments, n_resamples=199, rng=5, **kwargs)
+        monkeypatch.undo()
+        for name in ("low", "high", "difference_low", "difference_high", "pvalue"):
+            np.testing.assert_array_equal(blocked.table[name], at_once.table[name])
