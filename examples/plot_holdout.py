@@ -22,7 +22,7 @@ summary = lm.rfm_summary(
     load_transactions(),
     customer="customer_id",
     time="date",
-    period="W",
+    period="week",
     calibration_end="2025-06-30",
 )
 history = summary["frequency_cal"], summary["recency_cal"], summary["T_cal"]

@@ -736,7 +736,7 @@ def plot_holdout(check: HoldoutCheck, /, *, ax: Axes | None = None) -> Axes:
     >>> from loyaltymetrics.datasets import load_transactions
     >>> from loyaltymetrics.plotting import plot_holdout
     >>> summary = lm.rfm_summary(load_transactions(), customer="customer_id", time="date",
-    ...                          period="W", calibration_end="2025-06-30")
+    ...                          period="week", calibration_end="2025-06-30")
     >>> model = lm.fit_bgnbd(summary["frequency_cal"], summary["recency_cal"], summary["T_cal"])
     >>> fig, ax = plt.subplots()
     >>> ax = plot_holdout(lm.holdout_check(model, summary, max_frequency=3), ax=ax)

@@ -66,7 +66,7 @@ class HoldoutCheck(TabularResult):
     >>> import loyaltymetrics as lm
     >>> from loyaltymetrics.datasets import load_transactions
     >>> summary = lm.rfm_summary(load_transactions(), customer="customer_id", time="date",
-    ...                          period="W", calibration_end="2025-06-30")
+    ...                          period="week", calibration_end="2025-06-30")
     >>> model = lm.fit_bgnbd(summary["frequency_cal"], summary["recency_cal"], summary["T_cal"])
     >>> check = lm.holdout_check(model, summary, max_frequency=3)
     >>> check.to_frame().round(2)
@@ -189,7 +189,7 @@ def holdout_check(model: object, summary: object, /, *, max_frequency: int = 7) 
     >>> import loyaltymetrics as lm
     >>> from loyaltymetrics.datasets import load_transactions
     >>> summary = lm.rfm_summary(load_transactions(), customer="customer_id", time="date",
-    ...                          period="W", calibration_end="2025-06-30")
+    ...                          period="week", calibration_end="2025-06-30")
     >>> model = lm.fit_pareto_nbd(
     ...     summary["frequency_cal"], summary["recency_cal"], summary["T_cal"]
     ... )

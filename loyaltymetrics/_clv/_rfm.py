@@ -26,32 +26,48 @@ from typing import Any, Literal, ParamSpec, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._clv._fitting import FloatArray, check_number, group_rows
+from loyaltymetrics._clv._fitting import FloatArray, check_number
 from loyaltymetrics._engine._frames import (
+    Aggregation,
     Grouped,
+    Ops,
     Table,
     as_narwhals_frame,
     columns_to_frame,
+    derive,
+    group_aggregate,
+    group_order,
+    group_table,
     import_narwhals,
+    keep_rows,
     quiet_narwhals,
+    with_group_min,
 )
+from loyaltymetrics._engine._keys import factorize
 from loyaltymetrics._engine._validation import as_1d_array, check_choice
 
 __all__ = ["historical_clv", "rfm_summary"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-Period = Literal["D", "W", "h"]
-_PERIODS: tuple[Period, ...] = ("D", "W", "h")
-_MICROSECONDS_PER = {"D": 86_400_000_000, "W": 86_400_000_000, "h": 3_600_000_000}
-# 1970-01-01 is a Thursday: shifting day numbers by 3 makes weeks start on Monday.
-# Adding 7 * 100_000 days keeps every date after the year 1697 non-negative, so
-# floor division means the same thing in every engine.
+#: The periods of the shared vocabulary (``_engine._periods.DURATION_PERIODS``)
+#: that are units of duration.
+Period = Literal["hour", "day", "week"]
+_PERIODS: tuple[Period, ...] = ("hour", "day", "week")
+_MICROSECONDS_PER = {"day": 86_400_000_000, "week": 86_400_000_000, "hour": 3_600_000_000}
+# Weeks are the vocabulary's (Monday to Sunday; week 0 holds 1970-01-01, a
+# Thursday). Shifting day numbers by 3 + 7 * 100_000 keeps every date after
+# the year 1697 non-negative, so floor division means the same in every
+# engine; the 100_000 weeks are taken off again.
 _WEEK_SHIFT = 3 + 7 * 100_000
 _EPOCH = _datetime.datetime(1970, 1, 1)
 _PERIOD = "__lm_period"
 _INSTANT = "__lm_instant"
 _VALUE = "__lm_value"
+_FIRST = "__lm_first"
+_REPEAT = "__lm_repeat"
+_ROWS = "__lm_rows"
+_DISCOUNTED = "__lm_discounted"
 
 
 @dataclass(frozen=True)
@@ -67,9 +83,21 @@ class _Scale:
         if not self.is_datetime:
             return values
         units = np.floor_divide(values, _MICROSECONDS_PER[self.period])
-        if self.period == "W":
-            units = np.floor_divide(units + _WEEK_SHIFT, 7)
+        if self.period == "week":
+            units = np.floor_divide(units + _WEEK_SHIFT, 7) - 100_000
         return np.asarray(units, dtype=np.float64)
+
+    def period_column(self, ops: Ops) -> Any:
+        """Build the period number of the instant column, in the engine or in numpy."""
+        if ops.nw is None:
+            return self.period_of(ops.col(_INSTANT))
+        instant = ops.col(_INSTANT)
+        if not self.is_datetime:
+            return instant
+        units = instant // _MICROSECONDS_PER[self.period]
+        if self.period == "week":
+            return (units + _WEEK_SHIFT) // 7 - 100_000
+        return units
 
 
 def _check_names(**names: object) -> None:
@@ -109,14 +137,6 @@ def _boundary(value: object, *, name: str, scale: _Scale) -> float:
 
 
 # --------------------------------------------------------------------------- numpy reduce
-
-
-@dataclass(frozen=True)
-class _Customers:
-    """Per-customer statistics, sorted by customer id (the reduced table)."""
-
-    customer: npt.NDArray[Any]
-    columns: dict[str, FloatArray]
 
 
 def _read_arrays(
@@ -160,66 +180,6 @@ def _read_arrays(
                 "drop or fill them first"
             )
     return ids, instant, is_datetime, amounts
-
-
-def _new_group(*sorted_keys: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-    """Mark the rows of the sorted keys that start a new group."""
-    n = sorted_keys[0].shape[0]
-    starts = np.zeros(n, dtype=bool)
-    if n:
-        starts[0] = True
-        for key in sorted_keys:
-            starts[1:] |= key[1:] != key[:-1]
-    return starts
-
-
-def _reduce_arrays(
-    ids: npt.NDArray[Any], period: FloatArray, amounts: FloatArray | None
-) -> _Customers:
-    """First/last period, number of periods and mean repeat-period value per customer."""
-    # Cells are the distinct (customer, period) pairs, sorted by customer then period.
-    (cell_ids, cell_period), cell = group_rows(ids, period)
-    new_customer = _new_group(cell_ids)
-    group = np.cumsum(new_customer) - 1
-    starts = np.flatnonzero(new_customer)
-    ends = np.append(starts[1:], cell_ids.shape[0]) - 1
-    n_periods = np.bincount(group, minlength=starts.shape[0]).astype(np.float64)
-    columns = {
-        "first": cell_period[starts],
-        "last": cell_period[ends],
-        "n_periods": n_periods,
-    }
-    if amounts is not None:
-        cell_value = np.bincount(cell, weights=amounts, minlength=cell_ids.shape[0])
-        repeat = ~new_customer
-        repeat_sum = np.bincount(
-            group[repeat], weights=cell_value[repeat], minlength=starts.shape[0]
-        )
-        columns["repeat_sum"] = repeat_sum
-    return _Customers(cell_ids[starts], columns)
-
-
-def _holdout_arrays(
-    base: _Customers, ids: npt.NDArray[Any], period: FloatArray, amounts: FloatArray | None
-) -> dict[str, FloatArray]:
-    """Distinct holdout periods and mean raw holdout value of each base customer."""
-    n = base.customer.shape[0]
-    frequency = np.zeros(n)
-    mean_value = np.zeros(n)
-    if ids.shape[0] and n:
-        position = np.searchsorted(base.customer, ids).clip(0, n - 1)
-        known = base.customer[position] == ids
-        position, period = position[known], period[known]
-        (cell_position, _), _ = group_rows(position, period)
-        frequency = np.bincount(cell_position, minlength=n).astype(np.float64)
-        if amounts is not None:
-            rows = np.bincount(position, minlength=n)
-            totals = np.bincount(position, weights=amounts[known], minlength=n)
-            mean_value = np.where(rows > 0, totals / np.maximum(rows, 1), 0.0)
-    out = {"frequency_holdout": frequency}
-    if amounts is not None:
-        out["monetary_value_holdout"] = mean_value
-    return out
 
 
 # --------------------------------------------------------------------------- frame reduce
@@ -294,74 +254,89 @@ def _frame_inputs(
         selected.append(nw.col(value).cast(nw.Float64).alias(_VALUE))
     lazy = lazy.select(*selected)
     # The last purchase time, converted like a boundary argument (wall-clock time).
-    last = _boundary(summary["__lm_last"][0], name=time, scale=_Scale(is_datetime, "D"))
+    last = _boundary(summary["__lm_last"][0], name=time, scale=_Scale(is_datetime, "day"))
     return lazy, nw, is_datetime, last
 
 
-def _period_expr(nw: Any, scale: _Scale) -> Any:
-    instant = nw.col(_INSTANT)
-    if not scale.is_datetime:
-        return instant
-    units = instant // _MICROSECONDS_PER[scale.period]
-    if scale.period == "W":
-        return (units + _WEEK_SHIFT) // 7
-    return units
+def _per_customer(cells: Table, customer: str, with_value: bool) -> Grouped:
+    """First, last and number of periods (and the repeat periods' value) per customer.
 
-
-def _reduce_frame(nw: Any, lazy: Any, customer: str, with_value: bool) -> Any:
-    """Lazy per-customer table: first, last, n_periods (and repeat_sum).
-
-    Cells are the distinct (customer, period) pairs with their summed value;
-    the customer's first period comes from a window (``over``), so no join is
-    needed to exclude the first period from the repeat value.
+    ``cells`` are the distinct (customer, period) pairs, with their summed
+    value when there is one; the customer's first period comes from a
+    window, so that the repeat value can leave it out without a join.
     """
-    statistics = [
-        nw.col(_PERIOD).min().alias("first"),
-        nw.col(_PERIOD).max().alias("last"),
-        nw.len().alias("n_periods"),
-    ]
-    if not with_value:
-        return lazy.select(customer, _PERIOD).unique().group_by(customer).agg(*statistics)
-    cells = lazy.group_by(customer, _PERIOD).agg(nw.col(_VALUE).sum())
-    return (
-        cells.with_columns(nw.col(_PERIOD).min().over(customer).alias("__lm_first"))
-        .with_columns(
-            nw.when(nw.col(_PERIOD) > nw.col("__lm_first"))
-            .then(nw.col(_VALUE))
-            .otherwise(0.0)
-            .alias("__lm_repeat")
-        )
-        .group_by(customer)
-        .agg(*statistics, nw.col("__lm_repeat").sum().alias("repeat_sum"))
-    )
-
-
-def _holdout_frame(nw: Any, lazy: Any, customer: str, with_value: bool) -> Any:
-    """Lazy holdout table: distinct periods and mean raw value per customer."""
-    frequency = (
-        lazy.select(customer, _PERIOD)
-        .unique()
-        .group_by(customer)
-        .agg(nw.len().alias("frequency_holdout"))
-    )
-    if not with_value:
-        return frequency
-    mean_value = lazy.group_by(customer).agg(nw.col(_VALUE).mean().alias("monetary_value_holdout"))
-    return frequency.join(mean_value, on=customer)
-
-
-def _collect_columns(
-    nw: Any, table: Any, customer: str
-) -> tuple[Any, npt.NDArray[Any], dict[str, FloatArray]]:
-    """Sort by customer, collect, and return (eager frame, ids, float columns)."""
-    eager = table.sort(customer).collect()
-    ids = eager[customer].to_numpy()
-    columns = {
-        name: np.asarray(eager[name].fill_null(0).to_numpy(), dtype=np.float64)
-        for name in eager.columns
-        if name != customer
+    statistics: dict[str, tuple[Aggregation, str | None]] = {
+        "first": ("min", _PERIOD),
+        "last": ("max", _PERIOD),
+        "n_periods": ("len", None),
     }
-    return eager, ids, columns
+    if with_value:
+        cells = with_group_min(cells, customer, _PERIOD, _FIRST)
+        cells = derive(
+            cells,
+            {
+                _REPEAT: lambda ops: ops.where(
+                    ops.col(_PERIOD) > ops.col(_FIRST), ops.col(_VALUE), 0.0
+                )
+            },
+        )
+        statistics["repeat_sum"] = ("sum", _REPEAT)
+    return group_aggregate(cells, [customer], statistics)
+
+
+def _cells(table: Table, customer: str, with_value: bool) -> Table:
+    """Group the log into its distinct (customer, period) pairs, summing their values."""
+    sums: dict[str, tuple[Aggregation, str | None]] = (
+        {_VALUE: ("sum", _VALUE)} if with_value else {}
+    )
+    return group_table(table, [customer, _PERIOD], sums)
+
+
+def _holdout(
+    table: Table, customer: str, with_value: bool, calibration: float, observation: float
+) -> tuple[Grouped, Grouped | None]:
+    """Distinct holdout periods, and the holdout purchases and their total, per customer."""
+    holdout = keep_rows(
+        table,
+        lambda ops: (ops.col(_INSTANT) > calibration) & (ops.col(_INSTANT) <= observation),
+    )
+    frequency = group_aggregate(
+        _cells(holdout, customer, False), [customer], {"frequency_holdout": ("len", None)}
+    )
+    if not with_value:
+        return frequency, None
+    totals = group_aggregate(holdout, [customer], {_ROWS: ("len", None), "total": ("sum", _VALUE)})
+    return frequency, totals
+
+
+def _aligned(
+    base: npt.NDArray[Any], other: npt.NDArray[Any], values: npt.NDArray[Any]
+) -> FloatArray:
+    """``values`` of the customers ``other``, placed on the customers ``base`` (0 elsewhere)."""
+    codes = factorize(np.concatenate([base.astype(object), other.astype(object)])).codes
+    position = np.full(int(codes.max()) + 1 if codes.size else 0, -1, dtype=np.intp)
+    position[codes[: base.shape[0]]] = np.arange(base.shape[0])
+    where = position[codes[base.shape[0] :]]
+    out = np.zeros(base.shape[0])
+    known = where >= 0
+    out[where[known]] = np.asarray(values, dtype=np.float64)[known]
+    return out
+
+
+def _holdout_columns(
+    ids: npt.NDArray[Any], frequency: Grouped, totals: Grouped | None, customer: str
+) -> dict[str, FloatArray]:
+    """Holdout frequency and mean raw holdout value of each base customer."""
+    out = {
+        "frequency_holdout": _aligned(
+            ids, frequency.keys[customer], frequency.values["frequency_holdout"]
+        )
+    }
+    if totals is not None:
+        rows = _aligned(ids, totals.keys[customer], totals.values[_ROWS])
+        total = _aligned(ids, totals.keys[customer], totals.values["total"])
+        out["monetary_value_holdout"] = np.where(rows > 0, total / np.maximum(rows, 1), 0.0)
+    return out
 
 
 # --------------------------------------------------------------------------- assemble
@@ -402,20 +377,42 @@ def _ends(
 
 
 def _output(
-    frame: Any, eager: Any, customer: str, ids: npt.NDArray[Any], columns: dict[str, Any]
+    frame: Any, per: Grouped, order: npt.NDArray[np.intp], customer: str, columns: dict[str, Any]
 ) -> Any:
-    """One row per customer in the caller's library (a dict of arrays for arrays)."""
+    """One row per customer, sorted by id, in the caller's library (a dict for arrays)."""
     if frame is None:
-        return {customer: ids, **columns}
+        return {customer: per.keys[customer][order], **columns}
     kind: Literal["eager", "lazy"] = (
         "lazy" if isinstance(frame, import_narwhals().LazyFrame) else "eager"
     )
     return columns_to_frame(
-        Grouped(keys={customer: ids}, values={}, _frame=eager),
-        None,
+        per,
+        order,
         columns,
         table=Table(kind=kind, columns={}, _frame=frame),
+        key_columns=[customer],
     )
+
+
+def _inputs(
+    transactions: object, customer: str, time: str, value: str | None
+) -> tuple[Any, Table, bool, float]:
+    """Validate the log; return (narwhals frame or None, table to reduce, is_datetime, last)."""
+    frame = _as_frame(transactions)
+    if frame is None:
+        assert isinstance(transactions, Mapping)
+        ids, instant, is_datetime, amounts = _read_arrays(transactions, customer, time, value)
+        arrays: dict[str, Any] = {customer: ids, _INSTANT: instant}
+        if amounts is not None:
+            arrays[_VALUE] = amounts
+        return (
+            None,
+            Table(kind="arrays", columns={}, _arrays=arrays),
+            is_datetime,
+            float(instant.max()),
+        )
+    lazy, _, is_datetime, last = _frame_inputs(frame, customer, time, value)
+    return frame, Table(kind="lazy", columns={}, _frame=lazy), is_datetime, last
 
 
 def _quietly(function: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -437,7 +434,7 @@ def rfm_summary(
     customer: str,
     time: str,
     value: str | None = None,
-    period: Period = "D",
+    period: Period = "day",
     observation_end: object = None,
     calibration_end: object = None,
 ) -> Any:
@@ -475,10 +472,10 @@ def rfm_summary(
         period).
     value : str, optional
         Column of purchase values; adds ``monetary_value``.
-    period : {"D", "W", "h"}, default "D"
+    period : {"day", "week", "hour"}, default "day"
         Length of a period for date and datetime times: a day, a week
-        (Monday to Sunday) or an hour. ``recency`` and ``T`` are in these
-        units.
+        (Monday to Sunday) or an hour, spelled as everywhere in the library.
+        ``recency`` and ``T`` are in these units.
     observation_end : date, datetime, str or number, optional
         End of observation; default the last purchase.
     calibration_end : date, datetime, str or number, optional
@@ -530,71 +527,40 @@ def rfm_summary(
     _check_names(value=value)
     chosen = check_choice(period, name="period", choices=_PERIODS)
     with_value = value is not None
-    frame = _as_frame(transactions)
-    if frame is None:
-        assert isinstance(transactions, Mapping)
-        ids, instant, is_datetime, amounts = _read_arrays(transactions, customer, time, value)
-        scale = _Scale(is_datetime, chosen)
-        observation, calibration = _ends(
-            observation_end, calibration_end, scale=scale, last_instant=float(instant.max())
-        )
-        periods = scale.period_of(instant)
-        cutoff = (
-            instant <= calibration
-            if calibration is not None
-            else (periods <= scale.period_of(observation))
-        )
-        if not cutoff.any():
-            raise ValueError("no purchase falls before `calibration_end`")
-        table = _reduce_arrays(
-            ids[cutoff], periods[cutoff], None if amounts is None else amounts[cutoff]
-        )
-        base_ids, base = table.customer, table.columns
-        eager = None
-        if calibration is not None:
-            holdout = (instant > calibration) & (instant <= observation)
-            holdout_columns = _holdout_arrays(
-                table, ids[holdout], periods[holdout], None if amounts is None else amounts[holdout]
-            )
+    frame, raw, is_datetime, last = _inputs(transactions, customer, time, value)
+    scale = _Scale(is_datetime, chosen)
+    observation, calibration = _ends(
+        observation_end, calibration_end, scale=scale, last_instant=last
+    )
+    table = derive(raw, {_PERIOD: scale.period_column})
+    if calibration is not None:
+        base = keep_rows(table, lambda ops: ops.col(_INSTANT) <= calibration)
+    elif observation < last:
+        end_period = float(scale.period_of(observation))
+        base = keep_rows(table, lambda ops: ops.col(_PERIOD) <= end_period)
     else:
-        lazy, nw, is_datetime, last = _frame_inputs(frame, customer, time, value)
-        scale = _Scale(is_datetime, chosen)
-        observation, calibration = _ends(
-            observation_end, calibration_end, scale=scale, last_instant=last
-        )
-        lazy = lazy.with_columns(_period_expr(nw, scale).alias(_PERIOD))
-        if calibration is None:
-            cutoff_expr = nw.col(_PERIOD) <= float(scale.period_of(observation))
-        else:
-            cutoff_expr = nw.col(_INSTANT) <= calibration
-        # Nothing to cut when observation ends at or after the last purchase.
-        kept = lazy if calibration is None and observation >= last else lazy.filter(cutoff_expr)
-        table_lazy = _reduce_frame(nw, kept, customer, with_value)
-        if calibration is not None:
-            holdout_lazy = _holdout_frame(
-                nw,
-                lazy.filter((nw.col(_INSTANT) > calibration) & (nw.col(_INSTANT) <= observation)),
-                customer,
-                with_value,
-            )
-            table_lazy = table_lazy.join(holdout_lazy, on=customer, how="left")
-        eager, base_ids, base = _collect_columns(nw, table_lazy, customer)
-        if base_ids.shape[0] == 0:
-            raise ValueError("no purchase falls before `calibration_end`")
-        holdout_columns = {name: base[name] for name in base if name.endswith("_holdout")}
+        base = table  # nothing to cut when observation ends at or after the last purchase
+    per = _per_customer(_cells(base, customer, with_value), customer, with_value)
+    if per.n_groups == 0:
+        raise ValueError("no purchase falls before `calibration_end`")
+    order = group_order(per)
+    statistics = {name: np.asarray(v, dtype=np.float64)[order] for name, v in per.values.items()}
     if calibration is None:
-        columns = _summary_columns(base, float(scale.period_of(observation)), with_value=with_value)
-    else:
-        columns = _summary_columns(
-            base, float(scale.period_of(calibration)), with_value=with_value, suffix="_cal"
-        )
-        columns["frequency_holdout"] = holdout_columns["frequency_holdout"].astype(np.int64)
-        if with_value:
-            columns["monetary_value_holdout"] = holdout_columns["monetary_value_holdout"]
-        columns["duration_holdout"] = np.full(
-            base_ids.shape[0], float(scale.period_of(observation) - scale.period_of(calibration))
-        )
-    return _output(frame, eager, customer, base_ids, columns)
+        end = float(scale.period_of(observation))
+        columns = _summary_columns(statistics, end, with_value=with_value)
+        return _output(frame, per, order, customer, columns)
+    columns = _summary_columns(
+        statistics, float(scale.period_of(calibration)), with_value=with_value, suffix="_cal"
+    )
+    frequency, totals = _holdout(table, customer, with_value, calibration, observation)
+    holdout = _holdout_columns(per.keys[customer][order], frequency, totals, customer)
+    columns["frequency_holdout"] = holdout["frequency_holdout"].astype(np.int64)
+    if with_value:
+        columns["monetary_value_holdout"] = holdout["monetary_value_holdout"]
+    columns["duration_holdout"] = np.full(
+        per.n_groups, float(scale.period_of(observation) - scale.period_of(calibration))
+    )
+    return _output(frame, per, order, customer, columns)
 
 
 @_quietly
@@ -606,7 +572,7 @@ def historical_clv(
     time: str,
     value: str,
     discount_rate: float = 0.0,
-    period: Period = "D",
+    period: Period = "day",
     observation_end: object = None,
 ) -> Any:
     """Realised value of each customer from a transaction log, optionally discounted.
@@ -626,7 +592,7 @@ def historical_clv(
         numbers) and purchase values.
     discount_rate : float, default 0.0
         Discount rate per period, >= 0.
-    period : {"D", "W", "h"}, default "D"
+    period : {"day", "week", "hour"}, default "day"
         Period length for date and datetime times (see :func:`rfm_summary`).
     observation_end : date, datetime, str or number, optional
         Purchases in later periods are ignored; default the last purchase.
@@ -655,56 +621,35 @@ def historical_clv(
     chosen = check_choice(period, name="period", choices=_PERIODS)
     rate = check_number(discount_rate, name="discount_rate", low=0.0, inclusive=True)
     log_growth = float(np.log1p(rate))
-    frame = _as_frame(transactions)
-    if frame is None:
-        assert isinstance(transactions, Mapping)
-        ids, instant, is_datetime, amounts = _read_arrays(transactions, customer, time, value)
-        assert amounts is not None  # value is a column name
-        scale = _Scale(is_datetime, chosen)
-        observation, _ = _ends(
-            observation_end, None, scale=scale, last_instant=float(instant.max())
-        )
-        periods = scale.period_of(instant)
-        keep = periods <= scale.period_of(observation)
-        ids, periods, amounts = ids[keep], periods[keep], amounts[keep]
-        (distinct_ids,), group = group_rows(ids)
-        first = np.full(distinct_ids.shape[0], np.inf)
-        np.minimum.at(first, group, periods)
-        discounted = amounts * np.exp(-(periods - first[group]) * log_growth)
-        return _output(
-            None,
-            None,
-            customer,
-            distinct_ids,
-            {
-                "purchases": np.bincount(group).astype(np.int64),
-                "revenue": np.bincount(group, weights=amounts),
-                "historical_clv": np.bincount(group, weights=discounted),
-            },
-        )
-    lazy, nw, is_datetime, last = _frame_inputs(frame, customer, time, value)
+    frame, table, is_datetime, last = _inputs(transactions, customer, time, value)
     scale = _Scale(is_datetime, chosen)
     observation, _ = _ends(observation_end, None, scale=scale, last_instant=last)
-    lazy = lazy.with_columns(_period_expr(nw, scale).alias(_PERIOD))
+    table = derive(table, {_PERIOD: scale.period_column})
     if observation < last:
-        lazy = lazy.filter(nw.col(_PERIOD) <= float(scale.period_of(observation)))
+        end_period = float(scale.period_of(observation))
+        table = keep_rows(table, lambda ops: ops.col(_PERIOD) <= end_period)
     # Sum within (customer, period) cells first: the window then runs on the
     # small cell table (and Dask cannot window over a filtered frame).
-    cells = lazy.group_by(customer, _PERIOD).agg(nw.len().alias("__lm_rows"), nw.col(_VALUE).sum())
-    table = (
-        cells.with_columns(nw.col(_PERIOD).min().over(customer).alias("__lm_first"))
-        .with_columns(
-            (nw.col(_VALUE) * (-(nw.col(_PERIOD) - nw.col("__lm_first")) * log_growth).exp()).alias(
-                "historical_clv"
+    cells = group_table(table, [customer, _PERIOD], {_ROWS: ("len", None), _VALUE: ("sum", _VALUE)})
+    cells = with_group_min(cells, customer, _PERIOD, _FIRST)
+    cells = derive(
+        cells,
+        {
+            _DISCOUNTED: lambda ops: (
+                ops.col(_VALUE) * ops.exp(-(ops.col(_PERIOD) - ops.col(_FIRST)) * log_growth)
             )
-        )
-        .group_by(customer)
-        .agg(
-            nw.col("__lm_rows").sum().alias("purchases"),
-            nw.col(_VALUE).sum().alias("revenue"),
-            nw.col("historical_clv").sum(),
-        )
+        },
     )
-    eager, ids_out, columns = _collect_columns(nw, table, customer)
+    per = group_aggregate(
+        cells,
+        [customer],
+        {
+            "purchases": ("sum", _ROWS),
+            "revenue": ("sum", _VALUE),
+            "historical_clv": ("sum", _DISCOUNTED),
+        },
+    )
+    order = group_order(per)
+    columns = {name: np.asarray(values)[order] for name, values in per.values.items()}
     columns["purchases"] = columns["purchases"].astype(np.int64)
-    return _output(frame, eager, customer, ids_out, columns)
+    return _output(frame, per, order, customer, columns)

@@ -38,24 +38,32 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._engine import _keys
 from loyaltymetrics._engine._validation import as_1d_array
 
 __all__ = [
     "AGGREGATIONS",
     "Aggregation",
     "Grouped",
+    "Ops",
     "Table",
     "as_narwhals_frame",
     "as_table",
     "check_numeric",
     "check_temporal",
     "collect_reduced",
+    "column_dtype",
     "columns_to_frame",
+    "derive",
     "group_aggregate",
     "group_order",
+    "group_table",
     "import_narwhals",
+    "keep_rows",
+    "key_array",
     "quiet_narwhals",
     "regroup",
+    "with_group_min",
 ]
 
 Aggregation = Literal["len", "count", "sum", "min", "max"]
@@ -167,7 +175,7 @@ def _is_array_like(value: object) -> bool:
     return isinstance(value, list | tuple | np.ndarray) or hasattr(value, "to_numpy")
 
 
-def _key_array(values: object, *, name: str, n: int) -> npt.NDArray[Any]:
+def key_array(values: object, *, name: str, n: int) -> npt.NDArray[Any]:
     """Coerce a key column (any dtype, strings allowed) to a 1-d numpy array of length n."""
     to_numpy = getattr(values, "to_numpy", None)
     array = np.asarray(to_numpy() if callable(to_numpy) else values)
@@ -264,7 +272,7 @@ def as_table(
                 # column, fall back to positional names.
                 names = tuple(f"{role}_{index}" if several else role for index in range(len(parts)))
             for name, part in zip(names, parts, strict=True):
-                arrays[name] = _key_array(part, name=role, n=n)
+                arrays[name] = key_array(part, name=role, n=n)
             resolved_arrays[role] = names
         else:
             array = as_1d_array(value, name=role)
@@ -295,6 +303,15 @@ def check_numeric(table: Table, role: str) -> None:
         dtype = schema[column]
         if not dtype.is_numeric():
             raise TypeError(f"`{role}` column {column!r} must be numeric; its dtype is {dtype}")
+
+
+def column_dtype(table: Table, column: str) -> Any:
+    """Return the narwhals dtype of a frame's column, or the numpy dtype of an array's."""
+    if not table.is_frame:
+        assert table._arrays is not None
+        return np.asarray(table._arrays[column]).dtype
+    with quiet_narwhals():
+        return table._frame.collect_schema()[column]
 
 
 def check_temporal(table: Table, role: str) -> None:
@@ -369,7 +386,8 @@ def group_aggregate(
     Parameters
     ----------
     table
-        From :func:`as_table`.
+        From :func:`as_table`, or a step of a chain (:func:`group_table`,
+        :func:`derive`, :func:`keep_rows`, :func:`with_group_min`).
     keys
         Column names to group by (for arrays: the names :func:`as_table` gave).
     aggregations
@@ -381,17 +399,221 @@ def group_aggregate(
     -------
     Grouped
         One entry per group, in no particular order. Sums are float64;
-        counts are int64; minima and maxima keep the column's numpy dtype.
+        counts are int64; minima and maxima are float64, or datetime64 for a
+        datetime column of arrays.
+
+    Notes
+    -----
+    Lazy engines run the group-by and only the aggregated table is
+    collected; eager polars runs as a lazy plan. Plain arrays and eager
+    pandas frames are grouped in numpy: keys become integer codes by hashing
+    (or by offset, for narrow integer ranges), combined into one code per row
+    and counted by one ``numpy.bincount`` (see :mod:`loyaltymetrics._engine._keys`).
     """
+    _check_aggregations(aggregations)
+    if table.is_frame and not _in_numpy(table):
+        return _group_frame(table, keys, aggregations, drop_null_keys=drop_null_keys)
+    grouped = _group_arrays(_columns(table), keys, aggregations, drop_null_keys=drop_null_keys)
+    if not table.is_frame:
+        return grouped
+    nw = import_narwhals()
+    with quiet_narwhals():
+        native = table._frame.to_native()
+        frame = nw.from_native(type(native)({**grouped.keys, **grouped.values}), eager_only=True)
+    return Grouped(keys=grouped.keys, values=grouped.values, _frame=frame)
+
+
+def group_table(
+    table: Table,
+    keys: Sequence[str],
+    aggregations: Mapping[str, tuple[Aggregation, str | None]],
+    *,
+    drop_null_keys: bool = False,
+) -> Table:
+    """Like :func:`group_aggregate`, but keep the grouped table in the engine for a next step.
+
+    The result is a table (a lazy plan for dataframe engines, numpy columns
+    for arrays and pandas) of the key columns and the aggregated columns;
+    with no aggregation it holds the distinct rows of the keys. Pass it to
+    :func:`derive`, :func:`keep_rows`, :func:`with_group_min` or another
+    group-by, and collect the last step with :func:`group_aggregate`.
+    """
+    _check_aggregations(aggregations)
+    if table.is_frame and not _in_numpy(table):
+        nw = import_narwhals()
+        with quiet_narwhals():
+            grouped = _frame_group_by(nw, _lazy(table), keys, aggregations, drop_null_keys)
+        return _chained(table, grouped)
+    out = _group_arrays(
+        _columns(table), keys, aggregations, drop_null_keys=drop_null_keys, coded=True
+    )
+    return _chained(table, None, {**out.keys, **out.values})
+
+
+def _check_aggregations(aggregations: Mapping[str, tuple[Aggregation, str | None]]) -> None:
     for output, (aggregation, column) in aggregations.items():
         if aggregation not in AGGREGATIONS:
             raise ValueError(f"unknown aggregation {aggregation!r} for {output!r}")
         if (aggregation == "len") != (column is None):
             raise ValueError(f"aggregation {aggregation!r} for {output!r} needs a column")
-    if table.is_frame:
-        return _group_frame(table, keys, aggregations, drop_null_keys=drop_null_keys)
-    assert table._arrays is not None
-    return _group_arrays(table._arrays, keys, aggregations, drop_null_keys=drop_null_keys)
+
+
+def _in_numpy(table: Table) -> bool:
+    """Tell whether the table is reduced in numpy (arrays and eager pandas frames)."""
+    if not table.is_frame:
+        return True
+    return table.kind == "eager" and bool(table._frame.implementation.is_pandas())
+
+
+def _lazy(table: Table) -> Any:
+    """Return the frame to build a plan on: eager polars becomes a lazy plan."""
+    frame = table._frame
+    if table.kind == "eager" and frame.implementation.is_polars():
+        return frame.lazy()
+    return frame
+
+
+def _chained(table: Table, frame: Any, arrays: Mapping[str, Any] | None = None) -> Table:
+    if arrays is not None:
+        return Table(kind="arrays", columns=table.columns, _arrays=dict(arrays))
+    nw = import_narwhals()
+    kind: Literal["eager", "lazy"] = "lazy" if isinstance(frame, nw.LazyFrame) else "eager"
+    return Table(kind=kind, columns=table.columns, _frame=frame)
+
+
+class Ops:
+    """Build a derived column the same way for an engine and for numpy.
+
+    ``col(name)`` is a narwhals expression (frames) or a numpy array
+    (arrays); both support arithmetic and comparisons, so one function such
+    as ``lambda ops: ops.col("a") > ops.col("b")`` builds both.
+    """
+
+    def __init__(self, nw: ModuleType | None, arrays: Mapping[str, Any] | None) -> None:
+        self.nw = nw
+        self._arrays = arrays
+
+    @property
+    def is_frame(self) -> bool:
+        """True when building narwhals expressions."""
+        return self.nw is not None
+
+    def col(self, name: str) -> Any:
+        """One column: an expression, or a numpy array."""
+        if self.nw is not None:
+            return self.nw.col(name)
+        assert self._arrays is not None
+        column = self._arrays[name]
+        return column.values() if isinstance(column, _keys.KeyCodes) else column
+
+    def exp(self, value: Any) -> Any:
+        """Elementwise exponential."""
+        return value.exp() if self.nw is not None else np.exp(value)
+
+    def where(self, condition: Any, then: Any, otherwise: Any) -> Any:
+        """Elementwise choice."""
+        if self.nw is not None:
+            return self.nw.when(condition).then(then).otherwise(otherwise)
+        return np.where(condition, then, otherwise)
+
+
+def derive(table: Table, columns: Mapping[str, Callable[[Ops], Any]]) -> Table:
+    """Add (or replace) the columns ``name: build(ops)``, computed in the engine."""
+    if table.is_frame and not _in_numpy(table):
+        nw = import_narwhals()
+        with quiet_narwhals():
+            ops = Ops(nw, None)
+            frame = _lazy(table).with_columns(
+                *(build(ops).alias(name) for name, build in columns.items())
+            )
+        return _chained(table, frame)
+    arrays = dict(_columns(table))
+    ops = Ops(None, arrays)
+    arrays.update({name: np.asarray(build(ops)) for name, build in columns.items()})
+    return _chained(table, None, arrays)
+
+
+def keep_rows(table: Table, predicate: Callable[[Ops], Any]) -> Table:
+    """Keep the rows where ``predicate(ops)`` holds, in the engine."""
+    if table.is_frame and not _in_numpy(table):
+        nw = import_narwhals()
+        with quiet_narwhals():
+            frame = _lazy(table).filter(predicate(Ops(nw, None)))
+        return _chained(table, frame)
+    arrays = _columns(table)
+    mask = np.asarray(predicate(Ops(None, arrays)), dtype=bool)
+    return _chained(table, None, {name: _take(arrays[name], mask) for name in arrays})
+
+
+def with_group_min(table: Table, key: str, column: str, name: str) -> Table:
+    """Add ``name``: the minimum of ``column`` over the rows that share ``key``.
+
+    A window in pandas and polars, a group-by joined back in SQL and
+    distributed engines (cheaper there), ``ufunc.at`` on hashed codes in numpy.
+    ``key`` must not be missing (callers check it first): a SQL join does not
+    match missing keys.
+    """
+    if table.is_frame and not _in_numpy(table):
+        nw = import_narwhals()
+        with quiet_narwhals():
+            frame = _lazy(table)
+            implementation = frame.implementation
+            if implementation.is_pandas_like() or implementation.is_polars():
+                frame = frame.with_columns(nw.col(column).min().over(key).alias(name))
+            else:
+                first = frame.group_by(key).agg(nw.col(column).min().alias(name))
+                frame = frame.join(first, on=key)
+        return _chained(table, frame)
+    arrays = dict(_columns(table))
+    codes = _keys.factorize(arrays[key])
+    values = np.asarray(Ops(None, arrays).col(column))
+    minimum = _keys.group_reduce(values, codes.codes, codes.size, "min")
+    arrays[name] = minimum[codes.codes].astype(values.dtype, copy=False)
+    return _chained(table, None, arrays)
+
+
+def _take(values: Any, mask: npt.NDArray[np.bool_]) -> Any:
+    if isinstance(values, np.ndarray | _keys.KeyCodes):
+        return values[mask] if isinstance(values, np.ndarray) else values.take(mask)
+    return values[mask].reset_index(drop=True)  # a pandas categorical Series
+
+
+def _columns(table: Table) -> Mapping[str, Any]:
+    """Return the numpy columns of an array table or of an eager pandas frame."""
+    if not table.is_frame:
+        assert table._arrays is not None
+        return table._arrays
+    return _PandasColumns(table._frame.to_native())
+
+
+class _PandasColumns(Mapping[str, Any]):
+    """Columns of a pandas frame as numpy arrays, extracted when asked for."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    def __getitem__(self, name: str) -> Any:
+        return _pandas_column(self._native[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._native.columns)
+
+    def __len__(self) -> int:
+        return len(self._native.columns)
+
+
+def _pandas_column(series: Any) -> Any:
+    """Return a pandas column as numpy: no copy for numpy dtypes; wall-clock time for zones."""
+    dtype = series.dtype
+    if getattr(dtype, "name", "") == "category":
+        return series  # its codes are hashed codes already
+    if getattr(dtype, "tz", None) is not None:
+        return series.dt.tz_localize(None).to_numpy()
+    if isinstance(dtype, np.dtype):
+        return series.to_numpy()
+    if getattr(dtype, "kind", "O") in "iuf":  # nullable numbers: missing values become NaN
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return series.to_numpy(dtype=object, na_value=None)
 
 
 def _frame_expression(nw: ModuleType, aggregation: Aggregation, column: str | None) -> Any:
@@ -406,6 +628,41 @@ def _sum_input(column: str | None) -> str:
     return f"__loyaltymetrics_sum_{column}"
 
 
+def _frame_group_by(
+    nw: ModuleType,
+    frame: Any,
+    keys: Sequence[str],
+    aggregations: Mapping[str, tuple[Aggregation, str | None]],
+    drop_null_keys: bool,
+) -> Any:
+    """Build the narwhals plan of one group-by (not collected)."""
+    summed = sorted(
+        {
+            column
+            for aggregation, column in aggregations.values()
+            if aggregation == "sum" and column is not None
+        }
+    )
+    if summed:
+        # Cast before summing: engines sum integers into wide or decimal
+        # types (DuckDB gives HUGEINT/DECIMAL) that do not come back as
+        # numpy numbers, and a cast inside the aggregation would not be a
+        # simple group-by for pandas.
+        frame = frame.with_columns(
+            *(nw.col(column).cast(nw.Float64).alias(_sum_input(column)) for column in summed)
+        )
+    expressions = [
+        _frame_expression(nw, aggregation, column).alias(output)
+        for output, (aggregation, column) in aggregations.items()
+    ]
+    if not keys:
+        return frame.select(*expressions)
+    if not expressions:
+        distinct = frame.select(*keys).unique(subset=list(keys))
+        return distinct.drop_nulls(subset=list(keys)) if drop_null_keys else distinct
+    return frame.group_by(*keys, drop_null_keys=drop_null_keys).agg(*expressions)
+
+
 def _group_frame(
     table: Table,
     keys: Sequence[str],
@@ -415,30 +672,7 @@ def _group_frame(
 ) -> Grouped:
     nw = import_narwhals()
     with quiet_narwhals():
-        frame = table._frame
-        summed = sorted(
-            {
-                column
-                for aggregation, column in aggregations.values()
-                if aggregation == "sum" and column is not None
-            }
-        )
-        if summed:
-            # Cast before summing: engines sum integers into wide or decimal
-            # types (DuckDB gives HUGEINT/DECIMAL) that do not come back as
-            # numpy numbers, and a cast inside the aggregation would not be a
-            # simple group-by for pandas.
-            frame = frame.with_columns(
-                *(nw.col(column).cast(nw.Float64).alias(_sum_input(column)) for column in summed)
-            )
-        expressions = [
-            _frame_expression(nw, aggregation, column).alias(output)
-            for output, (aggregation, column) in aggregations.items()
-        ]
-        if keys:
-            grouped = frame.group_by(*keys, drop_null_keys=drop_null_keys).agg(*expressions)
-        else:
-            grouped = frame.select(*expressions)
+        grouped = _frame_group_by(nw, _lazy(table), keys, aggregations, drop_null_keys)
         if isinstance(grouped, nw.LazyFrame):
             grouped = grouped.collect()
         keys_out = {key: _missing_as_none(grouped[key].to_numpy()) for key in keys}
@@ -517,64 +751,65 @@ def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.int64], npt.NDA
 
 
 def _group_arrays(
-    arrays: Mapping[str, npt.NDArray[Any]],
+    arrays: Mapping[str, Any],
     keys: Sequence[str],
     aggregations: Mapping[str, tuple[Aggregation, str | None]],
     *,
     drop_null_keys: bool,
+    coded: bool = False,
 ) -> Grouped:
-    n = next(iter(arrays.values())).shape[0]
-    keep = np.ones(n, dtype=bool)
-    codes: list[npt.NDArray[np.int64]] = []
-    levels: list[npt.NDArray[Any]] = []
-    for key in keys:
-        key_codes, distinct = _factorize(arrays[key])
-        if drop_null_keys and distinct.shape[0] and distinct[-1] is None:
-            keep &= key_codes != distinct.shape[0] - 1
-        codes.append(key_codes)
-        levels.append(distinct)
-    if keys:
-        shape = tuple(max(1, level.shape[0]) for level in levels)
-        combined = np.ravel_multi_index(tuple(code[keep] for code in codes), shape)
-        group_codes, group = np.unique(combined, return_inverse=True)
-        positions = np.unravel_index(group_codes, shape)
-        keys_out = {
-            key: level[position]
-            for key, level, position in zip(keys, levels, positions, strict=True)
-        }
-    else:
-        group = np.zeros(int(keep.sum()), dtype=np.int64)
-        keys_out = {}
-    n_groups = int(group.max()) + 1 if group.size else (0 if keys else 1)
+    """Group numpy columns: hashed key codes, one combined code, bincount and ufunc.at.
+
+    ``coded=True`` leaves the key columns as :class:`~._keys.KeyCodes` (for a
+    next step of a chain, which then need not hash them again).
+    """
+    used = [*keys, *(column for _, column in aggregations.values() if column is not None)]
+    columns = {name: arrays[name] for name in dict.fromkeys(used)}
+    n = len(next(iter(columns.values()))) if columns else len(next(iter(arrays.values())))
+    codes = [_keys.factorize(columns[key]) for key in keys]
+    if drop_null_keys:
+        keep = np.ones(n, dtype=bool)
+        for code in codes:
+            if code.size and code.levels[-1] is None:
+                keep &= code.codes != code.size - 1
+        if not keep.all():
+            columns = {name: _take(values, keep) for name, values in columns.items()}
+            codes = [_keys.KeyCodes(code.codes[keep], code.levels) for code in codes]
+            n = int(keep.sum())
+    need_group = any(column is not None for _, column in aggregations.values())
+    group, level_codes, rows = _keys.group_codes(codes, n, need_group=need_group)
+    n_groups = int(level_codes[0].shape[0]) if keys else 1
+    keys_out: dict[str, Any] = {
+        key: _keys.KeyCodes(level, code.levels) if coded else _missing_as_none(code.levels[level])
+        for key, code, level in zip(keys, codes, level_codes, strict=True)
+    }
     values_out: dict[str, npt.NDArray[Any]] = {}
     for output, (aggregation, column) in aggregations.items():
+        if column is None and rows is not None:
+            values_out[output] = rows
+            continue
+        assert group is not None  # given whenever a column is aggregated or rows not counted
         if column is None:
             values_out[output] = np.bincount(group, minlength=n_groups).astype(np.int64)
             continue
-        column_values = arrays[column][keep]
-        values_out[output] = _aggregate_codes(column_values, group, n_groups, aggregation)
+        values = _numeric_values(columns[column], aggregation)
+        values_out[output] = _keys.group_reduce(values, group, n_groups, aggregation)
     return Grouped(keys=keys_out, values=values_out)
 
 
-def _aggregate_codes(
-    values: npt.NDArray[Any], group: npt.NDArray[np.intp], n_groups: int, aggregation: Aggregation
-) -> npt.NDArray[Any]:
-    floats = values.astype(np.float64)
-    present = ~np.isnan(floats)
+def _numeric_values(values: Any, aggregation: Aggregation) -> npt.NDArray[Any]:
+    """Return a column to aggregate as numbers (or datetimes); a count takes any column."""
+    array = values.values() if isinstance(values, _keys.KeyCodes) else np.asarray(values)
+    if array.dtype.kind in "iufbmM":
+        return array
+    if array.dtype.kind in "US":
+        missing = np.zeros(array.shape[0], dtype=bool)
+    else:
+        missing = np.fromiter((_is_missing(item) for item in array), bool, array.shape[0])
     if aggregation == "count":
-        return np.bincount(group[present], minlength=n_groups).astype(np.int64)
-    if aggregation == "sum":
-        # Missing values are skipped, as every dataframe engine does.
-        return np.bincount(group[present], weights=floats[present], minlength=n_groups)
-    out = np.full(n_groups, np.nan)
-    if present.any():
-        ordered = np.lexsort((floats[present], group[present]))
-        sorted_groups = group[present][ordered]
-        sorted_values = floats[present][ordered]
-        starts = np.flatnonzero(np.r_[True, np.diff(sorted_groups) != 0])
-        ends = np.r_[starts[1:], sorted_groups.shape[0]] - 1
-        chosen = starts if aggregation == "min" else ends
-        out[sorted_groups[chosen]] = sorted_values[chosen]
+        return np.where(missing, np.nan, 0.0)
+    out = np.full(array.shape[0], np.nan)
+    out[~missing] = array[~missing].astype(np.float64)
     return out
 
 

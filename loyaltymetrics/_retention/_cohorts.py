@@ -11,34 +11,43 @@ the table is the share of cohort c that is
 Classic rates can go up and down from one period to the next; unbounded rates
 never increase. Both are 1 at k = 0.
 
-The reduce step runs in the caller's dataframe engine (through narwhals):
-every activity gets an integer period index; for "unbounded" the first and
-last period of each customer come from a group-by and are counted per
-(first, last) pair; for "classic" each row gets its customer's first period
-(a window minimum in pandas and polars, a join of the per-customer minimum
-in SQL and distributed engines) and the distinct (customer, period) pairs
-are counted per (first period, period). Only that (cohorts x periods) table is collected. Plain
-arrays take the same steps in numpy.
+The reduce step is one chain of group-bys, run in the caller's dataframe
+engine (through narwhals) or, for plain arrays and pandas frames, in numpy on
+hashed key codes (see ``loyaltymetrics._engine._frames``): every activity gets
+an integer period index; for "unbounded" the first and last period of each
+customer come from a group-by and are counted per (first, last) pair; for
+"classic" the distinct (customer, period) pairs get their customer's first
+period (a window minimum, or a join of the per-customer minimum in SQL and
+distributed engines) and are counted per (first period, period). Only that
+(cohorts x periods) table is collected.
 
-Period indices are calendar based and engine independent: days since
-0001-01-01 (proleptic Gregorian), weeks starting on Monday, months
-``12 * year + month - 1`` and quarters; an integer ``period`` of N days cuts
-the time line into N-day blocks starting on the day of the first activity in
-the log.
+Periods are the shared calendar vocabulary of ``loyaltymetrics._engine._periods``
+(weeks start on Monday; time-zone-aware times count in their own zone's
+wall-clock time); an integer ``period`` of N days cuts the time line into
+N-day blocks starting on the day of the first activity in the log.
 """
 
 from __future__ import annotations
 
-import datetime
 import numbers
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine import _frames
+from loyaltymetrics._engine._frames import as_narwhals_frame
+from loyaltymetrics._engine._periods import (
+    CALENDAR_PERIODS,
+    Period,
+    check_period,
+    day_of,
+    period_expression,
+    period_index,
+    period_start,
+    wall_clock,
+)
 from loyaltymetrics._engine._results import TabularResult
 from loyaltymetrics._engine._validation import as_1d_labels, check_choice
 
@@ -47,19 +56,15 @@ __all__ = ["COHORT_KINDS", "PERIODS", "CohortTable", "cohort_retention"]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 CohortKind = Literal["classic", "unbounded"]
-PeriodName = Literal["day", "week", "month", "quarter"]
 COHORT_KINDS: tuple[CohortKind, ...] = ("classic", "unbounded")
-PERIODS: tuple[PeriodName, ...] = ("day", "week", "month", "quarter")
+#: The calendar periods of the shared vocabulary (see ``_engine._periods``).
+PERIODS: tuple[Period, ...] = CALENDAR_PERIODS
 
-# numpy's datetime64[D] counts days from 1970-01-01, which is day 719162 after
-# 0001-01-01 (datetime.date(1970, 1, 1).toordinal() - 1).
-_EPOCH_DAY = 719_162
+_DAY = "__loyaltymetrics_day"
 _PERIOD = "__loyaltymetrics_period"
 _FIRST = "__loyaltymetrics_first"
 _LAST = "__loyaltymetrics_last"
 _COUNT = "__loyaltymetrics_customers"
-# Largest (period x period) grid counted densely in the numpy reduce.
-_DENSE_CELLS = 4_000_000
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,7 +87,7 @@ class CohortTable(TabularResult):
         observed yet (period c + k after the one containing
         ``observation_end``), which is different from a true 0.
     period : str or int
-        "day", "week", "month", "quarter", or a number of days.
+        "day", "week", "month", "quarter", "year", or a number of days.
     kind : str
         "classic" or "unbounded".
     observation_end : numpy.datetime64
@@ -114,7 +119,7 @@ class CohortTable(TabularResult):
         return columns
 
 
-def _check_period(period: object) -> PeriodName | int:
+def _check_period(period: object) -> Period | int:
     if isinstance(period, bool):
         raise TypeError(f"`period` must be a period name or a number of days; got {period!r}")
     if isinstance(period, numbers.Integral):
@@ -122,81 +127,15 @@ def _check_period(period: object) -> PeriodName | int:
             raise ValueError(f"`period` as a number of days must be at least 1; got {period!r}")
         return int(period)
     if isinstance(period, str):
-        return check_choice(period, name="period", choices=PERIODS)
+        return check_period(period, choices=PERIODS)
     raise TypeError(
-        f"`period` must be one of 'day', 'week', 'month', 'quarter' or a number of days; "
-        f"got {period!r}"
+        "`period` must be one of 'day', 'week', 'month', 'quarter', 'year' or a number of "
+        f"days; got {period!r}"
     )
 
 
-def _day_of(value: object) -> int:
-    """Day index (since 0001-01-01) of a date, datetime, datetime64 or ISO string."""
-    if not isinstance(value, str | datetime.date | np.datetime64):
-        raise TypeError(f"`observation_end` must be a date or datetime; got {value!r}")
-    try:
-        day = np.datetime64(value, "D")  # type: ignore[call-overload]
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"`observation_end` must be a date or datetime; got {value!r}") from error
-    if np.isnat(day):
-        raise ValueError("`observation_end` must not be missing (NaT)")
-    return int(day.astype(np.int64)) + _EPOCH_DAY
-
-
-def _period_of_days(days: IntArray, period: PeriodName | int, origin: int) -> IntArray:
-    """Period index of day indices (numpy side of the engine expressions below)."""
-    if period == "day":
-        return days
-    if period == "week":
-        return days // 7  # 0001-01-01 was a Monday
-    if isinstance(period, int):
-        return (days - origin) // period
-    months = (days - _EPOCH_DAY).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    month_index = months + 1970 * 12
-    return month_index if period == "month" else month_index // 3
-
-
-def _period_start(index: IntArray, period: PeriodName | int, origin: int) -> npt.NDArray[Any]:
-    """First day (datetime64[D]) of each period index."""
-    if period == "day":
-        days = index
-    elif period == "week":
-        days = index * 7
-    elif isinstance(period, int):
-        days = origin + index * period
-    else:
-        month_index = index if period == "month" else index * 3
-        return (month_index - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
-    return (days - _EPOCH_DAY).astype("datetime64[D]")
-
-
-def _period_expression(
-    nw: ModuleType, time: str, period: PeriodName | int, origin: int, *, integer: bool = True
-) -> Any:
-    """Build the engine-side period index of ``time``, equal to :func:`_period_of_days`.
-
-    ``integer=False`` computes in floats, so that a missing time gives a
-    missing index in every engine (pandas cannot hold one in an integer column).
-    """
-    number = nw.Int64 if integer else nw.Float64
-    column = nw.col(time)
-    year = column.dt.year().cast(number)
-    if period in ("month", "quarter"):
-        month_index = year * 12 + column.dt.month().cast(number) - 1
-        return month_index if period == "month" else month_index // 3
-    before = year - 1
-    days = (
-        before * 365
-        + before // 4
-        - before // 100
-        + before // 400
-        + column.dt.ordinal_day().cast(number)
-        - 1
-    )
-    if period == "day":
-        return days
-    if period == "week":
-        return days // 7
-    return (days - origin) // period
+def _end_period(last_day: int, period: Period | int, origin: int) -> int:
+    return int(period_index(np.array([last_day], dtype="datetime64[D]"), period, origin=origin)[0])
 
 
 @dataclass(frozen=True)
@@ -212,28 +151,47 @@ class _Reduced:
     customers: IntArray
 
 
-def _reduce_frame(
-    table: _frames.Table,
-    *,
-    kind: CohortKind,
-    period: PeriodName | int,
-    end_day: int | None,
-) -> tuple[_Reduced, int, int]:
-    """Stage 1 in the engine. Returns the statistic, the origin day and the last day."""
-    customer = table.columns["customer"][0]
-    time = table.columns["time"][0]
+def _period_column(
+    table: _frames.Table, time: str, period: Period | int, origin: int, *, integer: bool = True
+) -> Any:
+    """Build the period index of ``time``, in the engine or in numpy (see ``_periods``)."""
+    dtype = _frames.column_dtype(table, time)
 
-    def summary(nw: ModuleType, frame: Any) -> Any:
-        days = _period_expression(nw, time, "day", 0, integer=False)
-        return frame.select(
-            nw.len().alias("rows"),
-            nw.col(customer).count().alias("customers"),
-            nw.col(time).count().alias("times"),
-            days.min().alias("first_day"),
-            days.max().alias("last_day"),
+    def build(ops: _frames.Ops) -> Any:
+        if ops.nw is None:
+            return period_index(ops.col(time), period, origin=origin)
+        moment = wall_clock(ops.nw, time, dtype)
+        return period_expression(ops.nw, moment, period, origin=origin, integer=integer)
+
+    return build
+
+
+def _overview(table: _frames.Table, customer: str, time: str) -> tuple[int, int]:
+    """Check for an empty log and missing values; return the first and last day."""
+    dtype = _frames.column_dtype(table, time)
+    if getattr(dtype, "time_zone", None) is not None:  # wall-clock time, as for the periods
+        table = _frames.derive(
+            table,
+            {
+                _DAY: lambda ops: (
+                    ops.col(time) if ops.nw is None else wall_clock(ops.nw, time, dtype)
+                )
+            },
         )
-
-    overview = _frames.collect_reduced(table, summary)
+        extremes = _DAY
+    else:
+        extremes = time
+    overview = _frames.group_aggregate(
+        table,
+        [],
+        {
+            "rows": ("len", None),
+            "customers": ("count", customer),
+            "times": ("count", time),
+            "first": ("min", extremes),
+            "last": ("max", extremes),
+        },
+    ).values
     rows = int(overview["rows"][0])
     if rows == 0:
         raise ValueError("`data` must contain at least one activity; got an empty table")
@@ -244,47 +202,60 @@ def _reduce_frame(
                 f"`{role}` column {column!r} has {missing} missing values; "
                 "every activity needs a customer and a time"
             )
-    origin = int(overview["first_day"][0])
-    last_day = int(overview["last_day"][0]) if end_day is None else end_day
-    end_period = int(_period_of_days(np.array([last_day]), period, origin)[0])
+    first, last = (overview[name][0] for name in ("first", "last"))
+    return day_of(first, name="time"), day_of(last, name="time")
 
-    def reduce(nw: ModuleType, frame: Any) -> Any:
-        activity = frame.select(
-            nw.col(customer), _period_expression(nw, time, period, origin).alias(_PERIOD)
+
+def _reduce(
+    table: _frames.Table,
+    *,
+    kind: CohortKind,
+    period: Period | int,
+    end_day: int | None,
+) -> tuple[_Reduced, int, int]:
+    """Stage 1, in the table's engine. Returns the statistic, the origin day and the last day.
+
+    Every activity gets its period index; "unbounded" counts customers per
+    (first, last) period from a per-customer group-by; "classic" counts the
+    distinct (customer, period) pairs per (first period, period), each pair
+    carrying its customer's first period.
+    """
+    customer = table.columns["customer"][0]
+    time = table.columns["time"][0]
+    origin, last_day = _overview(table, customer, time)
+    if end_day is not None:
+        last_day = end_day
+    end_period = _end_period(last_day, period, origin)
+    activity = _frames.derive(table, {_PERIOD: _period_column(table, time, period, origin)})
+    if end_day is not None:
+        activity = _frames.keep_rows(activity, lambda ops: ops.col(_PERIOD) <= end_period)
+    if kind == "unbounded":
+        per_customer = _frames.group_table(
+            activity, [customer], {_FIRST: ("min", _PERIOD), _LAST: ("max", _PERIOD)}
         )
-        if end_day is not None:
-            activity = activity.filter(nw.col(_PERIOD) <= end_period)
-        if kind == "unbounded":
-            per_customer = activity.group_by(customer).agg(
-                nw.col(_PERIOD).min().alias(_FIRST), nw.col(_PERIOD).max().alias(_LAST)
-            )
-            return per_customer.group_by(_FIRST, _LAST).agg(nw.len().alias(_COUNT))
-        implementation = frame.implementation
-        if implementation.is_pandas_like() or implementation.is_polars():
-            # A window minimum per customer is cheaper than a join here.
-            with_first = activity.with_columns(nw.col(_PERIOD).min().over(customer).alias(_FIRST))
-            pairs = with_first.unique(subset=[customer, _PERIOD])
-        else:
-            # SQL and distributed engines join the per-customer minimum faster.
-            first = activity.group_by(customer).agg(nw.col(_PERIOD).min().alias(_FIRST))
-            pairs = activity.unique(subset=[customer, _PERIOD]).join(first, on=customer)
-        return pairs.group_by(_FIRST, _PERIOD).agg(nw.len().alias(_COUNT))
-
-    reduced = _frames.collect_reduced(table, reduce)
+        cells = _frames.group_aggregate(per_customer, [_FIRST, _LAST], {_COUNT: ("len", None)})
+    else:
+        pairs = _frames.group_table(activity, [customer, _PERIOD], {})
+        pairs = _frames.with_group_min(pairs, customer, _PERIOD, _FIRST)
+        cells = _frames.group_aggregate(pairs, [_FIRST, _PERIOD], {_COUNT: ("len", None)})
     second = _LAST if kind == "unbounded" else _PERIOD
     return (
         _Reduced(
-            first=np.asarray(reduced[_FIRST], dtype=np.int64),
-            second=np.asarray(reduced[second], dtype=np.int64),
-            customers=np.asarray(reduced[_COUNT], dtype=np.int64),
+            first=_as_int(cells.keys[_FIRST]),
+            second=_as_int(cells.keys[second]),
+            customers=np.asarray(cells.values[_COUNT], dtype=np.int64),
         ),
         origin,
         last_day,
     )
 
 
-def _as_days(values: npt.NDArray[Any]) -> IntArray:
-    """Day indices of an array of dates / datetimes (datetime64 or date objects)."""
+def _as_int(values: npt.NDArray[Any]) -> IntArray:
+    return np.asarray(values, dtype=np.float64).astype(np.int64)
+
+
+def _as_times(values: npt.NDArray[Any]) -> npt.NDArray[np.datetime64]:
+    """Check an array of activity times (datetime64, or date / datetime objects)."""
     if values.dtype.kind == "O":
         try:
             values = values.astype("datetime64[us]")
@@ -296,80 +267,19 @@ def _as_days(values: npt.NDArray[Any]) -> IntArray:
     if missing.any():
         position = int(np.flatnonzero(missing)[0])
         raise ValueError(f"`time` contains a missing value at position {position}")
-    return values.astype("datetime64[D]").astype(np.int64) + _EPOCH_DAY
-
-
-def _reduce_arrays(
-    table: _frames.Table,
-    *,
-    kind: CohortKind,
-    period: PeriodName | int,
-    end_day: int | None,
-) -> tuple[_Reduced, int, int]:
-    """Stage 1 in numpy, the same steps as :func:`_reduce_frame`."""
-    assert table._arrays is not None
-    ids = as_1d_labels(table._arrays["customer"], name="customer")
-    days = _as_days(table._arrays[table.columns["time"][0]])
-    if ids.shape[0] == 0:
-        raise ValueError("`data` must contain at least one activity; got an empty array")
-    origin = int(days.min())
-    last_day = int(days.max()) if end_day is None else end_day
-    periods = _period_of_days(days, period, origin)
-    end_period = int(_period_of_days(np.array([last_day]), period, origin)[0])
-    if end_day is not None:
-        keep = periods <= end_period
-        ids, periods = ids[keep], periods[keep]
-    empty = np.zeros(0, dtype=np.int64)
-    if ids.shape[0] == 0:
-        return _Reduced(empty, empty, empty), origin, last_day
-    _, code = np.unique(ids, return_inverse=True)
-    code = code.reshape(-1)
-    low = int(periods.min())
-    span = int(periods.max()) - low + 1
-    # Distinct (customer, period) pairs, one integer key each, by sorting.
-    keys = np.sort(code.astype(np.int64) * span + (periods - low))
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    pair_customer, pair_period = keys // span, keys % span
-    n_customers = int(code.max()) + 1
-    # Keys are sorted by customer, then period: the first and last pair of
-    # each customer hold their first and last period.
-    starts = np.searchsorted(pair_customer, np.arange(n_customers), side="left")
-    ends = np.searchsorted(pair_customer, np.arange(n_customers), side="right") - 1
-    first = pair_period[starts]
-    if kind == "unbounded":
-        first_of, second_of = first, pair_period[ends]
-    else:
-        first_of, second_of = first[pair_customer], pair_period
-    # Customers per (first, second) cell: a dense count over span x span cells,
-    # or sorting when that grid would be large (daily periods over decades).
-    cell_keys = first_of * span + second_of
-    if span * span <= _DENSE_CELLS:
-        cells = np.bincount(cell_keys, minlength=span * span)
-        present = np.flatnonzero(cells)
-        customers = cells[present]
-    else:
-        present, customers = np.unique(cell_keys, return_counts=True)
-    return (
-        _Reduced(
-            (present // span + low).astype(np.int64),
-            (present % span + low).astype(np.int64),
-            customers.astype(np.int64),
-        ),
-        origin,
-        last_day,
-    )
+    return values
 
 
 def _table_from_reduced(
     reduced: _Reduced,
     *,
     kind: CohortKind,
-    period: PeriodName | int,
+    period: Period | int,
     origin: int,
     last_day: int,
 ) -> CohortTable:
     """Stage 2: arrange the statistic as a (cohort, offset) table and divide."""
-    end_period = int(_period_of_days(np.array([last_day]), period, origin)[0])
+    end_period = _end_period(last_day, period, origin)
     cohort_periods, row = np.unique(reduced.first, return_inverse=True)
     n_columns = end_period - int(cohort_periods[0]) + 1 if cohort_periods.size else 0
     counts = np.zeros((cohort_periods.shape[0], n_columns), dtype=np.int64)
@@ -383,13 +293,13 @@ def _table_from_reduced(
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = np.where(observable, counts / sizes[:, None], np.nan)
     return CohortTable(
-        cohorts=_period_start(cohort_periods, period, origin),
+        cohorts=period_start(cohort_periods, period, origin=origin),
         sizes=sizes,
         counts=np.where(observable, counts, 0),
         rates=rates,
         period=period,
         kind=kind,
-        observation_end=np.datetime64(last_day - _EPOCH_DAY, "D"),
+        observation_end=np.datetime64(last_day, "D"),
         n_customers=int(sizes.sum()),
     )
 
@@ -419,10 +329,11 @@ def cohort_retention(
         With a dataframe, the name of the column of activity dates or
         datetimes; with an array ``data``, the array of activity times
         (``datetime64``, or date / datetime objects) of the same length.
-    period : {"month", "day", "week", "quarter"} or int, default "month"
-        Length of a period: a calendar day, week (Monday to Sunday), month or
-        quarter, or a number of days (blocks of that many days starting on
-        the day of the first activity in the log).
+    period : {"month", "day", "week", "quarter", "year"} or int, default "month"
+        Length of a period: a calendar day, week (Monday to Sunday), month,
+        quarter or year, or a number of days (blocks of that many days
+        starting on the day of the first activity in the log). Times with a
+        time zone count in their own zone's wall-clock time.
     kind : {"classic", "unbounded"}, default "classic"
         "classic": cell (c, k) is the share of cohort c active in period k
         after its first period. "unbounded": active in period k or any later
@@ -479,7 +390,23 @@ def cohort_retention(
     """
     chosen_period = _check_period(period)
     chosen_kind = check_choice(kind, name="kind", choices=COHORT_KINDS)
-    end_day = None if observation_end is None else _day_of(observation_end)
+    end_day = None if observation_end is None else day_of(observation_end, name="observation_end")
+    if as_narwhals_frame(data) is None:
+        if customer is not None:
+            raise TypeError(
+                "`customer` names a column, which needs `data` to be a dataframe; "
+                "with arrays, pass the customer ids as `data` and the times as `time`"
+            )
+        if isinstance(time, str):
+            raise TypeError(
+                "`time` must be an array when `data` is an array; column names "
+                f"such as {time!r} need `data` to be a dataframe"
+            )
+        ids = as_1d_labels(data, name="customer")
+        times = _as_times(_frames.key_array(time, name="time", n=ids.shape[0]))
+        if ids.shape[0] == 0:
+            raise ValueError("`data` must contain at least one activity; got an empty array")
+        data, time = ids, times
     table = _frames.as_table(
         data,
         data_role="customer",
@@ -490,22 +417,13 @@ def cohort_retention(
         if customer is None:
             raise TypeError("`customer` must name the customer id column of `data`")
         _frames.check_temporal(table, "time")
-        reduced, origin, last_day = _reduce_frame(
-            table, kind=chosen_kind, period=chosen_period, end_day=end_day
-        )
-    else:
-        if customer is not None:
-            raise TypeError(
-                "`customer` names a column, which needs `data` to be a dataframe; "
-                "with arrays, pass the customer ids as `data` and the times as `time`"
-            )
-        reduced, origin, last_day = _reduce_arrays(
-            table, kind=chosen_kind, period=chosen_period, end_day=end_day
-        )
+    reduced, origin, last_day = _reduce(
+        table, kind=chosen_kind, period=chosen_period, end_day=end_day
+    )
     if end_day is not None and end_day < origin:
         raise ValueError(
-            f"`observation_end` ({np.datetime64(end_day - _EPOCH_DAY, 'D')}) is before the "
-            f"first activity ({np.datetime64(origin - _EPOCH_DAY, 'D')})"
+            f"`observation_end` ({np.datetime64(end_day, 'D')}) is before the "
+            f"first activity ({np.datetime64(origin, 'D')})"
         )
     return _table_from_reduced(
         reduced, kind=chosen_kind, period=chosen_period, origin=origin, last_day=last_day

@@ -83,7 +83,7 @@ def test_predictions_match_the_holdout_when_the_model_is_true() -> None:
 def test_rfm_summary_output_goes_straight_in_on_every_frame_type() -> None:
     log = load_transactions()
     arrays = lm.rfm_summary(
-        log, customer="customer_id", time="date", period="W", calibration_end="2025-06-30"
+        log, customer="customer_id", time="date", period="week", calibration_end="2025-06-30"
     )
     model = lm.fit_mbgnbd(arrays["frequency_cal"], arrays["recency_cal"], arrays["T_cal"])
     expected = lm.holdout_check(model, arrays)

@@ -192,9 +192,9 @@ def assert_same_summary(ours: pd.DataFrame, theirs: pd.DataFrame, customer: str)
         )
 
 
-@pytest.mark.parametrize("period", ["D", "W"])
+@pytest.mark.parametrize(("period", "freq"), [("day", "D"), ("week", "W")])
 @pytest.mark.parametrize("observation_end", [None, "2025-09-30"])
-def test_rfm_summary_matches_lifetimes(log, period, observation_end) -> None:
+def test_rfm_summary_matches_lifetimes(log, period, freq, observation_end) -> None:
     theirs = quietly(
         summary_data_from_transaction_data,
         log,
@@ -202,7 +202,7 @@ def test_rfm_summary_matches_lifetimes(log, period, observation_end) -> None:
         "date",
         monetary_value_col="amount",
         observation_period_end=observation_end,
-        freq=period,
+        freq=freq,
     )
     ours = lm.rfm_summary(
         log,
@@ -215,8 +215,8 @@ def test_rfm_summary_matches_lifetimes(log, period, observation_end) -> None:
     assert_same_summary(ours, theirs, "customer_id")
 
 
-@pytest.mark.parametrize("period", ["D", "W", "h"])
-def test_rfm_summary_with_times_of_day_matches_lifetimes(period) -> None:
+@pytest.mark.parametrize(("period", "freq"), [("day", "D"), ("week", "W"), ("hour", "h")])
+def test_rfm_summary_with_times_of_day_matches_lifetimes(period, freq) -> None:
     data = timed_log()
     theirs = quietly(
         summary_data_from_transaction_data,
@@ -224,7 +224,7 @@ def test_rfm_summary_with_times_of_day_matches_lifetimes(period) -> None:
         "customer",
         "when",
         monetary_value_col="amount",
-        freq=period,
+        freq=freq,
         observation_period_end="2024-07-15 13:30",
     )
     ours = lm.rfm_summary(

@@ -47,7 +47,7 @@ def test_daily_summary_by_hand() -> None:
 
 
 def test_weekly_summary_by_hand() -> None:
-    out = lm.rfm_summary(LOG, customer="id", time="day", value="amount", period="W")
+    out = lm.rfm_summary(LOG, customer="id", time="day", value="amount", period="week")
     # weeks start on Monday: customer 7 buys in the weeks of Jan 6 (10 + 5 + 20)
     # and Jan 13 (30); observation ends in the week of Jan 13.
     np.testing.assert_array_equal(out["frequency"], [0, 1])
@@ -61,7 +61,7 @@ def test_hourly_summary_and_numeric_times() -> None:
         "id": ["a", "a", "a"],
         "at": np.array(["2025-01-01T10:15", "2025-01-01T10:45", "2025-01-01T13:05"], dtype="M8[m]"),
     }
-    hourly = lm.rfm_summary(log, customer="id", time="at", period="h")
+    hourly = lm.rfm_summary(log, customer="id", time="at", period="hour")
     # hours 10 and 13: one repeat 3 hours after the first; observation ends in hour 13
     assert (hourly["frequency"][0], hourly["recency"][0], hourly["T"][0]) == (1, 3.0, 3.0)
     numeric = lm.rfm_summary(
@@ -142,7 +142,7 @@ def assert_same(first: object, second: object) -> None:
     "options",
     [
         {},
-        {"period": "W", "observation_end": "2025-10-31"},
+        {"period": "week", "observation_end": "2025-10-31"},
         {"calibration_end": "2025-06-30"},
     ],
     ids=["daily", "weekly", "holdout"],
@@ -253,6 +253,8 @@ def test_bad_inputs() -> None:
         lm.rfm_summary(frame, customer=1, time="day")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`period` must be one of"):
         lm.rfm_summary(frame, customer="id", time="day", period="M")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`period` must be one of"):
+        lm.rfm_summary(frame, customer="id", time="day", period="D")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="`transactions` must be a dataframe"):
         lm.rfm_summary([1, 2, 3], customer="id", time="day")
     with pytest.raises(ValueError, match="`calibration_end` must be before"):

@@ -376,3 +376,48 @@ def test_data_role_may_be_a_key_of_any_dtype() -> None:
     assert table._arrays["customer"].tolist() == ["a", "b"]
     with pytest.raises(ValueError, match="one-dimensional"):
         _frames.as_table([["a"]], data_role="customer", roles={}, key_roles=("customer",))
+
+
+@pytest.mark.parametrize("kind", [*ENGINES, "arrays"])
+def test_per_key_aggregates_of_an_event_log(kind: str) -> None:
+    """First and last event time, events and total per customer: one call on every input."""
+    log = pd.DataFrame(
+        {
+            "who": ["a", "b", "a", "b", "a"],
+            "at": pd.to_datetime(
+                ["2024-01-03", "2024-02-01", "2024-01-01", "2024-03-05", "2024-01-09"]
+            ),
+            "spent": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    if kind == "arrays":
+        table = _frames.as_table(
+            log["who"].to_numpy(),
+            data_role="who",
+            roles={"at": log["at"].to_numpy(), "spent": log["spent"].to_numpy()},
+            key_roles=("who", "at"),
+        )
+        at, spent = "at", "spent"
+    else:
+        table = _frames.as_table(
+            as_engine(kind, log), data_role="who", roles={"at": "at", "spent": "spent"}
+        )
+        at, spent = "at", "spent"
+    grouped = _frames.group_aggregate(
+        table,
+        ["who"],
+        {
+            "events": ("len", None),
+            "first": ("min", at),
+            "last": ("max", at),
+            "total": ("sum", spent),
+        },
+    )
+    order = _frames.group_order(grouped)
+    assert grouped.keys["who"][order].tolist() == ["a", "b"]
+    assert grouped.values["events"][order].tolist() == [3, 2]
+    assert grouped.values["total"][order].tolist() == [9.0, 6.0]
+    first = np.asarray(grouped.values["first"][order]).astype("datetime64[D]")
+    last = np.asarray(grouped.values["last"][order]).astype("datetime64[D]")
+    np.testing.assert_array_equal(first, np.array(["2024-01-01", "2024-02-01"], "datetime64[D]"))
+    np.testing.assert_array_equal(last, np.array(["2024-01-09", "2024-03-05"], "datetime64[D]"))

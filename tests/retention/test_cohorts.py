@@ -316,7 +316,7 @@ def test_transactions_dataset() -> None:
         (LOG, {"customer": "who", "time": "day"}, ValueError, "not in `data`"),
         (LOG, {"time": "day"}, TypeError, "`customer` must name"),
         (LOG, {"customer": "customer", "time": "customer"}, TypeError, "dates or datetimes"),
-        (LOG, {"customer": "customer", "time": "day", "period": "year"}, ValueError, "`period`"),
+        (LOG, {"customer": "customer", "time": "day", "period": "hour"}, ValueError, "`period`"),
         (LOG, {"customer": "customer", "time": "day", "period": 0}, ValueError, "at least 1"),
         (LOG, {"customer": "customer", "time": "day", "period": 2.5}, TypeError, "`period`"),
         (LOG, {"customer": "customer", "time": "day", "kind": "rolling"}, ValueError, "`kind`"),
@@ -360,11 +360,13 @@ def test_missing_values_in_frames_are_errors(engine: str) -> None:
 
 
 def test_sparse_cell_count_gives_the_dense_table(monkeypatch) -> None:
-    from loyaltymetrics._retention import _cohorts
+    from loyaltymetrics._engine import _keys
 
     frame = random_log(4, n=500)
     dense = lm.cohort_retention(frame["user"], time=frame["when"], period="day")
-    monkeypatch.setattr(_cohorts, "_DENSE_CELLS", 0)
+    # Every key and every combination of keys hashed: no offset codes, no dense count.
+    monkeypatch.setattr(_keys, "_DENSE_MINIMUM", 0)
+    monkeypatch.setattr(_keys, "_DENSE_FACTOR", 0)
     for kind in ("classic", "unbounded"):
         sparse = lm.cohort_retention(frame["user"], time=frame["when"], period="day", kind=kind)
         expected = lm.cohort_retention(
