@@ -15,6 +15,9 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # Ships MathJax 3 into _static/mathjax and points mathjax_path at it, so the
+    # math renders offline (scripts/check_offline_docs.py checks every page).
+    "sphinx-mathjax-offline",
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",
@@ -53,6 +56,9 @@ sphinx_gallery_conf = {
     "reset_modules": ("matplotlib",),
     "within_subsection_order": "FileNameSortKey",
     "show_signature": False,
+    # The computation-times pages load jQuery and DataTables from CDNs: the docs
+    # must not fetch anything (scripts/check_offline_docs.py), so they are not written.
+    "write_computation_times": False,
     # "Examples in the gallery" on each function's API page.
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("loyaltymetrics",),

@@ -1,8 +1,9 @@
 """The ``loyaltymetrics`` command line: a report of survey metrics from a data file.
 
-The command reads a CSV (or, with pyarrow installed, a Parquet) file with the
-standard library, hands the score, weight and segment columns to the public
-functions as numpy arrays, and prints the result as a table, Markdown, CSV or
+The command reads a CSV file (through pyarrow when it is installed, else with
+the standard library's csv module) or a Parquet file (pyarrow), converts the
+score, weight and segment columns column-wise to numpy arrays, hands them to
+the public functions, and prints the result as a table, Markdown, CSV or
 JSON. Every problem with the user's data is reported as one line on stderr with
 exit status 2; no traceback.
 """
@@ -10,15 +11,18 @@ exit status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import contextvars
 import csv
 import io
 import json
 import math
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -131,69 +135,367 @@ def _build_parser() -> argparse.ArgumentParser:
         default="table",
         help="output format (default: %(default)s)",
     )
+    _add_reading_options(report)
     return parser
+
+
+def _skip_rows(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more; got {text!r}")
+    return value
+
+
+def _add_reading_options(report: argparse.ArgumentParser) -> None:
+    report.add_argument(
+        "--decimal",
+        choices=(".", ","),
+        default=".",
+        help=(
+            "decimal mark of numbers in the file: ',' for European spreadsheet exports "
+            "(then the columns are separated by ';' or tabs) (default: %(default)s)"
+        ),
+    )
+    report.add_argument(
+        "--skip-rows",
+        type=_skip_rows,
+        default=0,
+        metavar="N",
+        help="lines to skip before a CSV file's header, such as a title (default: %(default)s)",
+    )
+    report.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on stderr (shown only on a terminal, for work of over 2 s)",
+    )
 
 
 # --------------------------------------------------------------------------- input
 
+#: A column as read: a pyarrow ChunkedArray (CSV text, or Parquet's own types) or a
+#: numpy array (the standard-library reader's text, or the bundled example's types).
+_Column = Any
+BoolArray = npt.NDArray[np.bool_]
+
+
+class _Locations(Sequence[str]):
+    """The user-facing location of each data row, worked out only when asked for."""
+
+    def __init__(self, n_rows: int, locate: Callable[[int], str]) -> None:
+        self._n_rows = n_rows
+        self._locate = locate
+
+    def __len__(self) -> int:
+        return self._n_rows
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._locate(i) for i in range(self._n_rows)[index]]
+        return self._locate(range(self._n_rows)[index])
+
+
+def _row_locations(n_rows: int) -> _Locations:
+    return _Locations(n_rows, lambda index: f"row {index + 1}")
+
 
 @dataclass(frozen=True)
 class _Table:
-    """Columns of the input as Python lists, and how to name a row to the user."""
+    """Columns of the input, read column-wise, and how to name a row to the user.
 
-    columns: dict[str, list[object]]
+    A column is kept as read (text for CSV files, the file's own types for
+    Parquet) until :meth:`numbers` or :meth:`labels` converts all of it at once.
+    """
+
+    columns: dict[str, _Column]
     source: str
     #: The user-facing location of each data row ("line 7" in a CSV file).
-    locations: list[str]
+    locations: Sequence[str]
+    #: The decimal mark of numbers written as text ("." or ",").
+    decimal: str = "."
 
-    def column(self, name: str) -> list[object]:
+    def column(self, name: str) -> _Column:
         if name not in self.columns:
             known = ", ".join(repr(column) for column in self.columns)
             raise CommandError(f"no column {name!r} in {self.source}; the columns are {known}")
         return self.columns[name]
 
+    def numbers(self, name: str, *, what: str) -> FloatArray:
+        """Return the column as float64, NaN where missing; a non-number is a located error."""
+        _stage(f"checking column {name!r}")
+        column = self.column(name)
+        missing = _is_missing(column)
+        values = _as_numbers(column, missing, self.decimal)
+        if values is None:
+            values = self._numbers_cell_by_cell(name, column, missing, what=what)
+        return values
 
-def _read_csv(path: Path) -> _Table:
+    def _numbers_cell_by_cell(
+        self, name: str, column: _Column, missing: BoolArray, *, what: str
+    ) -> FloatArray:
+        # Only reached when the vectorised parse refused a cell: find it, or accept
+        # the spellings Python's float() knows beyond the vectorised parser's.
+        texts = _to_objects(column)
+        out = np.full(len(texts), np.nan)
+        for position in np.flatnonzero(~missing):
+            value = texts[position]
+            try:
+                text = value.strip().replace(self.decimal, ".") if isinstance(value, str) else value
+                out[position] = float(text)
+            except (TypeError, ValueError):
+                hint = " (for decimal commas, use --decimal ,)" if _decimal_comma(value) else ""
+                raise CommandError(
+                    f"column {name!r}, {self.locations[int(position)]}: {what} {value!r} "
+                    f"is not a number{hint}"
+                ) from None
+        return out
+
+    def labels(self, name: str) -> npt.NDArray[np.object_]:
+        """Segment labels as stripped strings, None where missing (a segment of its own)."""
+        _stage(f"checking column {name!r}")
+        column = self.column(name)
+        missing = _is_missing(column)
+        labels = _as_text(column)
+        labels[missing] = None
+        return labels
+
+
+def _decimal_comma(value: object) -> bool:
+    return isinstance(value, str) and "," in value and "." not in value
+
+
+def _is_missing(column: _Column) -> BoolArray:
+    """Which cells of a column are missing: null, NaN, or text such as '', 'NA', 'null'.
+
+    Checked column-wise (pyarrow compute or numpy), never cell by cell in Python.
+    """
+    if isinstance(column, np.ndarray):
+        if column.dtype.kind in "fc":
+            return np.isnan(column)
+        if column.dtype.kind == "M":
+            return np.isnat(column)
+        if column.dtype.kind == "U":
+            folded = np.char.lower(np.char.strip(column))
+            return np.isin(folded, np.array(sorted(_MISSING_TEXT)))
+        return np.zeros(column.shape[0], dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    missing = pc.is_null(column, nan_is_null=True)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        folded = pc.utf8_lower(pc.utf8_trim_whitespace(column))
+        missing = pc.or_kleene(missing, pc.is_in(folded, value_set=pa.array(sorted(_MISSING_TEXT))))
+    return np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _as_numbers(column: _Column, missing: BoolArray, decimal: str) -> FloatArray | None:
+    """Return float64 with NaN where missing, or None if some cell is not a number."""
+    if isinstance(column, np.ndarray):
+        if column.dtype.kind in "iufb":
+            return np.where(missing, np.nan, column.astype(np.float64))
+        if column.dtype.kind != "U":
+            return None
+        texts = np.where(missing, "nan", np.char.strip(column))
+        if decimal != ".":
+            texts = np.char.replace(texts, decimal, ".")
+        try:
+            return np.asarray(texts.astype(np.float64), dtype=np.float64)
+        except ValueError:
+            return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        texts = pc.utf8_trim_whitespace(column)
+        texts = pc.if_else(pa.array(missing), pa.scalar(None, column.type), texts)
+        if decimal != ".":
+            texts = pc.replace_substring(texts, decimal, ".")
+        column = texts
+    elif not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+        return None
     try:
-        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
-        text = path.read_text(encoding="utf-8-sig")
+        numbers = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.where(missing, np.nan, numbers)
+
+
+def _as_text(column: _Column) -> npt.NDArray[np.object_]:
+    """Return the column as a new object array of stripped strings."""
+    if isinstance(column, np.ndarray):
+        if column.dtype.kind == "U":
+            return np.char.strip(column).astype(object)
+        if column.dtype.kind in "iuM":
+            return column.astype(str).astype(object)
+        return np.array([str(value).strip() for value in column.tolist()], dtype=object)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_integer(column.type):
+        column = pc.cast(column, pa.string())
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        texts = pc.utf8_trim_whitespace(column).to_numpy(zero_copy_only=False)
+        return np.asarray(texts, dtype=object)
+    return np.array(
+        [None if value is None else str(value).strip() for value in column.to_pylist()],
+        dtype=object,
+    )
+
+
+def _to_objects(column: _Column) -> npt.NDArray[np.object_]:
+    if isinstance(column, np.ndarray):
+        return column.astype(object)
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+
+
+# ----------------------------------------------------------------- reading files
+
+
+def _read_text(path: Path) -> str:
+    """Return the file's text, checked to be UTF-8, without a byte-order mark."""
+    try:
+        data = path.read_bytes()
     except FileNotFoundError:
         raise CommandError(f"cannot read {str(path)!r}: no such file") from None
     except IsADirectoryError:
         raise CommandError(f"cannot read {str(path)!r}: it is a directory") from None
-    except UnicodeDecodeError:
-        raise CommandError(f"cannot read {str(path)!r}: it is not UTF-8 text") from None
     except OSError as error:
         raise CommandError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:65536], delimiters=",;\t"
-        )
+        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CommandError(f"cannot read {str(path)!r}: it is not UTF-8 text") from None
+    return text
+
+
+def _skip_lines(text: str, skip_rows: int, path: Path) -> tuple[str, int]:
+    """Return the text after ``skip_rows`` title lines, and the first kept line's number."""
+    start = 0
+    for _ in range(skip_rows):
+        end = text.find("\n", start)
+        if end < 0:
+            raise CommandError(f"{str(path)!r} has fewer than {skip_rows + 1} lines (--skip-rows)")
+        start = end + 1
+    return text[start:], skip_rows + 1
+
+
+def _sniff(text: str, decimal: str) -> type[csv.Dialect] | csv.Dialect:
+    # With decimal commas the delimiter cannot be a comma (European Excel uses ';').
+    delimiters = ",;\t" if decimal == "." else ";\t"
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=delimiters)
     except csv.Error:
-        dialect = csv.excel
+        return csv.excel if decimal == "." else _Semicolon
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+def _line_locations(text: str, dialect: type[csv.Dialect] | csv.Dialect, first: int) -> list[str]:
+    """'line N' for each non-blank record after the header, N counted in the whole file."""
+    reader = csv.reader(io.StringIO(text), dialect)
+    next(reader, None)
+    return [f"line {reader.line_num + first - 1}" for row in reader if row]
+
+
+def _read_csv(path: Path, *, decimal: str = ".", skip_rows: int = 0) -> _Table:
+    """Read a CSV file: through pyarrow when it is installed, else the csv module."""
+    _stage(f"reading {str(path)!r}")
+    text = _read_text(path)
+    text, first_line = _skip_lines(text, skip_rows, path)
+    if not text.strip():
+        raise CommandError(f"{str(path)!r} is empty")
+    dialect = _sniff(text, decimal)
+    try:
+        header = next(csv.reader(io.StringIO(text), dialect))
+    except (csv.Error, StopIteration) as error:
+        raise CommandError(f"cannot parse {str(path)!r} as CSV: {error}") from None
+    names = [name.strip() for name in header]
+    columns = _parse_with_pyarrow(text, dialect, len(names))
+    if columns is None:
+        columns = _parse_with_csv(text, dialect, len(names), path)
+    n_rows = len(columns[0]) if columns else 0
+    if n_rows == 0:
+        raise CommandError(f"{str(path)!r} has a header but no data rows")
+    table: dict[str, _Column] = {}
+    for name, column in zip(names, columns, strict=True):
+        table.setdefault(name, column)  # a repeated column name: the first one counts
+    cache: list[list[str]] = []
+
+    def locate(index: int) -> str:
+        if not cache:  # only on the way to an error message: scan the text once
+            cache.append(_line_locations(text, dialect, first_line))
+        return cache[0][index]
+
+    return _Table(
+        columns=table,
+        source=repr(str(path)),
+        locations=_Locations(n_rows, locate),
+        decimal=decimal,
+    )
+
+
+def _parse_with_pyarrow(
+    text: str, dialect: type[csv.Dialect] | csv.Dialect, n_columns: int
+) -> list[_Column] | None:
+    """Every column as pyarrow text, or None without pyarrow or for a ragged file."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+    except ImportError:
+        return None
+    names = [f"c{index}" for index in range(n_columns)]
+    escape = dialect.escapechar or False
+    options = {
+        "read_options": pa_csv.ReadOptions(column_names=names, skip_rows=1),
+        "parse_options": pa_csv.ParseOptions(
+            delimiter=dialect.delimiter,
+            quote_char=dialect.quotechar or False,
+            double_quote=dialect.doublequote,
+            escape_char=escape,
+            newlines_in_values=True,
+            ignore_empty_lines=True,
+        ),
+        "convert_options": pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+    try:
+        table = pa_csv.read_csv(pa.py_buffer(text.encode("utf-8")), **options)
+    except pa.ArrowInvalid:
+        return None  # ragged rows and the like: the csv module's reading pads them
+    return [table.column(index) for index in range(n_columns)]
+
+
+def _parse_with_csv(
+    text: str, dialect: type[csv.Dialect] | csv.Dialect, n_columns: int, path: Path
+) -> list[_Column]:
+    """Every column as a numpy string array, short rows padded with empty cells."""
     reader = csv.reader(io.StringIO(text), dialect)
     try:
-        header = next(reader, None)
-        rows: list[list[str]] = []
-        locations: list[str] = []
-        for row in reader:
-            if not row:
-                continue  # blank lines are not responses
-            rows.append(row)
-            locations.append(f"line {reader.line_num}")
+        next(reader, None)
+        rows = [row for row in reader if row]  # blank lines are not responses
     except csv.Error as error:
         raise CommandError(f"cannot parse {str(path)!r} as CSV: {error}") from None
-    if header is None:
-        raise CommandError(f"{str(path)!r} is empty")
-    if not rows:
-        raise CommandError(f"{str(path)!r} has a header but no data rows")
-    columns: dict[str, list[object]] = {}
-    for index, name in enumerate(header):
-        columns.setdefault(name.strip(), [row[index] if index < len(row) else "" for row in rows])
-    return _Table(columns=columns, source=repr(str(path)), locations=locations)
+    padded = [row[:n_columns] + [""] * (n_columns - len(row)) for row in rows]
+    cells = np.array(padded, dtype=str).reshape(len(rows), n_columns)
+    return [cells[:, index].copy() for index in range(n_columns)]
 
 
 def _read_parquet(path: Path) -> _Table:
+    _stage(f"reading {str(path)!r}")
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -203,60 +505,118 @@ def _read_parquet(path: Path) -> _Table:
     if not path.exists():
         raise CommandError(f"cannot read {str(path)!r}: no such file")
     try:
-        data = pq.read_table(path).to_pydict()
+        data = pq.read_table(path)
     except Exception as error:  # pyarrow raises several unrelated types for bad files
         raise CommandError(f"cannot read {str(path)!r} as Parquet: {error}") from None
-    n_rows = len(next(iter(data.values()), []))
-    if n_rows == 0:
+    if data.num_rows == 0:
         raise CommandError(f"{str(path)!r} has no data rows")
-    return _Table(
-        columns={str(name): list(values) for name, values in data.items()},
-        source=repr(str(path)),
-        locations=[f"row {index + 1}" for index in range(n_rows)],
-    )
+    columns: dict[str, _Column] = {}
+    for index, name in enumerate(data.column_names):
+        columns.setdefault(str(name), data.column(index))
+    return _Table(columns=columns, source=repr(str(path)), locations=_row_locations(data.num_rows))
 
 
-def _read_file(path: Path) -> _Table:
+def _read_file(path: Path, *, decimal: str = ".", skip_rows: int = 0) -> _Table:
+    """Read a data file into a table of columns (CSV, or Parquet by its suffix).
+
+    ``decimal`` is the decimal mark of numbers written as text and
+    ``skip_rows`` the number of title lines before a CSV file's header.
+    """
     if path.suffix.lower() in {".parquet", ".pq"}:
-        return _read_parquet(path)
-    return _read_csv(path)
+        if skip_rows:
+            raise CommandError("--skip-rows applies to CSV files, not Parquet")
+        table = _read_parquet(path)
+        return table if decimal == "." else replace(table, decimal=decimal)
+    return _read_csv(path, decimal=decimal, skip_rows=skip_rows)
 
 
 def _example_table() -> _Table:
     from loyaltymetrics.datasets import load_survey
 
     survey = load_survey()
-    n_rows = len(survey["nps"])
     return _Table(
-        columns={name: values.tolist() for name, values in survey.items()},
+        columns=dict(survey),
         source="the bundled example survey (synthetic data)",
-        locations=[f"row {index + 1}" for index in range(n_rows)],
+        locations=_row_locations(len(survey["nps"])),
     )
 
 
-def _is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return isinstance(value, str) and value.strip().lower() in _MISSING_TEXT
+# ----------------------------------------------------------------- progress
+
+
+class _Progress:
+    """What the command is doing and for how long, on a terminal's stderr.
+
+    Nothing is shown for work done within ``delay`` seconds, nor at all when
+    disabled (stderr is not a terminal, or ``--quiet``); the line is erased at
+    the end, so the report on stdout and any error line stay clean.
+    """
+
+    def __init__(
+        self, stream: TextIO, *, enabled: bool, delay: float = 2.0, interval: float = 0.5
+    ) -> None:
+        self._stream = stream
+        self._enabled = enabled
+        self._delay = delay
+        self._interval = interval
+        self._stage = "working"
+        self._done = threading.Event()
+        self._shown = False
+        self._thread: threading.Thread | None = None
+        self._token: contextvars.Token[_Progress | None] | None = None
+
+    def stage(self, text: str) -> None:
+        self._stage = text
+
+    def __enter__(self) -> _Progress:
+        self._token = _PROGRESS.set(self)
+        if self._enabled:
+            self._started = time.monotonic()
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._shown:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+        if self._token is not None:
+            _PROGRESS.reset(self._token)
+
+    def _run(self) -> None:
+        if self._done.wait(self._delay):
+            return
+        spinner = "|/-\\"
+        tick = 0
+        while True:
+            elapsed = time.monotonic() - self._started
+            line = f"{spinner[tick % 4]} loyaltymetrics: {self._stage} ({elapsed:.0f} s)"
+            self._stream.write(f"\r\x1b[K{line}")
+            self._stream.flush()
+            self._shown = True
+            tick += 1
+            if self._done.wait(self._interval):
+                return
+
+
+_PROGRESS: contextvars.ContextVar[_Progress | None] = contextvars.ContextVar(
+    "loyaltymetrics_progress", default=None
+)
+
+
+def _stage(text: str) -> None:
+    """Tell the progress line (if any) what the command is doing now."""
+    progress = _PROGRESS.get()
+    if progress is not None:
+        progress.stage(text)
 
 
 def _numbers(table: _Table, name: str, *, what: str) -> FloatArray:
     """Parse a column to float64, with NaN for missing cells."""
-    values = table.column(name)
-    out = np.empty(len(values), dtype=np.float64)
-    for position, value in enumerate(values):
-        if _is_missing(value):
-            out[position] = np.nan
-            continue
-        try:
-            out[position] = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise CommandError(
-                f"column {name!r}, {table.locations[position]}: {what} {value!r} is not a number"
-            ) from None
-    return out
+    return table.numbers(name, what=what)
 
 
 def _scores(table: _Table, name: str, metric: MetricDefinition) -> FloatArray:
@@ -291,10 +651,7 @@ def _weights(table: _Table, name: str, scores: FloatArray) -> FloatArray:
 
 def _labels(table: _Table, name: str) -> npt.NDArray[np.object_]:
     """Segment labels as strings, None where missing (a segment of its own)."""
-    values = table.column(name)
-    return np.array(
-        [None if _is_missing(value) else str(value).strip() for value in values], dtype=object
-    )
+    return table.labels(name)
 
 
 # --------------------------------------------------------------------------- report
@@ -405,7 +762,7 @@ def _build_report(args: argparse.Namespace) -> _Report:
         score_name = args.score or metric.name
         specs = args.by if args.by is not None else ["region"]
     else:
-        table = _read_file(Path(args.file))
+        table = _read_file(Path(args.file), decimal=args.decimal, skip_rows=args.skip_rows)
         if args.score is None:
             low, high = metric.scale
             raise CommandError(f"--score is required with FILE: name the {low}..{high} column")
@@ -638,8 +995,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    progress = _Progress(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     try:
-        output = _FORMATTERS[args.format](_build_report(args))
+        with progress:
+            output = _FORMATTERS[args.format](_build_report(args))
     except CommandError as error:
         print(f"loyaltymetrics: error: {error}", file=sys.stderr)
         return 2

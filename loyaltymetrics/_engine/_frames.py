@@ -103,6 +103,8 @@ def quiet_narwhals() -> Iterator[None]:
 _FRAME_PACKAGES = frozenset(
     {"pandas", "polars", "pyarrow", "dask", "duckdb", "pyspark", "narwhals", "modin", "cudf"}
     | {"ibis", "sqlframe"}
+    # DuckDB 1.4 and 1.5 define their relation type in the extension module "_duckdb".
+    | {"_duckdb"}
 )
 
 
