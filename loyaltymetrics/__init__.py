@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv._formulas import clv, predicted_clv
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
+    from loyaltymetrics._clv._value import CLVPrediction
     from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
     from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
     from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma
     from loyaltymetrics._clv.models._mbgnbd import MBGNBDModel, fit_mbgnbd
     from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
+    from loyaltymetrics._engine._fitting import ConvergenceWarning
     from loyaltymetrics._engine._results import ConfidenceInterval
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
     from loyaltymetrics._retention._rates import (
@@ -71,12 +73,14 @@ _LAZY: dict[str, str] = {
     "BGNBDModel": "loyaltymetrics._clv.models._bgnbd",
     "CESComparison": "loyaltymetrics._survey._satisfaction_compare",
     "CESResult": "loyaltymetrics._survey._satisfaction",
+    "CLVPrediction": "loyaltymetrics._clv._value",
     "CSATComparison": "loyaltymetrics._survey._satisfaction_compare",
     "CSATResult": "loyaltymetrics._survey._satisfaction",
     "ChurnResult": "loyaltymetrics._retention._rates",
     "CohortTable": "loyaltymetrics._retention._cohorts",
     "ConfidenceInterval": "loyaltymetrics._engine._results",
     "ConfidenceSequence": "loyaltymetrics._survey._sequential",
+    "ConvergenceWarning": "loyaltymetrics._engine._fitting",
     "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
     "MBGNBDModel": "loyaltymetrics._clv.models._mbgnbd",
@@ -129,12 +133,14 @@ __all__ = [
     "BGNBDModel",
     "CESComparison",
     "CESResult",
+    "CLVPrediction",
     "CSATComparison",
     "CSATResult",
     "ChurnResult",
     "CohortTable",
     "ConfidenceInterval",
     "ConfidenceSequence",
+    "ConvergenceWarning",
     "GammaGammaModel",
     "HoldoutCheck",
     "MBGNBDModel",

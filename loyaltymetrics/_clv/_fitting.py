@@ -1,52 +1,51 @@
-"""Shared maximum-likelihood machinery for the customer-base models.
+"""What the customer-base models share beyond the engine's fitting base.
 
-Every model here (BG/NBD, Gamma-Gamma, and the models built on the same base)
-is fitted the same way:
+The generic maximum-likelihood machinery (:class:`FittedModel`,
+:func:`fit_log_parameters`, numerical gradients, Hessian and standard errors,
+:class:`ConvergenceWarning`) lives in :mod:`loyaltymetrics._engine._fitting`
+and is re-exported here. This module adds what is specific to customer
+histories:
 
 1. **Reduce.** Customers are collapsed to their distinct data patterns, e.g.
    distinct ``(frequency, recency, T)`` rows, each with the total weight of the
    customers that share it (:func:`collapse_patterns`). The likelihood is a
    weighted sum over patterns, so the cost of a fit grows with the number of
    distinct patterns, not with the number of customers.
-2. **Infer.** The negative log-likelihood, averaged per unit weight, is
-   minimised over the *logarithms* of the (positive) parameters with
-   :func:`scipy.optimize.minimize` (L-BFGS-B, analytic gradient), from one or
-   more starting points (:func:`fit_log_parameters`). The Hessian at the
-   optimum is taken by central differences of the analytic gradient; its
-   inverse is the covariance of the log-parameters, and the delta method gives
-   standard errors on the natural scale, ``se(theta) = theta * se(log theta)``.
-
-A fit is reported as converged only when the optimiser says so, the gradient
-is small, no parameter sits at the edge of the search box or beyond 1e-4 ..
-1e4 in the fit's scaled units (an estimate running off to 0 or infinity means
-the maximum is not attained), the Hessian is
-positive definite, and no log-parameter has a standard error above 10 (a
-likelihood that flat means the optimiser stopped on its way to 0 or infinity).
-Anything else gives ``converged=False`` and NaN standard errors rather than a
-silently wrong answer.
-
-A model's objective is a callable ``objective(log_params) -> (value, gradient)``
-returning the weighted *mean* negative log-likelihood and its gradient with
-respect to the log-parameters.
+2. **Check.** Histories are validated once (:func:`check_history`), and
+   times are rescaled to order 1 for the optimiser (:func:`collapse_history`);
+   :func:`fitted_fields` converts a fit back to the caller's units and keeps
+   the patterns for the bootstrap over patterns.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize
 
-from loyaltymetrics._engine._results import Result
+from loyaltymetrics._engine._fitting import (
+    ConvergenceWarning,
+    FittedModel,
+    FloatArray,
+    LogParameterFit,
+    Objective,
+    fit_log_parameters,
+    numerical_gradient,
+    standard_error_dict,
+    warn_unless_converged,
+    weighted_sum,
+)
 from loyaltymetrics._engine._validation import as_1d_array, check_weights
 
 __all__ = [
+    "ConvergenceWarning",
     "FittedModel",
+    "FloatArray",
     "HistoryPatterns",
     "LogParameterFit",
     "Objective",
@@ -64,28 +63,10 @@ __all__ = [
     "numerical_gradient",
     "shares_by_value",
     "standard_error_dict",
+    "warn_unless_converged",
     "weighted_sum",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-Objective = Callable[[FloatArray], tuple[float, FloatArray]]
-
-# Search box for the log-parameters: exp(+-30) spans 1e-13 .. 1e13. An estimate
-# that ends within _EDGE of it has run away towards 0 or infinity.
-_LOG_BOUND = 30.0
-_EDGE = 1.0
-# In the scaled units of a fit (times and money rescaled to order 1) a shape or
-# scale parameter beyond 1e-4 .. 1e4 describes a degenerate limit (a point
-# mass, no heterogeneity): the likelihood is still creeping towards the edge of
-# the parameter space, where the optimiser stopped because it became flat.
-_EXTREME = math.log(1e4)
-# A converged fit has a mean-gradient no larger than this in any log-parameter.
-_GRADIENT_TOLERANCE = 1e-4
-_HESSIAN_STEP = 1e-4
-# A log-parameter whose standard error exceeds this is not determined by the data:
-# the likelihood is flat along it, typically because the maximum lies at 0 or
-# infinity and the optimiser stopped on the way there.
-_MAX_LOG_STANDARD_ERROR = 10.0
 # group_rows combines column codes into one int64 key while this many
 # combinations fit; beyond it, it sorts the rows of codes instead.
 _MAX_KEYS = 2**62
@@ -93,11 +74,21 @@ _MAX_KEYS = 2**62
 
 @runtime_checkable
 class PurchaseModel(Protocol):
-    """What :func:`loyaltymetrics.predicted_clv` needs from a purchase model."""
+    """What :func:`loyaltymetrics.predicted_clv` needs from a purchase model.
+
+    Every purchase model of the library (:class:`~loyaltymetrics.BGNBDModel`,
+    :class:`~loyaltymetrics.ParetoNBDModel`, :class:`~loyaltymetrics.MBGNBDModel`,
+    :class:`~loyaltymetrics.BGBBModel`) satisfies it, also for a type checker.
+    """
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object
-    ) -> FloatArray:
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
+    ) -> FloatArray | float:
         """Return the expected purchases in the next ``t`` time units, given each history."""
         ...  # pragma: no cover
 
@@ -106,49 +97,11 @@ class PurchaseModel(Protocol):
 class SpendModel(Protocol):
     """What :func:`loyaltymetrics.predicted_clv` needs from a spend model."""
 
-    def expected_spend(self, frequency: object, monetary_value: object) -> FloatArray:
+    def expected_spend(
+        self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike, /
+    ) -> FloatArray | float:
         """Return the expected value of one future purchase, given each history."""
         ...  # pragma: no cover
-
-
-@dataclass(frozen=True, repr=False, kw_only=True)
-class FittedModel(Result):
-    """Fields and behaviour shared by the fitted customer-base models.
-
-    A model subclass declares its parameters as ordinary (positional) fields
-    and lists their names in ``_parameters``; it inherits the fit summary
-    fields below, the check that every parameter is a positive finite number,
-    and a display that shows the parameters, the log-likelihood and
-    ``converged``.
-    """
-
-    log_likelihood: float = float("nan")
-    standard_errors: dict[str, float] = field(default_factory=dict)
-    converged: bool = True
-    n_customers: float = float("nan")
-    message: str = "parameters given directly"
-    _covariance: FloatArray | None = None
-
-    _parameters: ClassVar[tuple[str, ...]] = ()
-
-    def __post_init__(self) -> None:
-        for name in self._parameters:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-                raise TypeError(f"`{name}` must be a positive number; got {value!r}")
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"`{name}` must be a positive finite number; got {value!r}")
-        if not self.standard_errors:
-            object.__setattr__(
-                self, "standard_errors", dict.fromkeys(self._parameters, float("nan"))
-            )
-
-    def _public_fields(self) -> list[str]:
-        rest = [name for name in super()._public_fields() if name not in self._parameters]
-        return [*self._parameters, *rest]
-
-    def _shown_fields(self) -> list[str]:
-        return [*self._parameters, "log_likelihood", "converged"]
 
 
 def model_array(values: object, *, name: str) -> FloatArray:
@@ -306,16 +259,6 @@ def collapse_patterns(
     return tuple(pattern[keep] for pattern in patterns), pattern_weights[keep]
 
 
-def weighted_sum(weights: FloatArray, values: FloatArray) -> float:
-    """Return ``sum(weights * values)`` without BLAS.
-
-    ``weights @ values`` goes through BLAS, whose threads can make each call
-    thousands of times slower on a busy machine; the objectives call this
-    dozens of times per evaluation.
-    """
-    return float(np.sum(weights * values))
-
-
 def shares_by_value(values: FloatArray, share: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Distinct ``values`` and the total ``share`` of each.
 
@@ -403,194 +346,6 @@ def check_fit_weights(weights: object, *, n: int) -> FloatArray | None:
     return check_weights(weights, n=n)
 
 
-@dataclass(frozen=True)
-class LogParameterFit:
-    """The outcome of :func:`fit_log_parameters`.
-
-    Attributes
-    ----------
-    params
-        Estimates on the natural (positive) scale.
-    log_likelihood
-        Total weighted log-likelihood at the estimate.
-    standard_errors
-        Delta-method standard errors on the natural scale (NaN unless converged).
-    covariance
-        Covariance matrix of the log-parameters (NaN unless converged).
-    converged
-        True only if the optimum is an interior, well-determined maximum.
-    message
-        Why the fit is or is not considered converged.
-    """
-
-    params: FloatArray
-    log_likelihood: float
-    standard_errors: FloatArray
-    covariance: FloatArray
-    converged: bool
-    message: str
-
-
-# Central-difference step for objectives without an analytic gradient. The
-# objectives are smooth and of order 1 on the log scale, so a step near the cube
-# root of machine precision balances truncation and rounding (both ~1e-11).
-_GRADIENT_STEP = 6e-6
-
-
-def numerical_gradient(value: Callable[[FloatArray], float]) -> Objective:
-    """Turn a mean negative log-likelihood into an :data:`Objective` by central differences.
-
-    For likelihoods whose analytic gradient is impractical (the Pareto/NBD's
-    hypergeometric terms). The gradient is accurate to about 1e-10, far below
-    the convergence tolerance, and the Hessian taken from it to about 1e-6
-    relative.
-    """
-
-    def objective(point: FloatArray) -> tuple[float, FloatArray]:
-        centre = value(point)
-        gradient = np.empty(point.shape[0])
-        for j in range(point.shape[0]):
-            step = np.zeros(point.shape[0])
-            step[j] = _GRADIENT_STEP
-            gradient[j] = (value(point + step) - value(point - step)) / (2.0 * _GRADIENT_STEP)
-        return centre, gradient
-
-    return objective
-
-
-def _gradient_hessian(objective: Objective, point: FloatArray) -> FloatArray:
-    """Hessian of the mean objective by central differences of its gradient."""
-    k = point.shape[0]
-    hessian = np.empty((k, k))
-    for j in range(k):
-        step = np.zeros(k)
-        step[j] = _HESSIAN_STEP
-        _, upper = objective(point + step)
-        _, lower = objective(point - step)
-        hessian[:, j] = (upper - lower) / (2.0 * _HESSIAN_STEP)
-    return 0.5 * (hessian + hessian.T)
-
-
-def _safe(objective: Objective) -> Objective:
-    """Wrap an objective so overflow far from the optimum cannot escape or stall the search."""
-
-    def wrapped(point: FloatArray) -> tuple[float, FloatArray]:
-        with np.errstate(all="ignore"):
-            value, gradient = objective(point)
-        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
-            # A large finite value with a zero gradient makes the line search back off.
-            return 1e300, np.zeros_like(point)
-        return float(value), gradient
-
-    return wrapped
-
-
-def fit_log_parameters(
-    objective: Objective,
-    starts: Sequence[FloatArray],
-    *,
-    total_weight: float,
-) -> LogParameterFit:
-    """Maximise a likelihood over log-parameters; report whether it truly converged.
-
-    Parameters
-    ----------
-    objective
-        ``log_params -> (mean negative log-likelihood, gradient)``.
-    starts
-        Starting points (log scale), tried in order; the search stops at the
-        first one that converges, otherwise the best optimum found is
-        reported with ``converged=False``.
-    total_weight
-        Total weight of the customers (turns the mean into the total
-        log-likelihood and scales the covariance).
-    """
-    safe = _safe(objective)
-    best: tuple[float, FloatArray, bool, str] | None = None
-    for start in starts:
-        x0 = np.clip(np.asarray(start, dtype=np.float64), -_LOG_BOUND + 2, _LOG_BOUND - 2)
-        result = optimize.minimize(
-            safe,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.shape[0],
-            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
-        )
-        point = np.asarray(result.x, dtype=np.float64)
-        value, gradient = safe(point)
-        ok, message = _assess(result.success, str(result.message), value, gradient, point)
-        if best is None or (ok and not best[2]) or (ok == best[2] and value < best[0]):
-            best = (value, point, ok, message)
-        if ok:
-            break
-    assert best is not None  # at least one start is always given
-    value, point, converged, message = best
-    k = point.shape[0]
-    covariance = np.full((k, k), np.nan)
-    if converged:
-        hessian = _gradient_hessian(safe, point) * total_weight
-        eigenvalues = np.linalg.eigvalsh(hessian)
-        if np.all(np.isfinite(eigenvalues)) and eigenvalues.min() > 0:
-            covariance = np.linalg.inv(hessian)
-            if np.sqrt(np.diag(covariance)).max() > _MAX_LOG_STANDARD_ERROR:
-                converged = False
-                message = (
-                    "the likelihood is flat along a parameter (the maximum is at 0 or "
-                    "infinity, or the parameter is not identified by the data)"
-                )
-                covariance = np.full((k, k), np.nan)
-        else:
-            converged = False
-            message = (
-                "the Hessian at the optimum is not positive definite: the likelihood is flat "
-                "or keeps rising towards the edge of the parameter space (a parameter tending "
-                "to 0 or infinity), so the data do not determine all parameters"
-            )
-    params = np.exp(point)
-    with np.errstate(invalid="ignore"):
-        standard_errors = params * np.sqrt(np.diag(covariance))
-    return LogParameterFit(
-        params=params,
-        log_likelihood=-value * total_weight,
-        standard_errors=standard_errors,
-        covariance=covariance,
-        converged=converged,
-        message=message,
-    )
-
-
-def _assess(
-    success: bool, message: str, value: float, gradient: FloatArray, point: FloatArray
-) -> tuple[bool, str]:
-    if value >= 1e300:
-        return False, "the likelihood could not be evaluated at the optimum"
-    at_edge = np.abs(point) > _LOG_BOUND - _EDGE
-    if at_edge.any():
-        return False, (
-            "a parameter ran towards 0 or infinity (the maximum is not attained inside "
-            "the parameter space)"
-        )
-    if (np.abs(point) > _EXTREME).any():
-        return False, (
-            "a parameter is beyond 1e-4 .. 1e4 in the scaled units of the fit: the "
-            "likelihood is creeping towards a degenerate limit (0 or infinity) and the "
-            "data do not determine it"
-        )
-    if np.max(np.abs(gradient)) > _GRADIENT_TOLERANCE:
-        return False, f"the optimiser stopped away from a maximum: {message}"
-    if not success and "ABNORMAL" not in message.upper():
-        return False, f"the optimiser did not converge: {message}"
-    # L-BFGS-B reports an abnormal line search when it is already at machine
-    # precision; a small gradient at an interior point is a maximum all the same.
-    return True, "converged"
-
-
-def standard_error_dict(names: Sequence[str], values: FloatArray) -> dict[str, float]:
-    """Name the standard errors for display and export."""
-    return {name: float(value) for name, value in zip(names, values, strict=True)}
-
-
 def fitted_fields(
     fit: LogParameterFit,
     names: Sequence[str],
@@ -598,12 +353,15 @@ def fitted_fields(
     total_weight: float,
     data: HistoryPatterns | None = None,
     rates: Sequence[int] = (),
+    patterns: tuple[FloatArray, ...] | None = None,
 ) -> dict[str, Any]:
     """Return the fields every fitted model shares, from a fit on (possibly rescaled) data.
 
     ``rates`` are the positions of the parameters measured per unit of time;
     with ``data`` they, their standard errors and the log-likelihood are
-    converted back from the scaled time unit of :func:`collapse_history`.
+    converted back from the scaled time unit of :func:`collapse_history`,
+    and its patterns are kept (in the caller's units, with their weights) for
+    the bootstrap over patterns; other models pass ``patterns`` themselves.
     """
     params = fit.params.copy()
     standard_errors = fit.standard_errors.copy()
@@ -612,6 +370,7 @@ def fitted_fields(
         params[list(rates)] *= data.scale
         standard_errors[list(rates)] *= data.scale
         shift = data.log_likelihood_shift()
+        patterns = (data.x, data.t_x * data.scale, data.big_t * data.scale, data.weights)
     return {
         **{name: float(value) for name, value in zip(names, params, strict=True)},
         "log_likelihood": fit.log_likelihood + shift,
@@ -620,4 +379,5 @@ def fitted_fields(
         "n_customers": total_weight,
         "message": fit.message,
         "_covariance": fit.covariance,
+        "_data": patterns,
     }

@@ -1,15 +1,49 @@
-"""Simulators for the customer-base models (used by tests, examples and benchmarks).
+"""Simulators for the customer-base models, public as ``loyaltymetrics.datasets.simulate_*``.
 
 Each draws customers from the generative story of its model, so a fit on the
-simulated data should recover the parameters that produced it.
+simulated data should recover the parameters that produced it. Only numpy is
+needed (no scipy), so importing them is cheap.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
+import numbers
 
-from loyaltymetrics._clv._fitting import FloatArray
+import numpy as np
+import numpy.typing as npt
+
 from loyaltymetrics._engine._validation import check_rng
+
+FloatArray = npt.NDArray[np.float64]
+Seed = int | np.random.Generator | np.random.SeedSequence | None
+
+
+def _check_size(n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"`n` must be an integer number of customers; got {n!r}")
+    if int(n) < 0:
+        raise ValueError(f"`n` must be >= 0; got {n!r}")
+    return int(n)
+
+
+def _check_positive(**values: object) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"`{name}` must be a positive number; got {value!r}")
+        if not (math.isfinite(float(value)) and float(value) > 0):
+            raise ValueError(f"`{name}` must be positive and finite; got {value!r}")
+
+
+def _check_horizon(T: object, n: int) -> FloatArray:
+    try:
+        big_t = np.broadcast_to(np.asarray(T, dtype=np.float64), (n,)).copy()
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"`T` must be a positive number or {n} positive numbers") from error
+    if not np.all(np.isfinite(big_t) & (big_t > 0)):
+        raise ValueError("`T` must be positive and finite")
+    return big_t
+
 
 __all__ = [
     "simulate_bgbb",
@@ -29,7 +63,7 @@ def simulate_bgnbd(
     a: float,
     b: float,
     T: float | FloatArray,
-    rng: object = None,
+    rng: Seed = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Draw ``(frequency, recency, T)`` for ``n`` BG/NBD customers.
 
@@ -41,6 +75,29 @@ def simulate_bgnbd(
     the purchase after which the customer drops out. Given ``N``, Poisson
     event times are uniform order statistics, so the time of the ``x``-th
     purchase is ``T * Beta(x, N - x + 1)``.
+
+    Parameters
+    ----------
+    n : int
+        Number of customers.
+    r, alpha, a, b : float
+        The BG/NBD parameters (see :class:`~loyaltymetrics.BGNBDModel`).
+    T : float or array_like
+        Length of observation of each customer (one value for all, or ``n``).
+    rng : None, int, numpy.random.Generator or SeedSequence, optional
+        Source of randomness (SPEC 7).
+
+    Returns
+    -------
+    frequency, recency, T : numpy.ndarray
+        The customers' histories, ready for :func:`~loyaltymetrics.fit_bgnbd`.
+
+    Examples
+    --------
+    >>> from loyaltymetrics.datasets import simulate_bgnbd
+    >>> x, t_x, T = simulate_bgnbd(4, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=0)
+    >>> x.shape, bool((t_x <= T).all())
+    ((4,), True)
     """
     return _simulate_beta_geometric(n, r=r, alpha=alpha, a=a, b=b, T=T, rng=rng, at_start=False)
 
@@ -54,7 +111,7 @@ def simulate_mbgnbd(
     a: float,
     b: float,
     T: float | FloatArray,
-    rng: object = None,
+    rng: Seed = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Draw ``(frequency, recency, T)`` for ``n`` MBG/NBD customers.
 
@@ -62,6 +119,13 @@ def simulate_mbgnbd(
     right at the first purchase (Batislam, Denizel & Filiztekin 2007): the
     number of repeat purchases made before dropping out is geometric on
     0, 1, 2, ....
+
+    Examples
+    --------
+    >>> from loyaltymetrics.datasets import simulate_mbgnbd
+    >>> x, t_x, T = simulate_mbgnbd(3, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=0)
+    >>> x.shape
+    (3,)
     """
     return _simulate_beta_geometric(n, r=r, alpha=alpha, a=a, b=b, T=T, rng=rng, at_start=True)
 
@@ -77,8 +141,10 @@ def _simulate_beta_geometric(
     rng: object,
     at_start: bool,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    n = _check_size(n)
+    _check_positive(r=r, alpha=alpha, a=a, b=b)
+    big_t = _check_horizon(T, n)
     generator = check_rng(rng)
-    big_t = np.broadcast_to(np.asarray(T, dtype=np.float64), (n,)).copy()
     rate = generator.gamma(r, 1.0 / alpha, size=n)
     dropout = generator.beta(a, b, size=n)
     # Guard against p == 0 from floating-point underflow (geometric needs p > 0).
@@ -100,7 +166,7 @@ def simulate_gamma_gamma(
     p: float,
     q: float,
     v: float,
-    rng: object = None,
+    rng: Seed = None,
 ) -> FloatArray:
     """Draw the mean spend per purchase for customers with the given frequencies.
 
@@ -108,7 +174,16 @@ def simulate_gamma_gamma(
     ``nu ~ Gamma(q, rate=v)``, so the mean of ``x`` purchases is
     ``Gamma(p x, rate=x nu)``. Customers with no repeat purchase get 0 (the
     lifetimes convention).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from loyaltymetrics.datasets import simulate_gamma_gamma
+    >>> spend = simulate_gamma_gamma(np.array([0.0, 2.0]), p=6.0, q=4.0, v=15.0, rng=0)
+    >>> float(spend[0]), bool(spend[1] > 0)
+    (0.0, True)
     """
+    _check_positive(p=p, q=q, v=v)
     generator = check_rng(rng)
     x = np.asarray(frequency, dtype=np.float64)
     nu = generator.gamma(q, 1.0 / v, size=x.shape)
@@ -126,7 +201,7 @@ def simulate_pareto_nbd(
     s: float,
     beta: float,
     T: float | FloatArray,
-    rng: object = None,
+    rng: Seed = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Draw ``(frequency, recency, T)`` for ``n`` Pareto/NBD customers.
 
@@ -134,9 +209,18 @@ def simulate_pareto_nbd(
     exponential lifetime of rate ``mu ~ Gamma(s, rate=beta)``. Over the
     active part ``(0, min(lifetime, T)]`` the purchases are Poisson; the last
     of ``N`` uniform event times is ``active * U ** (1 / N)``.
+
+    Examples
+    --------
+    >>> from loyaltymetrics.datasets import simulate_pareto_nbd
+    >>> x, t_x, T = simulate_pareto_nbd(3, r=0.6, alpha=8.0, s=0.8, beta=12.0, T=52.0, rng=1)
+    >>> x.shape
+    (3,)
     """
+    n = _check_size(n)
+    _check_positive(r=r, alpha=alpha, s=s, beta=beta)
+    big_t = _check_horizon(T, n)
     generator = check_rng(rng)
-    big_t = np.broadcast_to(np.asarray(T, dtype=np.float64), (n,)).copy()
     rate = generator.gamma(r, 1.0 / alpha, size=n)
     death_rate = generator.gamma(s, 1.0 / beta, size=n)
     with np.errstate(divide="ignore", over="ignore"):
@@ -160,7 +244,7 @@ def simulate_bgbb(
     gamma: float,
     delta: float,
     n_periods: int,
-    rng: object = None,
+    rng: Seed = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Draw ``(frequency, recency, n_periods)`` for ``n`` BG/BB customers.
 
@@ -169,7 +253,23 @@ def simulate_bgbb(
     transaction opportunity, dies with probability ``theta ~ Beta(gamma,
     delta)`` (Fader, Hardie & Shang 2010). ``recency`` is the period of the
     last transaction (0 if none).
+
+    Examples
+    --------
+    >>> from loyaltymetrics.datasets import simulate_bgbb
+    >>> x, t_x, n = simulate_bgbb(
+    ...     3, alpha=1.2, beta=0.75, gamma=0.66, delta=2.8, n_periods=6, rng=0
+    ... )
+    >>> n.tolist()
+    [6.0, 6.0, 6.0]
     """
+    n = _check_size(n)
+    _check_positive(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
+    periods_given: object = n_periods
+    if isinstance(periods_given, bool) or not isinstance(periods_given, numbers.Integral):
+        raise TypeError(f"`n_periods` must be a whole number; got {n_periods!r}")
+    if int(periods_given) < 1:
+        raise ValueError(f"`n_periods` must be >= 1; got {n_periods!r}")
     generator = check_rng(rng)
     p = generator.beta(alpha, beta, size=n)
     theta = generator.beta(gamma, delta, size=n)

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from loyaltymetrics._clv._fitting import LogParameterFit, fit_log_parameters
+from loyaltymetrics._engine._fitting import LogParameterFit, fit_log_parameters
 from loyaltymetrics._engine._results import Result
 from loyaltymetrics._engine._validation import as_1d_array, check_count
 
@@ -207,23 +207,23 @@ class SBGModel(Result):
         values = (self.beta + periods - 1.0) / (self.alpha + self.beta + periods - 1.0)
         return _scalar_or_array(values)
 
-    def derl(self, discount: float, periods_survived: int) -> float:
+    def derl(self, discount_rate: float, periods_survived: int) -> float:
         """Discounted expected residual lifetime of an active customer.
 
         The expected number of further payments of a customer who has made
         ``periods_survived`` renewals and is about to decide on the next one,
-        each payment discounted by ``1 / (1 + discount)`` per period, the
+        each payment discounted by ``1 / (1 + discount_rate)`` per period, the
         first (the renewal now due) undiscounted (Fader & Hardie 2010,
         equation 6, with ``n - 1 = periods_survived``):
 
-        ``B(α, β+n) / B(α, β+n−1) · 2F1(1, β+n; α+β+n; 1/(1+discount))``.
+        ``B(α, β+n) / B(α, β+n−1) · 2F1(1, β+n; α+β+n; 1/(1+discount_rate))``.
 
         Multiply by the margin per period to get the expected residual
         lifetime value.
 
         Parameters
         ----------
-        discount : float
+        discount_rate : float
             Discount rate per period, positive (0.1 for 10%).
         periods_survived : int
             Renewals the customer has made so far (0 for a customer at the end
@@ -240,10 +240,12 @@ class SBGModel(Result):
         >>> round(model.derl(0.1, 0), 4)
         2.8833
         """
-        if isinstance(discount, bool) or not isinstance(discount, int | float | np.floating):
-            raise TypeError(f"`discount` must be a positive number; got {discount!r}")
-        if not (math.isfinite(discount) and discount > 0):
-            raise ValueError(f"`discount` must be positive and finite; got {discount!r}")
+        if isinstance(discount_rate, bool) or not isinstance(
+            discount_rate, int | float | np.floating
+        ):
+            raise TypeError(f"`discount_rate` must be a positive number; got {discount_rate!r}")
+        if not (math.isfinite(discount_rate) and discount_rate > 0):
+            raise ValueError(f"`discount_rate` must be positive and finite; got {discount_rate!r}")
         survived = check_count(periods_survived, name="periods_survived")
         n = survived + 1.0
         ratio = math.exp(
@@ -251,7 +253,7 @@ class SBGModel(Result):
             - special.betaln(self.alpha, self.beta + n - 1)
         )
         series = special.hyp2f1(
-            1.0, self.beta + n, self.alpha + self.beta + n, 1.0 / (1.0 + discount)
+            1.0, self.beta + n, self.alpha + self.beta + n, 1.0 / (1.0 + discount_rate)
         )
         return float(ratio * series)
 
@@ -321,7 +323,7 @@ def _geometric_log_likelihood(alive: FloatArray) -> float:
     return float(terms[lost > 0].sum() + (alive[-1] * periods * log_keep if alive[-1] else 0.0))
 
 
-def fit_sbg(alive: object, /) -> SBGModel:
+def fit_sbg(alive: npt.ArrayLike, /) -> SBGModel:
     """Fit the shifted-beta-geometric retention model to a cohort's survivors.
 
     Parameters

@@ -107,7 +107,8 @@ def test_mostly_no_repeat_case_really_is_mostly_zero() -> None:
 
 
 def test_no_repeat_purchases_cannot_converge() -> None:
-    model = lm.fit_bgnbd(np.zeros(50), np.zeros(50), np.full(50, 30.0))
+    with pytest.warns(lm.ConvergenceWarning, match="did not converge"):
+        model = lm.fit_bgnbd(np.zeros(50), np.zeros(50), np.full(50, 30.0))
     assert not model.converged
     assert all(math.isnan(se) for se in model.standard_errors.values())
 

@@ -23,17 +23,19 @@ def explicit_sum(margin: float, retention: float, discount: float, periods: int,
 
 def test_hand_calculations() -> None:
     # m r / (1 + d - r) = 100 * 0.8 / 0.3
-    assert lm.clv(100.0, retention=0.8, discount=0.1) == pytest.approx(800 / 3)
+    assert lm.clv(100.0, retention=0.8, discount_rate=0.1) == pytest.approx(800 / 3)
     # m (1 + d) / (1 + d - r) = 100 * 1.1 / 0.3
-    assert lm.clv(100.0, retention=0.8, discount=0.1, timing="start") == pytest.approx(1100 / 3)
+    assert lm.clv(100.0, retention=0.8, discount_rate=0.1, timing="start") == pytest.approx(
+        1100 / 3
+    )
     # 100 * (0.8 / 1.1 + 0.64 / 1.21)
-    assert lm.clv(100.0, retention=0.8, discount=0.1, periods=2) == pytest.approx(
+    assert lm.clv(100.0, retention=0.8, discount_rate=0.1, periods=2) == pytest.approx(
         100 * (0.8 / 1.1 + 0.64 / 1.21)
     )
     # start timing, two periods: 100 + 100 * 0.8 / 1.1
-    assert lm.clv(100.0, retention=0.8, discount=0.1, periods=2, timing="start") == pytest.approx(
-        100 + 80 / 1.1
-    )
+    assert lm.clv(
+        100.0, retention=0.8, discount_rate=0.1, periods=2, timing="start"
+    ) == pytest.approx(100 + 80 / 1.1)
 
 
 @given(
@@ -47,7 +49,7 @@ def test_finite_horizon_is_the_explicit_sum(margin, retention, discount, periods
     value = lm.clv(
         margin,
         retention=retention,
-        discount=discount,
+        discount_rate=discount,
         periods=periods,
         timing="start" if start else "end",
     )
@@ -57,36 +59,36 @@ def test_finite_horizon_is_the_explicit_sum(margin, retention, discount, periods
 
 @given(retention=st.floats(0, 0.99), discount=st.floats(0.001, 0.5))
 def test_long_finite_horizon_tends_to_the_infinite_one(retention, discount) -> None:
-    infinite = lm.clv(1.0, retention=retention, discount=discount)
-    long = lm.clv(1.0, retention=retention, discount=discount, periods=100_000)
+    infinite = lm.clv(1.0, retention=retention, discount_rate=discount)
+    long = lm.clv(1.0, retention=retention, discount_rate=discount, periods=100_000)
     assert long == pytest.approx(infinite, rel=1e-9, abs=1e-12)
 
 
 def test_broadcasting_and_limits() -> None:
-    values = lm.clv(np.array([100.0, 200.0]), retention=np.array([[0.5], [0.9]]), discount=0.1)
+    values = lm.clv(np.array([100.0, 200.0]), retention=np.array([[0.5], [0.9]]), discount_rate=0.1)
     assert values.shape == (2, 2)
     assert values[1, 1] == pytest.approx(200 * 0.9 / 0.2)
-    assert math.isinf(lm.clv(10.0, retention=1.0, discount=0.0))
-    assert lm.clv(-10.0, retention=1.0, discount=0.0) == -math.inf
-    assert lm.clv(0.0, retention=1.0, discount=0.0) == 0.0
-    assert lm.clv(10.0, retention=1.0, discount=0.0, periods=7) == pytest.approx(70.0)
-    assert lm.clv(10.0, retention=0.0, discount=0.1) == 0.0
-    assert lm.clv(10.0, retention=0.0, discount=0.1, timing="start", periods=5) == 10.0
+    assert math.isinf(lm.clv(10.0, retention=1.0, discount_rate=0.0))
+    assert lm.clv(-10.0, retention=1.0, discount_rate=0.0) == -math.inf
+    assert lm.clv(0.0, retention=1.0, discount_rate=0.0) == 0.0
+    assert lm.clv(10.0, retention=1.0, discount_rate=0.0, periods=7) == pytest.approx(70.0)
+    assert lm.clv(10.0, retention=0.0, discount_rate=0.1) == 0.0
+    assert lm.clv(10.0, retention=0.0, discount_rate=0.1, timing="start", periods=5) == 10.0
 
 
 def test_clv_bad_inputs() -> None:
     with pytest.raises(ValueError, match="`retention` must be in"):
-        lm.clv(1.0, retention=1.2, discount=0.1)
-    with pytest.raises(ValueError, match="`discount` must be >= 0"):
-        lm.clv(1.0, retention=0.5, discount=-0.1)
+        lm.clv(1.0, retention=1.2, discount_rate=0.1)
+    with pytest.raises(ValueError, match="`discount_rate` must be >= 0"):
+        lm.clv(1.0, retention=0.5, discount_rate=-0.1)
     with pytest.raises(ValueError, match="`periods` must be whole numbers"):
-        lm.clv(1.0, retention=0.5, discount=0.1, periods=2.5)
+        lm.clv(1.0, retention=0.5, discount_rate=0.1, periods=2.5)
     with pytest.raises(ValueError, match="`timing` must be one of"):
-        lm.clv(1.0, retention=0.5, discount=0.1, timing="middle")  # type: ignore[arg-type]
+        lm.clv(1.0, retention=0.5, discount_rate=0.1, timing="middle")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`margin` must be finite"):
-        lm.clv(np.nan, retention=0.5, discount=0.1)
+        lm.clv(np.nan, retention=0.5, discount_rate=0.1)
     with pytest.raises(TypeError, match="`margin`"):
-        lm.clv("10", retention=0.5, discount=0.1)
+        lm.clv("10", retention=0.5, discount_rate=0.1)
 
 
 # ---------------------------------------------------------------- predicted CLV

@@ -149,7 +149,8 @@ def test_bad_inputs() -> None:
 
 def test_identical_spend_cannot_converge() -> None:
     # Every customer spends exactly the same: the spread parameters run off to infinity.
-    model = lm.fit_gamma_gamma(np.array([1.0, 2.0, 3.0, 4.0] * 10), np.full(40, 25.0))
+    with pytest.warns(lm.ConvergenceWarning, match="did not converge"):
+        model = lm.fit_gamma_gamma(np.array([1.0, 2.0, 3.0, 4.0] * 10), np.full(40, 25.0))
     assert not model.converged
     assert all(math.isnan(se) for se in model.standard_errors.values())
 

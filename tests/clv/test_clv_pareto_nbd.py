@@ -226,7 +226,8 @@ def test_no_sign_of_dropout_does_not_converge_silently() -> None:
     # Everyone buys steadily until the end: the dropout rate's maximum is at 0.
     x = np.full(200, 10.0)
     big_t = np.full(200, 20.0)
-    model = lm.fit_pareto_nbd(x, big_t.copy(), big_t)
+    with pytest.warns(lm.ConvergenceWarning, match="did not converge"):
+        model = lm.fit_pareto_nbd(x, big_t.copy(), big_t)
     assert not model.converged
     assert all(math.isnan(se) for se in model.standard_errors.values())
 

@@ -208,9 +208,9 @@ def test_method_arguments_are_checked() -> None:
         model.survival(-1)
     with pytest.raises(TypeError, match="`t`"):
         model.survival("3")
-    with pytest.raises(ValueError, match="`discount` must be positive"):
+    with pytest.raises(ValueError, match="`discount_rate` must be positive"):
         model.derl(0.0, 3)
-    with pytest.raises(TypeError, match="`discount`"):
+    with pytest.raises(TypeError, match="`discount_rate`"):
         model.derl("0.1", 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`periods_survived`"):
         model.derl(0.1, -1)

@@ -20,10 +20,12 @@ exact and has no removable singularity at ``gamma = 1``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 from loyaltymetrics._clv._fitting import (
@@ -35,6 +37,7 @@ from loyaltymetrics._clv._fitting import (
     fit_log_parameters,
     fitted_fields,
     model_array,
+    warn_unless_converged,
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _output
@@ -57,7 +60,7 @@ def _whole(values: object, *, name: str, low: float) -> FloatArray:
 
 
 def check_bgbb_history(
-    frequency: object, recency: object, n_periods: object
+    frequency: npt.ArrayLike, recency: npt.ArrayLike, n_periods: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Validate a discrete-time history ``(frequency, recency, n_periods)``; arrays broadcast.
 
@@ -239,7 +242,7 @@ class BGBBModel(FittedModel):
         return values[inverse.reshape(-1)].reshape(x.shape)
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive after opportunity ``T``.
 
@@ -275,7 +278,12 @@ class BGBBModel(FittedModel):
         return alive
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected transactions in the next ``t`` opportunities, given the history.
 
@@ -301,7 +309,39 @@ class BGBBModel(FittedModel):
         )
         return _output(np.exp(log_front) * _survival_sum(gamma, delta, n, horizon))
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> BGBBModel:
+        return fit_bgbb(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        n: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's transactions in the steps ending at opportunities ``ends``.
+
+        Given alive through the ``n`` opportunities the posteriors are
+        ``p ~ Beta(alpha + x, beta + n - x)`` and ``theta ~ Beta(gamma, delta + n)``
+        (Fader, Hardie & Shang 2010); the further opportunities survived are
+        geometric, and each one lived is a transaction with probability ``p``.
+        """
+        size = x.shape[0]
+        alpha, beta, gamma, delta = self._params
+        living = generator.random(size) < self._probability_alive(x, t_x, n)
+        p = generator.beta(alpha + x, beta + n - x, size=size)
+        theta = np.maximum(generator.beta(gamma, delta + n, size=size), 1e-300)
+        survived = np.where(living, generator.geometric(theta) - 1, 0)
+        counts = np.zeros((ends.shape[0], size))
+        previous = 0.0
+        for k, end in enumerate(ends):
+            lived = np.clip(np.minimum(survived, end) - previous, 0.0, None)
+            counts[k] = generator.binomial(lived.astype(np.int64), p)
+            previous = float(end)
+        return counts
+
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected transactions of a new customer in the first ``t`` opportunities.
 
         Fader, Hardie & Shang (2010), eq. 7:
@@ -322,7 +362,7 @@ class BGBBModel(FittedModel):
         survival = _survival_sum(gamma, delta, np.zeros_like(horizon), horizon)
         return _output(alpha / (alpha + beta) * survival)
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer transacts at exactly ``n`` of the first ``t`` occasions.
 
         Fader, Hardie & Shang (2010), eq. 6:
@@ -374,7 +414,12 @@ def _log_choose(total: FloatArray, chosen: FloatArray) -> FloatArray:
 
 
 def fit_bgbb(
-    frequency: object, recency: object, n_periods: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    n_periods: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> BGBBModel:
     """Fit the BG/BB model by maximum likelihood.
 
@@ -407,7 +452,7 @@ def fit_bgbb(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_bgbb
+    >>> from loyaltymetrics.datasets import simulate_bgbb
     >>> x, t_x, n = simulate_bgbb(
     ...     5000, alpha=1.2, beta=0.75, gamma=0.66, delta=2.8, n_periods=6, rng=0
     ... )
@@ -433,4 +478,12 @@ def fit_bgbb(
         np.log([0.2, 2.0, 2.0, 0.5]),
     ]
     fit = fit_log_parameters(objective, starts, total_weight=float(pattern_weights.sum()))
-    return BGBBModel(**fitted_fields(fit, _PARAMETERS, total_weight=float(pattern_weights.sum())))
+    fields = fitted_fields(
+        fit,
+        _PARAMETERS,
+        total_weight=float(pattern_weights.sum()),
+        patterns=(x, t_x, n, pattern_weights),
+    )
+    model = BGBBModel(**fields)
+    warn_unless_converged(model)
+    return model

@@ -18,10 +18,12 @@ the conditional expectation (eq. 10) and the probability of being alive
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special, stats
 
 from loyaltymetrics._clv._fitting import (
@@ -34,10 +36,17 @@ from loyaltymetrics._clv._fitting import (
     fitted_fields,
     model_array,
     shares_by_value,
+    warn_unless_converged,
     weighted_sum,
 )
 
-__all__ = ["BGNBDModel", "bgnbd_objective", "fit_beta_geometric", "fit_bgnbd"]
+__all__ = [
+    "BGNBDModel",
+    "bgnbd_objective",
+    "fit_beta_geometric",
+    "fit_bgnbd",
+    "simulate_beta_geometric_future",
+]
 
 _PARAMETERS = ("r", "alpha", "a", "b")
 
@@ -144,7 +153,7 @@ class BGNBDModel(FittedModel):
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
@@ -174,7 +183,12 @@ class BGNBDModel(FittedModel):
         return alive
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected repeat purchases in the next ``t`` time units, given the history.
 
@@ -205,7 +219,28 @@ class BGNBDModel(FittedModel):
         out: FloatArray = np.where(t > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
         return out
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> BGNBDModel:
+        return fit_bgnbd(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history."""
+        alive = self._probability_alive(x, t_x, big_t)
+        return simulate_beta_geometric_future(
+            generator,
+            alive,
+            rate=(self.r + x, self.alpha + big_t),
+            dropout=(self.a, self.b + x),
+            ends=ends,
+        )
+
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
         Fader, Hardie & Lee (2005), eq. 7:
@@ -225,7 +260,7 @@ class BGNBDModel(FittedModel):
         expected = _purchases_factor(self.a, r, self.b, log_discount, t_arr / (alpha + t_arr))
         return _output(np.where(t_arr > 0, expected, 0.0))
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
 
         Fader, Hardie & Lee (2005), eq. 8, with the finite sum written as a
@@ -258,6 +293,38 @@ class BGNBDModel(FittedModel):
                 special.betaln(a + 1.0, b + np.maximum(counts, 1.0) - 1.0) - special.betaln(a, b)
             ) * stats.nbinom.sf(counts - 1.0, r, success)
         return _output(np.exp(log_first) + np.where(counts > 0, second, 0.0))
+
+
+def simulate_beta_geometric_future(
+    generator: np.random.Generator,
+    alive: FloatArray,
+    *,
+    rate: tuple[FloatArray | float, FloatArray | float],
+    dropout: tuple[FloatArray | float, FloatArray | float],
+    ends: FloatArray,
+) -> FloatArray:
+    """Purchases per step of customers who drop out only right after a purchase.
+
+    A customer alive now (probability ``alive``) buys at a Poisson rate drawn
+    from ``Gamma(rate[0], rate=rate[1])`` and drops out after each purchase
+    with a probability drawn from ``Beta(*dropout)``: their posteriors given
+    the history (Fader, Hardie & Lee 2005). In each step the purchases are
+    ``min(N, J)``, ``N`` Poisson over the step and ``J`` the geometric number
+    of purchases until dropout (memoryless, so drawn afresh per step).
+    """
+    n = np.shape(alive)[0]
+    living = generator.random(n) < alive
+    purchase_rate = generator.gamma(rate[0], 1.0 / np.asarray(rate[1]), size=n)
+    p = np.maximum(generator.beta(dropout[0], dropout[1], size=n), 1e-300)
+    counts = np.zeros((ends.shape[0], n))
+    previous = 0.0
+    for k, end in enumerate(ends):
+        available = generator.poisson(purchase_rate * (end - previous)) * living
+        until_dropout = generator.geometric(p)
+        counts[k] = np.minimum(available, until_dropout)
+        living &= until_dropout > available
+        previous = float(end)
+    return counts
 
 
 def bgnbd_objective(
@@ -328,7 +395,12 @@ def bgnbd_objective(
 
 
 def fit_bgnbd(
-    frequency: object, recency: object, T: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> BGNBDModel:
     """Fit the BG/NBD model by maximum likelihood.
 
@@ -373,7 +445,7 @@ def fit_bgnbd(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_bgnbd
+    >>> from loyaltymetrics.datasets import simulate_bgnbd
     >>> x, t_x, T = simulate_bgnbd(5000, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=2)
     >>> model = lm.fit_bgnbd(x, t_x, T)
     >>> model.converged
@@ -381,11 +453,18 @@ def fit_bgnbd(
     >>> round(model.r, 2), round(model.alpha, 1), round(model.a, 2), round(model.b, 2)
     (0.5, 9.8, 0.5, 2.48)
     """
-    return BGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=False))
+    model = BGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=False))
+    warn_unless_converged(model)
+    return model
 
 
 def fit_beta_geometric(
-    frequency: object, recency: object, T: object, weights: object, *, dropout_at_first: bool
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    weights: npt.ArrayLike | None,
+    *,
+    dropout_at_first: bool,
 ) -> dict[str, Any]:
     """Fit the BG/NBD (or, with ``dropout_at_first``, the MBG/NBD); return the model's fields."""
     # Times are rescaled so that T is of order 1 and alpha starts near the right

@@ -19,10 +19,12 @@ a weighted average of the population mean ``p v / (q - 1)`` and ``m_x``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 from loyaltymetrics._clv._fitting import (
@@ -35,6 +37,7 @@ from loyaltymetrics._clv._fitting import (
     model_array,
     shares_by_value,
     standard_error_dict,
+    warn_unless_converged,
     weighted_sum,
 )
 
@@ -114,7 +117,9 @@ class GammaGammaModel(FittedModel):
     v: float
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
-    def expected_spend(self, frequency: object, monetary_value: object, /) -> FloatArray | float:
+    def expected_spend(
+        self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike, /
+    ) -> FloatArray | float:
         """Return the expected value of a customer's next purchase, given their history.
 
         ``p (v + x m_x) / (p x + q - 1)``; for ``x = 0`` this is the population
@@ -136,6 +141,29 @@ class GammaGammaModel(FittedModel):
             )
         result: FloatArray | float = out[()] if out.ndim == 0 else out
         return result
+
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> GammaGammaModel:
+        return fit_gamma_gamma(*columns, weights=weights)
+
+    def _simulate_spend(
+        self,
+        generator: np.random.Generator,
+        frequency: FloatArray,
+        monetary_value: FloatArray,
+        counts: FloatArray,
+    ) -> FloatArray:
+        """Draw the total value of ``counts`` future purchases (steps x customers).
+
+        The customer's rate has the posterior ``nu ~ Gamma(q + p x, v + x m_x)``
+        (Fader & Hardie 2013, eq. 4); ``k`` purchases sum to ``Gamma(p k, nu)``.
+        """
+        x, m = _check_spend(frequency, monetary_value)
+        spent = x * np.where(x > 0, m, 0.0)
+        nu = generator.gamma(self.q + self.p * x, 1.0 / (self.v + spent))
+        shape = self.p * np.maximum(counts, 1.0)
+        amounts = generator.gamma(shape, 1.0 / np.broadcast_to(nu, counts.shape))
+        out: FloatArray = np.where(counts > 0, amounts, 0.0)
+        return out
 
 
 def gamma_gamma_objective(x: FloatArray, m: FloatArray, weights: FloatArray) -> Objective:
@@ -180,7 +208,11 @@ def gamma_gamma_objective(x: FloatArray, m: FloatArray, weights: FloatArray) -> 
 
 
 def fit_gamma_gamma(
-    frequency: object, monetary_value: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    monetary_value: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> GammaGammaModel:
     """Fit the Gamma-Gamma spend model by maximum likelihood.
 
@@ -219,7 +251,7 @@ def fit_gamma_gamma(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_gamma_gamma
+    >>> from loyaltymetrics.datasets import simulate_gamma_gamma
     >>> import numpy as np
     >>> frequency = np.random.default_rng(0).integers(1, 10, size=3000).astype(float)
     >>> spend = simulate_gamma_gamma(frequency, p=6.0, q=4.0, v=15.0, rng=3)
@@ -259,7 +291,7 @@ def fit_gamma_gamma(
     standard_errors = fit.standard_errors.copy()
     standard_errors[2] *= scale
     # The density of m_x picks up 1/scale per customer when spend is rescaled.
-    return GammaGammaModel(
+    model = GammaGammaModel(
         p=p,
         q=q,
         v=v_scaled * scale,
@@ -269,4 +301,7 @@ def fit_gamma_gamma(
         n_customers=total_weight,
         message=fit.message,
         _covariance=fit.covariance,
+        _data=(x, m, pattern_weights),
     )
+    warn_unless_converged(model)
+    return model

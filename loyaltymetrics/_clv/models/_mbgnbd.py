@@ -21,18 +21,26 @@ the conditional expectation through the BG/NBD's eq. 7 (Fader, Hardie & Lee
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special, stats
 
-from loyaltymetrics._clv._fitting import FittedModel, FloatArray, check_history
+from loyaltymetrics._clv._fitting import (
+    FittedModel,
+    FloatArray,
+    check_history,
+    warn_unless_converged,
+)
 from loyaltymetrics._clv.models._bgnbd import (
     _check_time,
     _output,
     _purchases_factor,
     fit_beta_geometric,
+    simulate_beta_geometric_future,
 )
 from loyaltymetrics._clv.models._pareto_nbd import _check_counts
 
@@ -86,7 +94,7 @@ class MBGNBDModel(FittedModel):
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
@@ -112,7 +120,12 @@ class MBGNBDModel(FittedModel):
         return alive
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected repeat purchases in the next ``t`` time units, given the history.
 
@@ -136,7 +149,28 @@ class MBGNBDModel(FittedModel):
         out = np.where(horizon > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
         return _output(out)
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> MBGNBDModel:
+        return fit_mbgnbd(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history."""
+        alive = self._probability_alive(x, t_x, big_t)
+        return simulate_beta_geometric_future(
+            generator,
+            alive,
+            rate=(self.r + x, self.alpha + big_t),
+            dropout=(self.a, self.b + x + 1.0),
+            ends=ends,
+        )
+
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
         ``E[X(t)] = b / (a - 1) * [1 - (alpha / (alpha + t)) ** r *
@@ -157,7 +191,7 @@ class MBGNBDModel(FittedModel):
         expected = _purchases_factor(a, r, b + 1.0, log_discount, t_arr / (alpha + t_arr))
         return _output(np.where(t_arr > 0, b / (a + b) * expected, 0.0))
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
 
         Alive after ``n`` purchases (``n + 1`` survived dropout chances) with
@@ -191,7 +225,12 @@ class MBGNBDModel(FittedModel):
 
 
 def fit_mbgnbd(
-    frequency: object, recency: object, T: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> MBGNBDModel:
     """Fit the MBG/NBD model by maximum likelihood.
 
@@ -227,7 +266,7 @@ def fit_mbgnbd(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_mbgnbd
+    >>> from loyaltymetrics.datasets import simulate_mbgnbd
     >>> x, t_x, T = simulate_mbgnbd(5000, r=0.5, alpha=10.0, a=0.6, b=3.0, T=52.0, rng=2)
     >>> model = lm.fit_mbgnbd(x, t_x, T)
     >>> model.converged
@@ -235,4 +274,6 @@ def fit_mbgnbd(
     >>> round(model.r, 2), round(model.alpha, 1), round(model.a, 2), round(model.b, 2)
     (0.54, 10.2, 0.47, 1.92)
     """
-    return MBGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=True))
+    model = MBGNBDModel(**fit_beta_geometric(frequency, recency, T, weights, dropout_at_first=True))
+    warn_unless_converged(model)
+    return model

@@ -40,10 +40,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from scipy import integrate, special, stats
 
 from loyaltymetrics._clv._fitting import (
@@ -56,6 +58,7 @@ from loyaltymetrics._clv._fitting import (
     fitted_fields,
     model_array,
     numerical_gradient,
+    warn_unless_converged,
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _check_time, _output
@@ -222,7 +225,7 @@ class ParetoNBDModel(FittedModel):
         return (self.r, self.alpha, self.s, self.beta)
 
     def probability_alive(
-        self, frequency: object, recency: object, T: object, /
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, /
     ) -> FloatArray | float:
         """Probability that a customer with this history is still alive at ``T``.
 
@@ -245,7 +248,12 @@ class ParetoNBDModel(FittedModel):
         return np.exp(log_alive)
 
     def expected_purchases(
-        self, t: object, frequency: object, recency: object, T: object, /
+        self,
+        t: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        /,
     ) -> FloatArray | float:
         """Return the expected repeat purchases in the next ``t`` time units, given the history.
 
@@ -274,7 +282,39 @@ class ParetoNBDModel(FittedModel):
         )
         return _output(while_alive * self._probability_alive(x, t_x, big_t))
 
-    def expected_purchases_new(self, t: object, /) -> FloatArray | float:
+    def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> ParetoNBDModel:
+        return fit_pareto_nbd(*columns, weights=weights)
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history.
+
+        Given alive at ``T`` the rates' posteriors are ``Gamma(r + x, alpha + T)``
+        and ``Gamma(s, beta + T)`` (Fader & Hardie 2005); the remaining lifetime
+        is exponential, and purchases are Poisson over the part of each step lived.
+        """
+        n = x.shape[0]
+        r, alpha, s, beta = self._params
+        living = generator.random(n) < self._probability_alive(x, t_x, big_t)
+        purchase_rate = generator.gamma(r + x, 1.0 / (alpha + big_t), size=n)
+        dropout_rate = generator.gamma(s, 1.0 / (beta + big_t), size=n)
+        with np.errstate(divide="ignore", over="ignore"):
+            lifetime = np.where(living, generator.exponential(size=n) / dropout_rate, 0.0)
+        counts = np.zeros((ends.shape[0], n))
+        previous = 0.0
+        for k, end in enumerate(ends):
+            lived = np.clip(np.minimum(lifetime, end) - previous, 0.0, None)
+            counts[k] = generator.poisson(purchase_rate * lived)
+            previous = float(end)
+        return counts
+
+    def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.
 
         Fader & Hardie (2005), eq. 27:
@@ -292,7 +332,7 @@ class ParetoNBDModel(FittedModel):
         r, alpha, s, beta = self._params
         return _output(r / alpha * beta * _lifetime_integral(s - 1.0, np.log1p(horizon / beta)))
 
-    def probability_of_purchases(self, n: object, t: object, /) -> FloatArray | float:
+    def probability_of_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike, /) -> FloatArray | float:
         """Probability that a new customer makes exactly ``n`` repeat purchases by ``t``.
 
         Conditioning on the lifetime ``omega``: alive throughout ``(0, t]``
@@ -350,7 +390,12 @@ def pareto_nbd_objective(
 
 
 def fit_pareto_nbd(
-    frequency: object, recency: object, T: object, /, *, weights: object = None
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    /,
+    *,
+    weights: npt.ArrayLike | None = None,
 ) -> ParetoNBDModel:
     """Fit the Pareto/NBD model by maximum likelihood.
 
@@ -388,7 +433,7 @@ def fit_pareto_nbd(
     Examples
     --------
     >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics._clv._simulate import simulate_pareto_nbd
+    >>> from loyaltymetrics.datasets import simulate_pareto_nbd
     >>> x, t_x, T = simulate_pareto_nbd(4000, r=0.6, alpha=8.0, s=0.8, beta=12.0, T=52.0, rng=1)
     >>> model = lm.fit_pareto_nbd(x, t_x, T)
     >>> model.converged
@@ -409,4 +454,6 @@ def fit_pareto_nbd(
     fields = fitted_fields(
         fit, _PARAMETERS, total_weight=data.total_weight, data=data, rates=(1, 3)
     )
-    return ParetoNBDModel(**fields)
+    model = ParetoNBDModel(**fields)
+    warn_unless_converged(model)
+    return model
