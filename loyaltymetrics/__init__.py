@@ -15,10 +15,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from loyaltymetrics._clv._concentration import ValueConcentration, value_concentration
     from loyaltymetrics._clv._formulas import clv, predicted_clv
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
     from loyaltymetrics._clv._value import CLVPrediction
+    from loyaltymetrics._clv._rfm_scores import rfm_scores
     from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
     from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
     from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
     from loyaltymetrics._engine._fitting import ConvergenceWarning
     from loyaltymetrics._engine._results import ConfidenceInterval
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
+    from loyaltymetrics._retention._durations import customer_durations
+    from loyaltymetrics._retention._logrank import LogrankResult, logrank_test
+    from loyaltymetrics._retention._nelson_aalen import CumulativeHazard, nelson_aalen
     from loyaltymetrics._retention._rates import (
         ChurnResult,
         MeanResult,
@@ -39,7 +44,13 @@ if TYPE_CHECKING:
         retention_rate,
     )
     from loyaltymetrics._retention._sbg import SBGModel, fit_sbg
-    from loyaltymetrics._retention._survival import SurvivalCurve, kaplan_meier
+    from loyaltymetrics._retention._survival import (
+        RestrictedMean,
+        RestrictedMeanComparison,
+        SurvivalCurve,
+        SurvivalCurves,
+        kaplan_meier,
+    )
     from loyaltymetrics._survey._nps import NPSResult, nps, nps_from_counts
     from loyaltymetrics._survey._nps_compare import NPSComparison, compare_nps
     from loyaltymetrics._survey._nps_planning import nps_margin_of_error, nps_sample_size
@@ -81,19 +92,25 @@ _LAZY: dict[str, str] = {
     "ConfidenceInterval": "loyaltymetrics._engine._results",
     "ConfidenceSequence": "loyaltymetrics._survey._sequential",
     "ConvergenceWarning": "loyaltymetrics._engine._fitting",
+    "CumulativeHazard": "loyaltymetrics._retention._nelson_aalen",
     "GammaGammaModel": "loyaltymetrics._clv.models._gamma_gamma",
     "HoldoutCheck": "loyaltymetrics._clv._holdout",
+    "LogrankResult": "loyaltymetrics._retention._logrank",
     "MBGNBDModel": "loyaltymetrics._clv.models._mbgnbd",
     "MeanResult": "loyaltymetrics._retention._rates",
     "NPSComparison": "loyaltymetrics._survey._nps_compare",
     "NPSResult": "loyaltymetrics._survey._nps",
     "ParetoNBDModel": "loyaltymetrics._clv.models._pareto_nbd",
     "RepeatPurchaseResult": "loyaltymetrics._retention._rates",
+    "RestrictedMean": "loyaltymetrics._retention._survival",
+    "RestrictedMeanComparison": "loyaltymetrics._retention._survival",
     "RetentionResult": "loyaltymetrics._retention._rates",
     "SBGModel": "loyaltymetrics._retention._sbg",
     "SegmentBreakdown": "loyaltymetrics._survey._segments",
     "SequentialTest": "loyaltymetrics._survey._sequential",
     "SurvivalCurve": "loyaltymetrics._retention._survival",
+    "SurvivalCurves": "loyaltymetrics._retention._survival",
+    "ValueConcentration": "loyaltymetrics._clv._concentration",
     "average_order_value": "loyaltymetrics._retention._rates",
     "by_segment": "loyaltymetrics._survey._segments",
     "ces": "loyaltymetrics._survey._satisfaction",
@@ -107,6 +124,7 @@ _LAZY: dict[str, str] = {
     "confidence_sequence": "loyaltymetrics._survey._sequential",
     "csat": "loyaltymetrics._survey._satisfaction",
     "csat_from_counts": "loyaltymetrics._survey._satisfaction",
+    "customer_durations": "loyaltymetrics._retention._durations",
     "fit_bgbb": "loyaltymetrics._clv.models._bgbb",
     "fit_bgnbd": "loyaltymetrics._clv.models._bgnbd",
     "fit_gamma_gamma": "loyaltymetrics._clv.models._gamma_gamma",
@@ -116,6 +134,8 @@ _LAZY: dict[str, str] = {
     "historical_clv": "loyaltymetrics._clv._rfm",
     "holdout_check": "loyaltymetrics._clv._holdout",
     "kaplan_meier": "loyaltymetrics._retention._survival",
+    "logrank_test": "loyaltymetrics._retention._logrank",
+    "nelson_aalen": "loyaltymetrics._retention._nelson_aalen",
     "nps": "loyaltymetrics._survey._nps",
     "nps_from_counts": "loyaltymetrics._survey._nps",
     "nps_margin_of_error": "loyaltymetrics._survey._nps_planning",
@@ -124,8 +144,10 @@ _LAZY: dict[str, str] = {
     "purchase_frequency": "loyaltymetrics._retention._rates",
     "repeat_purchase_rate": "loyaltymetrics._retention._rates",
     "retention_rate": "loyaltymetrics._retention._rates",
+    "rfm_scores": "loyaltymetrics._clv._rfm_scores",
     "rfm_summary": "loyaltymetrics._clv._rfm",
     "sequential_test": "loyaltymetrics._survey._sequential",
+    "value_concentration": "loyaltymetrics._clv._concentration",
 }
 
 __all__ = [
@@ -141,19 +163,25 @@ __all__ = [
     "ConfidenceInterval",
     "ConfidenceSequence",
     "ConvergenceWarning",
+    "CumulativeHazard",
     "GammaGammaModel",
     "HoldoutCheck",
+    "LogrankResult",
     "MBGNBDModel",
     "MeanResult",
     "NPSComparison",
     "NPSResult",
     "ParetoNBDModel",
     "RepeatPurchaseResult",
+    "RestrictedMean",
+    "RestrictedMeanComparison",
     "RetentionResult",
     "SBGModel",
     "SegmentBreakdown",
     "SequentialTest",
     "SurvivalCurve",
+    "SurvivalCurves",
+    "ValueConcentration",
     "__version__",
     "average_order_value",
     "by_segment",
@@ -168,6 +196,7 @@ __all__ = [
     "confidence_sequence",
     "csat",
     "csat_from_counts",
+    "customer_durations",
     "fit_bgbb",
     "fit_bgnbd",
     "fit_gamma_gamma",
@@ -177,6 +206,8 @@ __all__ = [
     "historical_clv",
     "holdout_check",
     "kaplan_meier",
+    "logrank_test",
+    "nelson_aalen",
     "nps",
     "nps_from_counts",
     "nps_margin_of_error",
@@ -185,8 +216,10 @@ __all__ = [
     "purchase_frequency",
     "repeat_purchase_rate",
     "retention_rate",
+    "rfm_scores",
     "rfm_summary",
     "sequential_test",
+    "value_concentration",
 ]
 
 

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._clv._concentration import ValueConcentration
 from loyaltymetrics._clv._holdout import HoldoutCheck
 from loyaltymetrics._engine._results import ConfidenceInterval
 from loyaltymetrics._retention._cohorts import CohortTable
-from loyaltymetrics._retention._survival import SurvivalCurve
+from loyaltymetrics._retention._survival import SurvivalCurve, SurvivalCurves
 from loyaltymetrics._survey._metrics import definition, definition_of_result
 from loyaltymetrics._survey._nps import NPSResult
 from loyaltymetrics._survey._satisfaction import CESResult, CSATResult
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "plot_cohort_heatmap",
     "plot_holdout",
+    "plot_lorenz",
     "plot_nps",
     "plot_score_distribution",
     "plot_survival",
@@ -518,46 +520,8 @@ def _draw_forest(forest: _Forest, axes: Axes) -> Axes:
     return axes
 
 
-def plot_survival(
-    curve: SurvivalCurve, /, *, ax: Axes | None = None, label: str | None = None
-) -> Axes:
-    """Kaplan–Meier survival curve with its confidence band.
-
-    The estimate is drawn as a step function starting at 1 at time 0, the
-    pointwise confidence interval as a shaded band, and censored observations
-    as small ticks on the curve, as in the usual survival-analysis figure.
-
-    Parameters
-    ----------
-    curve : SurvivalCurve
-        A result of :func:`loyaltymetrics.kaplan_meier`.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; default the current Axes of pyplot.
-    label : str, optional
-        Legend label of the curve, for several curves on one Axes.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        The Axes drawn on.
-
-    Raises
-    ------
-    TypeError
-        If ``curve`` is not a SurvivalCurve.
-
-    Examples
-    --------
-    >>> import matplotlib.pyplot as plt
-    >>> import loyaltymetrics as lm
-    >>> from loyaltymetrics.plotting import plot_survival
-    >>> curve = lm.kaplan_meier([3, 5, 5, 8, 10, 12], observed=[1, 1, 0, 1, 0, 1])
-    >>> fig, ax = plt.subplots()
-    >>> ax = plot_survival(curve, ax=ax, label="all customers")
-    >>> plt.close(fig)
-    """
-    _require(curve, SurvivalCurve, name="curve")
-    axes = _axes(ax)
+def _draw_curve(axes: Axes, curve: SurvivalCurve, label: str | None) -> None:
+    """One step curve, its shaded band and its censoring ticks."""
     times = np.concatenate([[0.0], curve.times])
     survival = np.concatenate([[1.0], curve.survival])
     low = np.concatenate([[1.0], curve.survival_low])
@@ -585,11 +549,73 @@ def plot_survival(
             color=colour,
             markersize=8,
         )
+
+
+def plot_survival(
+    curve: SurvivalCurve | SurvivalCurves,
+    /,
+    *,
+    ax: Axes | None = None,
+    label: str | None = None,
+) -> Axes:
+    """Kaplan–Meier survival curve(s) with confidence bands.
+
+    The estimate is drawn as a step function starting at 1 at time 0, the
+    pointwise confidence interval as a shaded band, and censored observations
+    as small ticks on the curve, as in the usual survival-analysis figure.
+    Curves of several groups (``kaplan_meier(..., by=...)``) are drawn
+    together, with the log-rank test's p-value as the legend's title.
+
+    Parameters
+    ----------
+    curve : SurvivalCurve or SurvivalCurves
+        A result of :func:`loyaltymetrics.kaplan_meier`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+    label : str, optional
+        Legend label of a single curve, for several curves on one Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    TypeError
+        If ``curve`` is not a SurvivalCurve or SurvivalCurves.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.plotting import plot_survival
+    >>> curve = lm.kaplan_meier([3, 5, 5, 8, 10, 12], observed=[1, 1, 0, 1, 0, 1])
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_survival(curve, ax=ax, label="all customers")
+    >>> curves = lm.kaplan_meier([3, 5, 5, 8, 10, 12], [1, 1, 0, 1, 0, 1], by=list("aabbab"))
+    >>> ax = plot_survival(curves, ax=ax)
+    >>> ax.get_legend().get_title().get_text()
+    'log-rank p = 0.36'
+    >>> plt.close(fig)
+    """
+    if not isinstance(curve, SurvivalCurve | SurvivalCurves):
+        raise TypeError(
+            f"`curve` must be a SurvivalCurve or SurvivalCurves; got {type(curve).__name__}"
+        )
+    axes = _axes(ax)
+    title = None
+    if isinstance(curve, SurvivalCurves):
+        for group in curve.groups:
+            _draw_curve(axes, curve[group], str(group))
+        title = f"log-rank p = {curve.logrank_test().pvalue:.2g}"
+    else:
+        _draw_curve(axes, curve, label)
     axes.set_ylim(0, 1.02)
     axes.set_xlim(left=0)
     axes.set_xlabel("time")
     axes.set_ylabel("share surviving")
-    axes.legend(loc="best", fontsize="small", frameon=False)
+    axes.legend(loc="best", fontsize="small", frameon=False, title=title)
     return axes
 
 
@@ -770,5 +796,82 @@ def plot_holdout(check: HoldoutCheck, /, *, ax: Axes | None = None) -> Axes:
     axes.set_xlabel("repeat purchases in the calibration period")
     axes.set_ylabel("mean purchases in the holdout period")
     axes.set_ylim(bottom=0)
+    axes.legend(loc="upper left", fontsize="small", frameon=False)
+    return axes
+
+
+def plot_lorenz(
+    concentration: ValueConcentration,
+    /,
+    *,
+    ax: Axes | None = None,
+    label: str | None = None,
+) -> Axes:
+    """Lorenz curve of customer value, with its pointwise band and the equality line.
+
+    The curve shows, for each share of customers ordered from the lowest
+    value up, the share of total value they hold; the further it sags below
+    the diagonal, the more the value is concentrated. The legend gives the
+    Gini coefficient and the top customers' share with their intervals.
+
+    Parameters
+    ----------
+    concentration : ValueConcentration
+        A result of :func:`loyaltymetrics.value_concentration`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default the current Axes of pyplot.
+    label : str, optional
+        Legend label of the curve.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    TypeError
+        If ``concentration`` is not a ValueConcentration.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> import loyaltymetrics as lm
+    >>> from loyaltymetrics.plotting import plot_lorenz
+    >>> spend = np.random.default_rng(0).lognormal(3.0, 1.0, 500)
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_lorenz(lm.value_concentration(spend), ax=ax)
+    >>> plt.close(fig)
+    """
+    _require(concentration, ValueConcentration, name="concentration")
+    axes = _axes(ax)
+    curve = concentration.lorenz_curve(backend="pandas")
+    population = curve["population_share"].to_numpy()
+    gini_low, gini_high = concentration.gini_interval
+    top_low, top_high = concentration.top_share_interval
+    summary = (
+        f"Gini {concentration.gini:.2f} [{gini_low:.2f}, {gini_high:.2f}]; "
+        f"top {100 * concentration.top:g}% hold {100 * concentration.top_share:.0f}% "
+        f"[{100 * top_low:.0f}, {100 * top_high:.0f}]"
+    )
+    (line,) = axes.plot(
+        population,
+        curve["value_share"].to_numpy(),
+        label=summary if label is None else f"{label}: {summary}",
+    )
+    axes.fill_between(
+        population,
+        curve["low"].to_numpy(),
+        curve["high"].to_numpy(),
+        alpha=0.25,
+        color=line.get_color(),
+        linewidth=0,
+    )
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="equality")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("share of customers (lowest value first)")
+    axes.set_ylabel("share of total value")
     axes.legend(loc="upper left", fontsize="small", frameon=False)
     return axes

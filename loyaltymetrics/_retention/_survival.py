@@ -6,42 +6,69 @@ the number at risk ``n_i`` at each distinct duration ``t_i``:
 
     S(t) = prod_{t_i <= t} (1 - d_i / n_i).
 
-The interval is the exponential Greenwood ("log-log") interval (Kalbfleisch &
-Prentice 2002, *The Statistical Analysis of Failure Time Data*, 2nd ed.,
-section 1.4): with Greenwood's variance sum ``V(t) = sum d_i / (n_i (n_i - d_i))``
-and ``z`` the normal quantile, the limits are
+The default interval is the exponential Greenwood ("log-log") interval
+(Kalbfleisch & Prentice 2002, *The Statistical Analysis of Failure Time Data*,
+2nd ed., section 1.4): with Greenwood's variance sum
+``V(t) = sum d_i / (n_i (n_i - d_i))`` and ``z`` the normal quantile, the limits are
 
     exp(-exp(log(-log S) -/+ z sqrt(V) / log S)),
 
-which always lie in [0, 1]. Where ``S = 1`` (no event yet) both limits are 1;
+which always lie in [0, 1]. The "log" interval is ``S exp(-/+ z sqrt(V))``,
+capped at 1 (R's ``survfit`` default). Where ``S = 1`` (no event yet) both limits are 1;
 where ``S = 0`` both are 0; a time at which every subject at risk has the
 event adds nothing to ``V``. These are the conventions of lifelines'
 ``KaplanMeierFitter``, which the tests compare against.
 
-The reduce step is a tally of (events, exits) per distinct duration: a
-``bincount`` for integer durations on a compact range, sorting otherwise.
+The reduce step is a tally of (events, exits) per group and distinct duration
+(:mod:`._survival_tally`); stage 2 runs along every group's cells at once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._intervals import normal_quantile
-from loyaltymetrics._engine._results import TabularResult
-from loyaltymetrics._engine._validation import (
-    as_1d_array,
-    as_1d_indicator,
-    check_confidence_level,
-    check_weights,
+from loyaltymetrics._engine._intervals import Alternative, normal_quantile, tail_pvalue
+from loyaltymetrics._engine._results import (
+    Comparison,
+    ConfidenceInterval,
+    FrameBackend,
+    Result,
+    TabularResult,
+    make_frame,
+)
+from loyaltymetrics._engine._validation import check_choice, check_confidence_level
+from loyaltymetrics._retention._survival_tally import (
+    IntArray,
+    SurvivalInputs,
+    Tally,
+    factorize_labels,
+    segment_cumsum,
+    segment_first,
+    survival_inputs,
+    tally,
+    weighted_count,
 )
 
-__all__ = ["SurvivalCurve", "kaplan_meier"]
+if TYPE_CHECKING:
+    from loyaltymetrics._retention._logrank import LogrankResult
+
+__all__ = [
+    "RestrictedMean",
+    "RestrictedMeanComparison",
+    "SurvivalCurve",
+    "SurvivalCurves",
+    "kaplan_meier",
+]
 
 FloatArray = npt.NDArray[np.float64]
+IntervalType = Literal["log-log", "log"]
+_INTERVALS: tuple[IntervalType, ...] = ("log-log", "log")
+# R's survfit reads "at or below 0.5" with this much allowance for rounding.
+_HALF_TOLERANCE = float(np.sqrt(np.finfo(np.float64).eps))
 
 
 @dataclass(frozen=True, repr=False)
@@ -60,7 +87,7 @@ class SurvivalCurve(TabularResult):
     survival : numpy.ndarray
         Estimated probability of surviving beyond each time.
     survival_low, survival_high : numpy.ndarray
-        Pointwise exponential-Greenwood (log-log) confidence limits.
+        Pointwise confidence limits (see ``interval``).
     at_risk : numpy.ndarray
         Subjects (or total weight) at risk just before each time.
     events : numpy.ndarray
@@ -76,6 +103,12 @@ class SurvivalCurve(TabularResult):
         Number of events (total event weight).
     confidence_level : float
         Coverage of the pointwise limits.
+    median_low, median_high : float
+        Confidence limits of the median (Brookmeyer & Crowley): the first
+        times the lower and the upper pointwise limit are at or below 0.5, as
+        R's ``survfit`` reports them; ``inf`` where a limit never gets there.
+    interval : str
+        "log-log" (exponential Greenwood) or "log".
 
     Examples
     --------
@@ -99,6 +132,9 @@ class SurvivalCurve(TabularResult):
     n: float
     n_events: float
     confidence_level: float
+    median_low: float = float("nan")
+    median_high: float = float("nan")
+    interval: str = "log-log"
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "n",
@@ -160,89 +196,608 @@ class SurvivalCurve(TabularResult):
             return float(values)
         return np.asarray(values, dtype=np.float64)
 
+    def median_confidence_interval(self) -> ConfidenceInterval:
+        """Confidence interval of the median survival time (Brookmeyer-Crowley).
 
-def _weighted_bincount(index: npt.NDArray[np.intp], weights: FloatArray, size: int) -> FloatArray:
-    return np.asarray(np.bincount(index, weights=weights, minlength=size), dtype=np.float64)
+        Returns
+        -------
+        ConfidenceInterval
+            ``[median_low, median_high]`` at the curve's ``confidence_level``
+            and ``interval`` type; a limit is ``inf`` where the band never
+            reaches 0.5 (R's ``survfit`` prints ``NA`` there).
 
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curve = lm.kaplan_meier([1, 2, 2, 3, 4, 4, 5, 6], [1, 1, 0, 1, 1, 1, 0, 1])
+        >>> curve.median_confidence_interval()
+        ConfidenceInterval(low=1.0, high=inf)
+        """
+        return ConfidenceInterval(self.median_low, self.median_high)
 
-def _tally_integer(
-    durations: npt.NDArray[np.integer], observed: npt.NDArray[np.bool_], weights: FloatArray | None
-) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-    """Per-time (times, exits, events) by ``bincount``; None if the range is too wide."""
-    low = int(durations.min())
-    span = int(durations.max()) - low + 1
-    if span > 4 * durations.shape[0] + 1024:
-        return None
-    shifted = (durations - low).astype(np.intp, copy=False)
-    rows = np.bincount(shifted, minlength=span)
-    present = np.flatnonzero(rows)
-    if weights is None:
-        exits = rows[present].astype(np.float64)
-        events = np.bincount(shifted[observed], minlength=span)[present].astype(np.float64)
-    else:
-        exits = _weighted_bincount(shifted, weights, span)[present]
-        events = _weighted_bincount(shifted, weights * observed, span)[present]
-    return (present + low).astype(np.float64), exits, events
+    def restricted_mean(
+        self, horizon: float, *, confidence_level: float | None = None
+    ) -> RestrictedMean:
+        """Restricted mean survival time: the area under the curve up to ``horizon``.
 
+        Parameters
+        ----------
+        horizon : float
+            Positive, finite time up to which the mean is taken ("tau").
+        confidence_level : float, optional
+            Coverage of the normal interval; default the curve's level.
 
-def _tally_sorted(
-    durations: FloatArray, observed: npt.NDArray[np.bool_], weights: FloatArray | None
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per-time (times, exits, events) by sorting."""
-    if weights is None:
-        # Two sorts (all durations, event durations) are cheaper than one argsort.
-        times, exit_counts = np.unique(durations, return_counts=True)
-        event_times, event_counts = np.unique(durations[observed], return_counts=True)
-        events = np.zeros(times.shape[0], dtype=np.float64)
-        events[np.searchsorted(times, event_times)] = event_counts
-        return times, exit_counts.astype(np.float64), events
-    times, inverse = np.unique(durations, return_inverse=True)
-    exits = _weighted_bincount(inverse, weights, times.shape[0])
-    events = _weighted_bincount(inverse, weights * observed, times.shape[0])
-    return times, exits, events
+        Returns
+        -------
+        RestrictedMean
+            The mean, its standard error (as R's ``print(survfit(...), rmean =
+            horizon)``) and the interval ``mean -/+ z se``.
 
-
-def _curve_from_tally(
-    times: FloatArray, exits: FloatArray, events: FloatArray, confidence_level: float
-) -> SurvivalCurve:
-    """Stage 2: the estimator and its interval from per-time counts."""
-    total = float(exits.sum())
-    at_risk = total - np.concatenate(([0.0], np.cumsum(exits)[:-1]))
-    # Guard against rounding in weighted sums: at_risk never drops below the exits.
-    at_risk = np.maximum(at_risk, exits)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(at_risk > 0, events / at_risk, 0.0)
-        survival = np.cumprod(1.0 - hazard)
-        survivors = at_risk - events
-        greenwood = np.cumsum(
-            np.where(
-                survivors > 0, events / (at_risk * np.where(survivors > 0, survivors, 1.0)), 0.0
-            )
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curve = lm.kaplan_meier([1, 2, 2, 3, 4, 4, 5], [1, 1, 0, 1, 1, 1, 0])
+        >>> rmst = curve.restricted_mean(4)
+        >>> round(rmst.estimate, 4), round(rmst.standard_error, 4)
+        (3.1071, 0.4263)
+        """
+        tau = _check_horizon(horizon)
+        level = self.confidence_level if confidence_level is None else confidence_level
+        level = check_confidence_level(level)
+        group = np.zeros(self.times.shape[0], dtype=np.intp)
+        mean, se = _restricted_means(
+            group, 1, self.times, self.survival, self.at_risk, self.events, tau
         )
-    survival = np.clip(survival, 0.0, 1.0)
-    z = normal_quantile(confidence_level)
-    inside = (survival > 0.0) & (survival < 1.0)
-    safe = np.where(inside, survival, 0.5)
-    log_s = np.log(safe)
-    log_minus_log = np.log(-log_s)
-    shift = z * np.sqrt(greenwood) / log_s
-    low = np.where(inside, np.exp(-np.exp(log_minus_log - shift)), survival)
-    high = np.where(inside, np.exp(-np.exp(log_minus_log + shift)), survival)
-    below_half = np.flatnonzero(survival <= 0.5)
-    median = float(times[below_half[0]]) if below_half.size else float("inf")
-    return SurvivalCurve(
-        times=times,
-        survival=survival,
-        survival_low=low,
-        survival_high=high,
-        at_risk=at_risk,
-        events=events,
-        censored=exits - events,
-        median=median,
-        n=total,
-        n_events=float(events.sum()),
-        confidence_level=confidence_level,
+        return _restricted_mean_result(float(mean[0]), float(se[0]), tau, level)
+
+
+@dataclass(frozen=True, repr=False)
+class RestrictedMean(Result):
+    """Restricted mean survival time up to a horizon.
+
+    Attributes
+    ----------
+    estimate : float
+        Area under the survival curve from 0 to ``horizon``: the expected
+        time survived within the horizon.
+    standard_error : float
+        Its standard error (Klein & Moeschberger 2003, section 4.5).
+    confidence_interval : ConfidenceInterval
+        Normal interval ``estimate -/+ z standard_error``.
+    horizon : float
+        The horizon ("tau").
+    confidence_level : float
+        Coverage of the interval.
+    """
+
+    estimate: float
+    standard_error: float
+    confidence_interval: ConfidenceInterval
+    horizon: float
+    confidence_level: float
+
+
+@dataclass(frozen=True, repr=False)
+class RestrictedMeanComparison(Comparison):
+    """Difference of two groups' restricted mean survival times (first minus second).
+
+    The standard error is ``sqrt(se_1^2 + se_2^2)`` (independent groups); the
+    statistic is the difference over it, referred to the normal distribution.
+
+    Attributes
+    ----------
+    first, second : object
+        The two groups compared.
+    horizon : float
+        The common horizon.
+    """
+
+    first: object = None
+    second: object = None
+    horizon: float = float("nan")
+
+
+def _check_horizon(horizon: object) -> float:
+    if isinstance(horizon, bool) or not isinstance(horizon, int | float | np.number):
+        raise TypeError(f"`horizon` must be a number; got {type(horizon).__name__}")
+    value = float(horizon)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"`horizon` must be positive and finite; got {value}")
+    return value
+
+
+def _restricted_mean_result(mean: float, se: float, tau: float, level: float) -> RestrictedMean:
+    z = normal_quantile(level)
+    return RestrictedMean(
+        estimate=mean,
+        standard_error=se,
+        confidence_interval=ConfidenceInterval(mean - z * se, mean + z * se),
+        horizon=tau,
+        confidence_level=level,
     )
+
+
+@dataclass(frozen=True, repr=False)
+class SurvivalCurves(TabularResult):
+    """Kaplan-Meier curves of several groups, computed together.
+
+    The table (``to_frame()``) has one row per group and distinct duration
+    of that group, sorted by group then time; ``curves[label]`` gives one
+    group's :class:`SurvivalCurve`.
+
+    Attributes
+    ----------
+    groups : numpy.ndarray
+        The distinct group labels, sorted.
+    group : numpy.ndarray
+        Group label of each row of the table.
+    times, survival, survival_low, survival_high, at_risk, events, censored : numpy.ndarray
+        As in :class:`SurvivalCurve`, for each row.
+    median, median_low, median_high, n, n_events : numpy.ndarray
+        Per group (in the order of ``groups``).
+    confidence_level : float
+        Coverage of the pointwise limits.
+    interval : str
+        "log-log" or "log".
+
+    Examples
+    --------
+    >>> import loyaltymetrics as lm
+    >>> curves = lm.kaplan_meier([1, 2, 3, 2, 4, 6], [1, 1, 1, 1, 0, 1], by=list("aaabbb"))
+    >>> curves.groups.tolist(), curves.median.tolist()
+    (['a', 'b'], [2.0, 6.0])
+    >>> curves["b"].survival.round(4).tolist()
+    [0.6667, 0.6667, 0.0]
+    """
+
+    groups: npt.NDArray[Any]
+    group: npt.NDArray[Any]
+    times: FloatArray
+    survival: FloatArray
+    survival_low: FloatArray
+    survival_high: FloatArray
+    at_risk: FloatArray
+    events: FloatArray
+    censored: FloatArray
+    median: FloatArray
+    median_low: FloatArray
+    median_high: FloatArray
+    n: FloatArray
+    n_events: FloatArray
+    confidence_level: float
+    interval: str
+
+    _display_fields: ClassVar[tuple[str, ...] | None] = ("groups", "confidence_level")
+
+    def _table(self) -> dict[str, npt.NDArray[Any]]:
+        return {
+            "group": self.group,
+            "time": self.times,
+            "survival": self.survival,
+            "survival_low": self.survival_low,
+            "survival_high": self.survival_high,
+            "at_risk": self.at_risk,
+            "events": self.events,
+            "censored": self.censored,
+        }
+
+    def _position(self, label: object) -> int:
+        matches = np.flatnonzero(self.groups == label)
+        if matches.size == 0:
+            raise KeyError(f"no group {label!r}; the groups are {self.groups.tolist()}")
+        return int(matches[0])
+
+    def __getitem__(self, label: object) -> SurvivalCurve:
+        """Return one group's curve, as :func:`kaplan_meier` gives it for that group alone."""
+        k = self._position(label)
+        rows = self.group == self.groups[k]
+        return SurvivalCurve(
+            times=self.times[rows],
+            survival=self.survival[rows],
+            survival_low=self.survival_low[rows],
+            survival_high=self.survival_high[rows],
+            at_risk=self.at_risk[rows],
+            events=self.events[rows],
+            censored=self.censored[rows],
+            median=float(self.median[k]),
+            n=float(self.n[k]),
+            n_events=float(self.n_events[k]),
+            confidence_level=self.confidence_level,
+            median_low=float(self.median_low[k]),
+            median_high=float(self.median_high[k]),
+            interval=self.interval,
+        )
+
+    def summary(self, *, backend: FrameBackend = "pandas") -> Any:
+        """One row per group: n, events, median and its confidence limits.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curves = lm.kaplan_meier([1, 2, 3, 2, 4, 6], [1, 1, 1, 1, 0, 1], by=list("aaabbb"))
+        >>> curves.summary(backend="polars")["median"].to_list()
+        [2.0, 6.0]
+        """
+        columns = {
+            "group": self.groups,
+            "n": self.n,
+            "n_events": self.n_events,
+            "median": self.median,
+            "median_low": self.median_low,
+            "median_high": self.median_high,
+        }
+        return make_frame(columns, backend=backend)
+
+    def _codes(self) -> IntArray:
+        return np.searchsorted(self.groups, self.group).astype(np.intp)
+
+    def restricted_mean(
+        self,
+        horizon: float,
+        *,
+        backend: FrameBackend = "pandas",
+        confidence_level: float | None = None,
+    ) -> Any:
+        """Restricted mean survival time of every group up to ``horizon``, as a frame.
+
+        Columns: group, estimate, standard_error, low, high (normal interval).
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curves = lm.kaplan_meier([1, 2, 3, 2, 4, 6], [1, 1, 1, 1, 0, 1], by=list("aaabbb"))
+        >>> curves.restricted_mean(5, backend="polars")["estimate"].round(4).to_list()
+        [2.0, 4.0]
+        """
+        tau = _check_horizon(horizon)
+        level = self.confidence_level if confidence_level is None else confidence_level
+        z = normal_quantile(check_confidence_level(level))
+        mean, se = _restricted_means(
+            self._codes(),
+            self.groups.shape[0],
+            self.times,
+            self.survival,
+            self.at_risk,
+            self.events,
+            tau,
+        )
+        columns = {
+            "group": self.groups,
+            "estimate": mean,
+            "standard_error": se,
+            "low": mean - z * se,
+            "high": mean + z * se,
+        }
+        return make_frame(columns, backend=backend)
+
+    def logrank_test(
+        self,
+        *,
+        weights: Literal["logrank", "fleming-harrington"] = "logrank",
+        rho: float | None = None,
+    ) -> LogrankResult:
+        """Log-rank test that the groups share one curve, from the curves' own counts.
+
+        The same test as :func:`loyaltymetrics.logrank_test` on the subjects
+        (without strata); with frequency weights, the weighted counts.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curves = lm.kaplan_meier([1, 3, 4, 6, 2, 5, 8, 9], [1, 1, 0, 1, 1, 1, 1, 0],
+        ...                          by=["app"] * 4 + ["web"] * 4)
+        >>> round(curves.logrank_test().pvalue, 4)
+        0.3578
+        """
+        from loyaltymetrics._retention._logrank import cells_from_tally, logrank_from_cells
+
+        cells = cells_from_tally(
+            self.times,
+            self._codes(),
+            self.events + self.censored,
+            self.events,
+            self.groups.shape[0],
+        )
+        return logrank_from_cells(cells, self.groups, 1, weights, rho)
+
+    def compare_restricted_means(
+        self,
+        horizon: float,
+        first: object,
+        second: object,
+        *,
+        alternative: Literal["two-sided", "less", "greater"] = "two-sided",
+        confidence_level: float | None = None,
+    ) -> RestrictedMeanComparison:
+        """Difference of two groups' restricted mean survival times up to ``horizon``.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curves = lm.kaplan_meier([1, 2, 3, 2, 4, 6], [1, 1, 1, 1, 0, 1], by=list("aaabbb"))
+        >>> round(curves.compare_restricted_means(5, "b", "a").difference, 4)
+        2.0
+        """
+        choice: Alternative = check_choice(
+            alternative, name="alternative", choices=("two-sided", "less", "greater")
+        )
+        level = self.confidence_level if confidence_level is None else confidence_level
+        level = check_confidence_level(level)
+        one = self[first].restricted_mean(horizon, confidence_level=level)
+        two = self[second].restricted_mean(horizon, confidence_level=level)
+        from scipy import stats
+
+        difference = one.estimate - two.estimate
+        se = float(np.hypot(one.standard_error, two.standard_error))
+        z = normal_quantile(level)
+        statistic = difference / se if se > 0 else float("nan")
+        pvalue = float("nan")
+        if se > 0:
+            pvalue = float(tail_pvalue(stats.norm.sf(statistic), stats.norm.cdf(statistic), choice))
+        return RestrictedMeanComparison(
+            difference=difference,
+            confidence_interval=ConfidenceInterval(difference - z * se, difference + z * se),
+            statistic=statistic,
+            pvalue=pvalue,
+            method="normal",
+            alternative=choice,
+            first=first,
+            second=second,
+            horizon=one.horizon,
+        )
+
+
+@dataclass(frozen=True)
+class _Estimates:
+    """Stage-2 arrays over all cells of a tally, and per-group summaries."""
+
+    at_risk: FloatArray
+    survival: FloatArray
+    low: FloatArray
+    high: FloatArray
+    median: FloatArray
+    median_low: FloatArray
+    median_high: FloatArray
+    n: FloatArray
+    n_events: FloatArray
+
+
+def _at_risk(counts: Tally, first: IntArray) -> FloatArray:
+    """Subjects (weight) at risk just before each cell's time, within its group."""
+    left_before = segment_cumsum(counts.exits, counts.group, first)
+    left_before -= counts.exits
+    if counts.n_groups == 1:
+        at_risk = np.subtract(float(counts.exits.sum()), left_before, out=left_before)
+    else:
+        totals = weighted_count(counts.group, counts.exits, counts.n_groups)
+        at_risk = np.subtract(totals[counts.group], left_before, out=left_before)
+    # Guard against rounding in weighted sums: at_risk never drops below the exits.
+    return np.maximum(at_risk, counts.exits, out=at_risk)
+
+
+def _survival(factor: FloatArray, counts: Tally, first: IntArray) -> FloatArray:
+    """Product-limit estimate from the factors ``1 - d / n``, restarting in every group."""
+    if counts.n_groups == 1:
+        return np.asarray(np.cumprod(factor, out=factor), dtype=np.float64)
+    # Several groups: a running sum of log factors restarts cheaply per group;
+    # factors of exactly 0 (everyone left has the event) are counted apart.
+    zero = factor <= 0.0
+    log_factor = np.log(np.where(zero, 1.0, factor))
+    dead = segment_cumsum(zero.astype(np.float64), counts.group, first) > 0
+    return np.where(dead, 0.0, np.exp(segment_cumsum(log_factor, counts.group, first)))
+
+
+def _limits(
+    survival: FloatArray, greenwood: FloatArray, z: float, interval: IntervalType
+) -> tuple[FloatArray, FloatArray]:
+    """Pointwise limits: exponential Greenwood (log-log) or on the log scale."""
+    if interval == "log":
+        spread = z * np.sqrt(greenwood)
+        low = np.where(survival > 0.0, survival * np.exp(-spread), 0.0)
+        high = np.where(survival > 0.0, np.minimum(1.0, survival * np.exp(spread)), 0.0)
+        return low, high
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_s = np.log(survival)
+        # exp(-exp(log(-log S) -/+ c)) = S ** exp(-/+ c), with c = z sqrt(V) / log S.
+        stretch = np.sqrt(greenwood)
+        stretch *= z
+        stretch /= log_s
+        np.exp(stretch, out=stretch)
+        low = np.divide(log_s, stretch)
+        np.exp(low, out=low)
+        np.multiply(log_s, stretch, out=stretch)
+        high = np.exp(stretch, out=stretch)
+    # S = 1 (no event yet) and S = 0 (everyone gone): both limits equal S.
+    edge = np.flatnonzero((survival <= 0.0) | (survival >= 1.0))
+    low[edge] = survival[edge]
+    high[edge] = survival[edge]
+    return low, high
+
+
+def _first_time_at_or_below_half(
+    values: FloatArray,
+    usable: npt.NDArray[np.bool_],
+    counts: Tally,
+    first: IntArray,
+    *,
+    tolerance: float = _HALF_TOLERANCE,
+) -> FloatArray:
+    """Per group, the first time a curve is at or below 0.5 (``inf`` if never)."""
+    below = usable & (values <= 0.5 + tolerance)
+    if counts.n_groups == 1:
+        index = int(np.argmax(below))
+        return np.array([counts.times[index] if below[index] else np.inf])
+    position = np.where(below, np.arange(values.shape[0]), values.shape[0])
+    earliest = np.minimum.reduceat(position, first) if values.shape[0] else position
+    found = earliest < values.shape[0]
+    return np.where(found, counts.times[np.minimum(earliest, values.shape[0] - 1)], np.inf)
+
+
+def _estimate(counts: Tally, level: float, interval: IntervalType) -> _Estimates:
+    """Stage 2: the estimator, its interval and the medians from the cells."""
+    first = segment_first(counts.group, counts.n_groups)
+    at_risk = _at_risk(counts, first)
+    # Every cell has exits > 0, so at_risk > 0; the arithmetic runs in place
+    # because at 1e7 distinct durations each fresh array costs a full pass.
+    factor = counts.events / at_risk
+    np.subtract(1.0, factor, out=factor)
+    survivors = at_risk - counts.events
+    terms = at_risk * survivors
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(counts.events, terms, out=terms)
+    # Everyone left has the event: that time adds nothing to Greenwood's sum.
+    terms[survivors <= 0] = 0.0
+    del survivors
+    survival = _survival(factor, counts, first)
+    np.clip(survival, 0.0, 1.0, out=survival)
+    greenwood = segment_cumsum(terms, counts.group, first)
+    low, high = _limits(survival, greenwood, normal_quantile(level), interval)
+    # The limits of the median are where the bands cross 0.5 (Brookmeyer &
+    # Crowley 1982, "A confidence interval for the median survival time",
+    # Biometrics 38(1)); R's survfit leaves a band undefined where S = 0.
+    defined = survival > 0.0
+    everywhere = np.ones(survival.shape[0], dtype=bool)
+    return _Estimates(
+        at_risk=at_risk,
+        survival=survival,
+        low=low,
+        high=high,
+        median=_first_time_at_or_below_half(survival, everywhere, counts, first, tolerance=0.0),
+        median_low=_first_time_at_or_below_half(low, defined, counts, first),
+        median_high=_first_time_at_or_below_half(high, defined, counts, first),
+        n=weighted_count(counts.group, counts.exits, counts.n_groups),
+        n_events=weighted_count(counts.group, counts.events, counts.n_groups),
+    )
+
+
+def _restricted_means(
+    group: IntArray,
+    n_groups: int,
+    times: FloatArray,
+    survival: FloatArray,
+    at_risk: FloatArray,
+    events: FloatArray,
+    horizon: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Area under each group's curve from 0 to ``horizon`` and its standard error.
+
+    The variance is sum_j A_j^2 d_j / (n_j (n_j - d_j)) over event times
+    t_j <= horizon, with A_j the area from t_j to the horizon (Klein &
+    Moeschberger 2003, *Survival Analysis*, 2nd ed., section 4.5); it is what
+    R's ``print(survfit(...), rmean = horizon)`` reports.
+    """
+    keep = times <= horizon
+    group, times, survival = group[keep], times[keep], survival[keep]
+    at_risk, events = at_risk[keep], events[keep]
+    first_of = np.ones(group.shape[0], dtype=bool)
+    first_of[1:] = group[1:] != group[:-1]
+    previous_time = np.where(first_of, 0.0, np.roll(times, 1))
+    previous_survival = np.where(first_of, 1.0, np.roll(survival, 1))
+    rectangles = (times - previous_time) * previous_survival
+    # The last piece runs from each group's last time (or 0) to the horizon.
+    last_time = np.zeros(n_groups)
+    last_survival = np.ones(n_groups)
+    last = np.flatnonzero(np.append(group[1:] != group[:-1], True)) if group.size else group
+    last_time[group[last]] = times[last]
+    last_survival[group[last]] = survival[last]
+    mean = weighted_count(group, rectangles, n_groups)
+    mean += (horizon - last_time) * last_survival
+    present = np.flatnonzero(first_of)
+    starts = np.zeros(n_groups, dtype=np.intp)
+    starts[group[present]] = present
+    area_after = mean[group] - segment_cumsum(rectangles, group, starts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survivors = at_risk - events
+        terms = np.where(
+            survivors > 0, events / (at_risk * np.where(survivors > 0, survivors, 1.0)), 0.0
+        )
+    variance = weighted_count(group, area_after**2 * terms, n_groups)
+    return mean, np.sqrt(variance)
+
+
+def _single_curve(counts: Tally, level: float, interval: IntervalType) -> SurvivalCurve:
+    fit = _estimate(counts, level, interval)
+    return SurvivalCurve(
+        times=counts.times,
+        survival=fit.survival,
+        survival_low=fit.low,
+        survival_high=fit.high,
+        at_risk=fit.at_risk,
+        events=counts.events,
+        censored=counts.exits - counts.events,
+        median=float(fit.median[0]),
+        n=float(fit.n[0]),
+        n_events=float(fit.n_events[0]),
+        confidence_level=level,
+        median_low=float(fit.median_low[0]),
+        median_high=float(fit.median_high[0]),
+        interval=interval,
+    )
+
+
+def _grouped_curves(
+    counts: Tally, groups: npt.NDArray[Any], level: float, interval: IntervalType
+) -> SurvivalCurves:
+    fit = _estimate(counts, level, interval)
+    return SurvivalCurves(
+        groups=groups,
+        group=groups[counts.group],
+        times=counts.times,
+        survival=fit.survival,
+        survival_low=fit.low,
+        survival_high=fit.high,
+        at_risk=fit.at_risk,
+        events=counts.events,
+        censored=counts.exits - counts.events,
+        median=fit.median,
+        median_low=fit.median_low,
+        median_high=fit.median_high,
+        n=fit.n,
+        n_events=fit.n_events,
+        confidence_level=level,
+        interval=interval,
+    )
+
+
+def grouped_tally(inputs: SurvivalInputs) -> tuple[Tally, npt.NDArray[Any]]:
+    """Tally subjects by group; every group must carry some weight."""
+    assert inputs.labels is not None
+    n = inputs.durations.shape[0]
+    codes, groups = factorize_labels(inputs.labels, name="by", n=n)
+    counts = tally(inputs.durations, inputs.observed, inputs.weights, codes, groups.shape[0])
+    present = np.bincount(counts.group, minlength=groups.shape[0]) > 0
+    if not present.all():
+        empty = groups[np.flatnonzero(~present)[0]]
+        raise ValueError(f"`weights` must not all be zero within a group; group {empty!r} is")
+    return counts, groups
+
+
+@overload
+def kaplan_meier(
+    durations: object,
+    /,
+    observed: object = ...,
+    *,
+    weights: object = ...,
+    by: None = ...,
+    duration: str | None = ...,
+    confidence_level: float = ...,
+    interval: IntervalType = ...,
+) -> SurvivalCurve: ...
+
+
+@overload
+def kaplan_meier(
+    durations: object,
+    /,
+    observed: object = ...,
+    *,
+    weights: object = ...,
+    by: object,
+    duration: str | None = ...,
+    confidence_level: float = ...,
+    interval: IntervalType = ...,
+) -> SurvivalCurves: ...
 
 
 def kaplan_meier(
@@ -251,36 +806,54 @@ def kaplan_meier(
     observed: object = None,
     *,
     weights: object = None,
+    by: object = None,
+    duration: str | None = None,
     confidence_level: float = 0.95,
-) -> SurvivalCurve:
+    interval: IntervalType = "log-log",
+) -> SurvivalCurve | SurvivalCurves:
     """Kaplan-Meier estimate of a survival curve, with right censoring.
 
     Parameters
     ----------
-    durations : array_like
+    durations : array_like or dataframe
         Time from each subject's start (e.g. acquisition) to its event (e.g.
         churn) or to the end of its observation: finite, non-negative numbers.
-    observed : array_like of bool, optional
+        Or a dataframe narwhals supports (pandas, polars, pyarrow, DuckDB,
+        ...), with ``duration`` (and ``observed``, ``weights``, ``by``) naming
+        its columns; the reduce to distinct (group, duration, event) rows runs
+        inside the frame's engine.
+    observed : array_like of bool, or str, optional
         True (or 1) where the event was observed, False (or 0) where the
         subject was still "alive" when observation stopped (right-censored).
         Default: every event observed.
-    weights : array_like, optional
+    weights : array_like or str, optional
         Frequency weights, one per subject: finite, non-negative, not all zero.
         Integer weights give exactly the curve of repeating each row.
+    by : array_like or str, optional
+        Group of each subject: one curve per group, all computed together
+        (one tally over (group, time), no loop over groups). The result is
+        then a :class:`SurvivalCurves`.
+    duration : str, optional
+        The duration column, when the data is a dataframe.
     confidence_level : float, default 0.95
-        Coverage of the pointwise exponential-Greenwood interval.
+        Coverage of the pointwise interval.
+    interval : {"log-log", "log"}, default "log-log"
+        Pointwise interval type: exponential Greenwood (lifelines' default,
+        R's ``conf.type = "log-log"``), or on the log scale (R's default
+        ``conf.type = "log"``), capped at 1.
 
     Returns
     -------
-    SurvivalCurve
+    SurvivalCurve or SurvivalCurves
         Times, survival, interval limits, numbers at risk, events, censored,
-        and the median survival time.
+        the median survival time and its interval; one per group with ``by``.
 
     Raises
     ------
     ValueError
         If there are no durations, a duration is negative, missing or infinite,
-        ``observed`` holds anything but booleans / 0 / 1, or lengths differ.
+        ``observed`` holds anything but booleans / 0 / 1, lengths differ, or a
+        group carries no weight.
     TypeError
         If the inputs are not numeric (booleans for ``observed``).
 
@@ -289,10 +862,13 @@ def kaplan_meier(
     At each distinct duration ``t_i`` with ``d_i`` events among ``n_i``
     subjects at risk, ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``. Subjects
     censored at ``t_i`` count as at risk at ``t_i`` (events are taken to come
-    first). The interval is exp(-exp(log(-log S) -/+ z sqrt(V) / log S)) with
-    Greenwood's ``V = sum d_i / (n_i (n_i - d_i))`` (Kalbfleisch & Prentice
-    2002); it stays inside [0, 1]. The results equal lifelines'
-    ``KaplanMeierFitter`` (which adds a row at time 0).
+    first). Greenwood's variance sum is ``V = sum d_i / (n_i (n_i - d_i))``;
+    the "log-log" interval is exp(-exp(log(-log S) -/+ z sqrt(V) / log S))
+    (Kalbfleisch & Prentice 2002) and stays inside [0, 1]; the "log" interval
+    is ``S exp(-/+ z sqrt(V))``. The curves equal lifelines'
+    ``KaplanMeierFitter`` (which adds a row at time 0) and R's ``survfit``;
+    where ``S = 0`` both limits are 0 here (R leaves them undefined). The
+    median's limits are where the bands cross 0.5 (Brookmeyer & Crowley 1982).
 
     Examples
     --------
@@ -308,36 +884,22 @@ def kaplan_meier(
     4.0
     >>> round(curve.survival_at(3.5), 4)
     0.5357
+
+    One curve per sales channel, from a frame:
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"months": [1, 2, 3, 2, 4, 6],
+    ...                       "churned": [1, 1, 1, 1, 0, 1],
+    ...                       "channel": ["app", "app", "app", "web", "web", "web"]})
+    >>> curves = lm.kaplan_meier(frame, "churned", duration="months", by="channel")
+    >>> curves.median.tolist()
+    [2.0, 6.0]
     """
     level = check_confidence_level(confidence_level)
-    values = as_1d_array(durations, name="durations")
-    n = values.shape[0]
-    if n == 0:
-        raise ValueError("`durations` must contain at least one subject; got an empty array")
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"`durations` must be finite and non-negative; found {values[position]} "
-            f"at position {position}"
-        )
-    events_seen = (
-        np.ones(n, dtype=bool)
-        if observed is None
-        else as_1d_indicator(observed, name="observed", n=n)
-    )
-    weight_array = None if weights is None else check_weights(weights, n=n, of="`durations`")
-
-    tally = None
-    if values.dtype.kind in "iu":
-        tally = _tally_integer(values, events_seen, weight_array)
-    elif bool(np.all(values == np.floor(values))) and values.max() < 2**53:
-        tally = _tally_integer(values.astype(np.int64), events_seen, weight_array)
-    if tally is None:
-        tally = _tally_sorted(values.astype(np.float64, copy=False), events_seen, weight_array)
-    times, exits, events = tally
-    if weight_array is not None:
-        # Times carried only by zero-weight rows add nothing to the curve.
-        keep = exits > 0
-        times, exits, events = times[keep], exits[keep], events[keep]
-    return _curve_from_tally(times, exits, events, level)
+    kind = check_choice(interval, name="interval", choices=_INTERVALS)
+    inputs = survival_inputs(durations, observed, weights, by, duration)
+    if inputs.labels is None:
+        counts = tally(inputs.durations, inputs.observed, inputs.weights)
+        return _single_curve(counts, level, kind)
+    counts, groups = grouped_tally(inputs)
+    return _grouped_curves(counts, groups, level, kind)

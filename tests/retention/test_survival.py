@@ -209,3 +209,132 @@ def test_bad_input(args, kwargs, error, match) -> None:
 def test_survival_at_rejects_nan() -> None:
     with pytest.raises(ValueError, match="`t` must not be NaN"):
         lm.kaplan_meier([1, 2]).survival_at(float("nan"))
+
+
+def _assert_same_curve(grouped, alone) -> None:
+    np.testing.assert_array_equal(grouped.times, alone.times)
+    for name in ("survival", "survival_low", "survival_high", "at_risk", "events", "censored"):
+        np.testing.assert_allclose(getattr(grouped, name), getattr(alone, name), atol=1e-12)
+    for name in ("median", "median_low", "median_high", "n", "n_events"):
+        assert getattr(grouped, name) == getattr(alone, name)
+
+
+@pytest.mark.parametrize("kind", ["integer", "continuous", "wide-integer"])
+@pytest.mark.parametrize("interval", ["log-log", "log"])
+def test_by_group_equals_each_group_alone(kind: str, interval: str) -> None:
+    rng = np.random.default_rng(5)
+    n = 600
+    labels = rng.choice(np.array(["app", "store", "web"]), n)
+    if kind == "integer":
+        durations = rng.integers(0, 40, n)
+    elif kind == "wide-integer":
+        durations = rng.integers(0, 40, n) * 10**9  # too wide for counting
+    else:
+        durations = rng.exponential(10.0, n)
+    observed = rng.random(n) < 0.6
+    weights = rng.integers(0, 3, n)
+    weights[:3] = 1
+    curves = lm.kaplan_meier(durations, observed, by=labels, interval=interval, weights=weights)
+    assert curves.groups.tolist() == ["app", "store", "web"]
+    for k, label in enumerate(curves.groups):
+        rows = labels == label
+        alone = lm.kaplan_meier(
+            durations[rows], observed[rows], weights=weights[rows], interval=interval
+        )
+        _assert_same_curve(curves[label], alone)
+        assert curves.median[k] == alone.median
+    table = curves.to_frame(backend="polars")
+    assert table.columns[:2] == ["group", "time"]
+    assert table.height == curves.times.shape[0]
+    summary = curves.summary(backend="polars")
+    assert summary["n"].to_list() == [float(weights[labels == g].sum()) for g in curves.groups]
+
+
+def test_single_group_through_by_equals_plain_curve() -> None:
+    durations = np.array([1, 2, 2, 3, 4, 4, 5])
+    observed = np.array([1, 1, 0, 1, 1, 1, 0])
+    curves = lm.kaplan_meier(durations, observed, by=np.zeros(7, dtype=int))
+    _assert_same_curve(curves[0], lm.kaplan_meier(durations, observed))
+
+
+def test_everyone_fails_in_one_group_of_several() -> None:
+    # Group "b" ends at 0; group "a" keeps its own product after "b" reached 0.
+    curves = lm.kaplan_meier([1, 2, 3, 1, 2], [1, 0, 1, 1, 1], by=["a", "a", "a", "b", "b"])
+    np.testing.assert_allclose(curves["a"].survival, [2 / 3, 2 / 3, 0.0])
+    np.testing.assert_allclose(curves["b"].survival, [0.5, 0.0])
+    # R leaves the band at S = 0 undefined, so the upper limit is never reached.
+    assert curves["b"].median_high == math.inf
+
+
+@pytest.mark.parametrize("backend", ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"])
+def test_frames_reduce_in_their_engine(backend: str) -> None:
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(9)
+    n = 300
+    data = pd.DataFrame(
+        {
+            "months": rng.integers(1, 24, n),
+            "churned": rng.random(n) < 0.6,
+            "channel": rng.choice(["app", "web"], n),
+            "w": rng.integers(1, 4, n).astype(float),
+        }
+    )
+    expected = lm.kaplan_meier(
+        data["months"].to_numpy(),
+        data["churned"].to_numpy(),
+        by=data["channel"].to_numpy(),
+        weights=data["w"].to_numpy(),
+    )
+    if backend == "pandas":
+        frame = data
+    elif backend.startswith("polars"):
+        pl = pytest.importorskip("polars")
+        frame = pl.from_pandas(data)
+        frame = frame.lazy() if backend == "polars-lazy" else frame
+    elif backend == "pyarrow":
+        pa = pytest.importorskip("pyarrow")
+        frame = pa.Table.from_pandas(data)
+    else:
+        duckdb = pytest.importorskip("duckdb")
+        frame = duckdb.from_df(data)
+    curves = lm.kaplan_meier(frame, "churned", duration="months", by="channel", weights="w")
+    assert curves.groups.tolist() == ["app", "web"]
+    for label in ("app", "web"):
+        _assert_same_curve(curves[label], expected[label])
+    single = lm.kaplan_meier(frame, "churned", duration="months")
+    reference = lm.kaplan_meier(data["months"].to_numpy(), data["churned"].to_numpy())
+    _assert_same_curve(single, reference)
+
+
+def test_frame_and_group_errors() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"d": [1.0, 2.0, None], "e": [1, 0, 1], "g": ["a", None, "b"]})
+    with pytest.raises(TypeError, match="`duration` must be a column name"):
+        lm.kaplan_meier(frame, "e")
+    with pytest.raises(ValueError, match="`by` column 'g' has missing values"):
+        lm.kaplan_meier(frame, "e", duration="d", by="g")
+    with pytest.raises(ValueError, match="`duration` column 'd' has missing values"):
+        lm.kaplan_meier(frame, "e", duration="d")
+    with pytest.raises(TypeError, match="`duration` names a column"):
+        lm.kaplan_meier([1, 2], duration="d")
+    with pytest.raises(ValueError, match="`by` must have the same length"):
+        lm.kaplan_meier([1, 2], by=["a"])
+    with pytest.raises(ValueError, match="`weights` must not all be zero within a group"):
+        lm.kaplan_meier([1, 2, 3], weights=[1, 1, 0], by=["a", "a", "b"])
+    with pytest.raises(ValueError, match="`interval` must be one of"):
+        lm.kaplan_meier([1, 2], interval="plain")
+    with pytest.raises(KeyError, match="no group 'c'"):
+        lm.kaplan_meier([1, 2], by=["a", "b"])["c"]
+    with pytest.raises(ValueError, match="`horizon` must be positive"):
+        lm.kaplan_meier([1, 2]).restricted_mean(0)
+    with pytest.raises(TypeError, match="`horizon` must be a number"):
+        lm.kaplan_meier([1, 2]).restricted_mean("5")
+
+
+def test_restricted_mean_by_hand() -> None:
+    # S = 6/7 on [1, 2), 5/7 on [2, 3), 15/28 on [3, 4): area to 4 = 1 + 6/7 + 5/7 + 15/28.
+    curve = lm.kaplan_meier([1, 2, 2, 3, 4, 4, 5], [1, 1, 0, 1, 1, 1, 0])
+    assert curve.restricted_mean(4).estimate == pytest.approx(1 + 6 / 7 + 5 / 7 + 15 / 28)
+    # Before the first time the curve is 1: the restricted mean is the horizon, se 0.
+    early = curve.restricted_mean(0.5)
+    assert (early.estimate, early.standard_error) == (0.5, 0.0)
