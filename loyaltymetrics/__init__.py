@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv._formulas import clv, predicted_clv
     from loyaltymetrics._clv._holdout import HoldoutCheck, holdout_check
     from loyaltymetrics._clv._rfm import historical_clv, rfm_summary
-    from loyaltymetrics._clv._value import CLVPrediction
     from loyaltymetrics._clv._rfm_scores import rfm_scores
+    from loyaltymetrics._clv._value import CLVPrediction
     from loyaltymetrics._clv.models._bgbb import BGBBModel, fit_bgbb
     from loyaltymetrics._clv.models._bgnbd import BGNBDModel, fit_bgnbd
     from loyaltymetrics._clv.models._gamma_gamma import GammaGammaModel, fit_gamma_gamma

@@ -102,7 +102,8 @@ def _coding(scores: object, metric: Metric, options: Mapping[str, object]) -> _C
     sample = check_integer_scores(scores, low=scale[0], high=scale[1])
     span = float(scale[1] - scale[0])
     points = np.arange(scale[1] - scale[0] + 1, dtype=np.float64) / span
-    return _Coding(sample.values - scale[0], points, float(scale[0]), span)
+    offsets = (sample.values - scale[0]).astype(np.int64, copy=False)
+    return _Coding(offsets, points, float(scale[0]), span)
 
 
 def _period_labels(times: object, n: int) -> npt.NDArray[Any]:
