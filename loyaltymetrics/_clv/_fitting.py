@@ -40,7 +40,7 @@ from loyaltymetrics._engine._fitting import (
     warn_unless_converged,
     weighted_sum,
 )
-from loyaltymetrics._engine._validation import as_1d_array, check_weights
+from loyaltymetrics._engine._validation import as_1d_array, check_weights, is_real_number
 
 __all__ = [
     "ConvergenceWarning",
@@ -122,7 +122,7 @@ def model_array(values: object, *, name: str) -> FloatArray:
 
 def check_number(value: object, *, name: str, low: float, inclusive: bool) -> float:
     """Return a finite real scalar above ``low`` (or equal to it when ``inclusive``)."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    if not is_real_number(value):
         raise TypeError(f"`{name}` must be a number; got {value!r}")
     number = float(value)
     if not math.isfinite(number) or number < low or (number == low and not inclusive):

@@ -44,7 +44,7 @@ from loyaltymetrics._engine._frames import (
     with_group_min,
 )
 from loyaltymetrics._engine._keys import factorize
-from loyaltymetrics._engine._validation import as_1d_array, check_choice
+from loyaltymetrics._engine._validation import as_1d_array, check_choice, is_real_number
 
 __all__ = ["historical_clv", "rfm_summary"]
 
@@ -109,7 +109,7 @@ def _check_names(**names: object) -> None:
 def _boundary(value: object, *, name: str, scale: _Scale) -> float:
     """Convert ``observation_end`` / ``calibration_end`` to the instant scale."""
     if not scale.is_datetime:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError(f"`{name}` must be a number (the `time` column holds numbers)")
         number = float(value)
         if not np.isfinite(number):

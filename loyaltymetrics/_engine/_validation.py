@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeGuard, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,8 @@ __all__ = [
     "check_weights",
     "first_invalid_score",
     "first_invalid_weight",
+    "is_integer_number",
+    "is_real_number",
 ]
 
 NanPolicy = Literal["raise", "omit", "propagate"]
@@ -47,6 +49,22 @@ _NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "omit", "propagate")
 FloatArray = npt.NDArray[np.float64]
 _Choice = TypeVar("_Choice", bound=str)
 IntArray = npt.NDArray[np.int64]
+
+
+def is_real_number(value: object) -> TypeGuard[numbers.Real]:
+    """Return True for a real number that is not a boolean and not a numpy time span.
+
+    ``numbers.Real`` alone is not enough: ``bool`` is an ``int``, and numpy
+    registers ``timedelta64`` as an integer type although ``float()`` rejects it.
+    """
+    return isinstance(value, numbers.Real) and not isinstance(
+        value, bool | np.bool_ | np.timedelta64
+    )
+
+
+def is_integer_number(value: object) -> TypeGuard[numbers.Integral]:
+    """Return True for an integer that is not a boolean and not a numpy time span."""
+    return isinstance(value, numbers.Integral) and is_real_number(value)
 
 
 def _is_missing_scalar(value: object) -> bool:
@@ -70,7 +88,7 @@ def _object_to_float(array: npt.NDArray[Any], name: str) -> FloatArray:
             raise TypeError(
                 f"`{name}` must be numeric, not boolean; found {value!r} at position {position}"
             )
-        elif isinstance(value, numbers.Real):
+        elif is_real_number(value):
             out.flat[position] = float(value)
         else:
             raise TypeError(
@@ -226,7 +244,7 @@ def _quoted(choices: tuple[str, ...]) -> str:
 
 def check_confidence_level(confidence_level: object) -> float:
     """Return ``confidence_level`` as a float strictly between 0 and 1."""
-    if isinstance(confidence_level, bool) or not isinstance(confidence_level, numbers.Real):
+    if not is_real_number(confidence_level):
         raise TypeError(
             f"`confidence_level` must be a number between 0 and 1; got {confidence_level!r}"
         )
@@ -245,7 +263,7 @@ def check_count(value: object, *, name: str, allow_float: bool = False) -> float
     ``3.0``); with ``allow_float=True`` any non-negative finite real is accepted
     (weighted totals).
     """
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    if not is_real_number(value):
         raise TypeError(f"`{name}` must be a non-negative number; got {value!r}")
     number = float(value)
     if not np.isfinite(number):
@@ -291,7 +309,7 @@ def _check_integer_pair(value: object, *, name: str) -> tuple[int, int]:
         )
     pair = []
     for item in value:
-        if isinstance(item, bool | np.bool_) or not isinstance(item, numbers.Real):
+        if not is_real_number(item):
             raise TypeError(f"`{name}` must be a pair of integers (low, high); got {value!r}")
         number = float(item)
         if not np.isfinite(number) or number != int(number):
@@ -330,7 +348,7 @@ def check_scale_range(band: object, *, name: str, scale: tuple[int, int]) -> tup
 
 def check_n_resamples(n_resamples: object) -> int:
     """Return ``n_resamples`` as an int of at least 2 (a bootstrap needs a spread)."""
-    if isinstance(n_resamples, bool | np.bool_) or not isinstance(n_resamples, numbers.Integral):
+    if not is_integer_number(n_resamples):
         raise TypeError(f"`n_resamples` must be an integer; got {n_resamples!r}")
     if int(n_resamples) < 2:
         raise ValueError(f"`n_resamples` must be at least 2; got {n_resamples!r}")
@@ -342,7 +360,7 @@ def check_positive_vector(values: object, *, name: str, size: int) -> FloatArray
     if isinstance(values, str | bytes) or not isinstance(values, tuple | list | np.ndarray):
         raise TypeError(f"`{name}` must be a sequence of {size} positive numbers; got {values!r}")
     for value in values:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError(
                 f"`{name}` must be a sequence of {size} positive numbers; got {values!r}"
             )

@@ -37,7 +37,7 @@ from loyaltymetrics._engine._frames import (
     import_narwhals,
     quiet_narwhals,
 )
-from loyaltymetrics._engine._validation import as_1d_array
+from loyaltymetrics._engine._validation import as_1d_array, is_real_number
 
 __all__ = ["customer_durations"]
 
@@ -68,7 +68,7 @@ def _span(value: object, *, is_datetime: bool) -> float:
 def _end(value: object, *, is_datetime: bool) -> float:
     """``observation_end`` on the instant scale."""
     if not is_datetime:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError("`observation_end` must be a number (the `time` column holds numbers)")
         if not np.isfinite(float(value)):
             raise ValueError(f"`observation_end` must be finite; got {value!r}")

@@ -40,7 +40,7 @@ from loyaltymetrics._engine._results import (
     TabularResult,
     make_frame,
 )
-from loyaltymetrics._engine._validation import check_choice, check_confidence_level
+from loyaltymetrics._engine._validation import check_choice, check_confidence_level, is_real_number
 from loyaltymetrics._retention._survival_tally import (
     IntArray,
     SurvivalInputs,
@@ -298,7 +298,7 @@ class RestrictedMeanComparison(Comparison):
 
 
 def _check_horizon(horizon: object) -> float:
-    if isinstance(horizon, bool) or not isinstance(horizon, int | float | np.number):
+    if not is_real_number(horizon):
         raise TypeError(f"`horizon` must be a number; got {type(horizon).__name__}")
     value = float(horizon)
     if not (np.isfinite(value) and value > 0):

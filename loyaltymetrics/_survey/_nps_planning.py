@@ -10,10 +10,9 @@ points.
 from __future__ import annotations
 
 import math
-import numbers
 
 from loyaltymetrics._engine._intervals import normal_quantile
-from loyaltymetrics._engine._validation import check_confidence_level, check_count
+from loyaltymetrics._engine._validation import check_confidence_level, check_count, is_real_number
 
 __all__ = ["nps_margin_of_error", "nps_sample_size"]
 
@@ -29,7 +28,7 @@ def _per_respondent_variance(promoter_share: object, detractor_share: object) ->
         )
     shares = []
     for value, name in ((promoter_share, "promoter_share"), (detractor_share, "detractor_share")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError(f"`{name}` must be a number in 0..1; got {value!r}")
         number = float(value)
         if not 0.0 <= number <= 1.0:
