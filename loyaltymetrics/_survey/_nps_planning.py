@@ -151,6 +151,14 @@ def nps_sample_size(
         raise ValueError(f"`margin_of_error` must be positive; got {margin_of_error!r}")
     level = check_confidence_level(confidence_level)
     variance = _per_respondent_variance(promoter_share, detractor_share)
-    exact = variance * (100.0 * normal_quantile(level) / margin) ** 2
+    if variance == 0.0:  # all one class: every sample has no sampling error
+        return 1
+    ratio = 100.0 * normal_quantile(level) / margin
+    exact = variance * ratio * ratio  # float products overflow to inf; ``**`` would raise
+    if not math.isfinite(exact):
+        raise ValueError(
+            f"`margin_of_error` is too small: the sample size for {margin_of_error!r} "
+            "exceeds the floating-point range"
+        )
     # Guard against the product landing a hair above a whole number by rounding.
     return max(1, math.ceil(exact * (1.0 - 1e-12)))

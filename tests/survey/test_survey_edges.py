@@ -26,3 +26,18 @@ def test_weighted_all_missing_propagates_like_unweighted(metric, missing) -> Non
     assert math.isnan(weighted.score)
     assert weighted.n == unweighted.n == 0
     assert weighted.to_dict().keys() == unweighted.to_dict().keys()
+
+
+def test_sample_size_for_a_sample_with_no_spread_is_one() -> None:
+    # All detractors: NPS is -100 in every sample, so one respondent gives a zero
+    # margin (hand-worked: p_P + p_D - (p_P - p_D)^2 = 0 + 1 - 1 = 0).
+    assert lm.nps_sample_size(1e-300, promoter_share=0.0, detractor_share=1.0) == 1
+
+
+def test_sample_size_beyond_the_float_range_names_the_margin() -> None:
+    with pytest.raises(ValueError, match="`margin_of_error`"):
+        lm.nps_sample_size(1e-300)
+    # Still finite: (100 z / m)^2 with z = 1.959963984540054 (scipy.stats.norm.ppf(0.975)).
+    assert lm.nps_sample_size(1e-100) == pytest.approx(
+        (100 * 1.959963984540054 / 1e-100) ** 2, rel=1e-9
+    )
