@@ -272,7 +272,17 @@ def check_count(value: object, *, name: str, allow_float: bool = False) -> float
         raise ValueError(f"`{name}` must be non-negative; got {value!r}")
     if not allow_float and number != int(number):
         raise ValueError(f"`{name}` must be a whole number; got {value!r}")
+    if not allow_float and number > MAX_EXACT_COUNT:
+        raise ValueError(_too_large(name, value))
     return number
+
+
+#: Whole counts above 2**53 are not exact in float64 (and soon overflow int64 cells).
+MAX_EXACT_COUNT = float(2**53)
+
+
+def _too_large(name: str, value: object) -> str:
+    return f"`{name}` must be at most 2**53 (counted exactly); got {value!r}"
 
 
 def check_count_vector(counts: object, *, name: str, length: int) -> IntArray:
@@ -296,6 +306,8 @@ def check_count_vector(counts: object, *, name: str, length: int) -> IntArray:
         )
     if not (floats > 0).any():
         raise ValueError(f"`{name}` must not all be zero: the metric needs at least one response")
+    if floats.max() > MAX_EXACT_COUNT:
+        raise ValueError(_too_large(name, floats.max()))
     return floats.astype(np.int64)
 
 

@@ -41,3 +41,24 @@ def test_sample_size_beyond_the_float_range_names_the_margin() -> None:
     assert lm.nps_sample_size(1e-100) == pytest.approx(
         (100 * 1.959963984540054 / 1e-100) ** 2, rel=1e-9
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: lm.nps_from_counts(detractors=1, passives=1, promoters=10**30), "promoters"),
+        (lambda: lm.csat_from_counts([1, 2, 3, 4, 1e300]), "counts"),
+        (lambda: lm.ces_from_counts([1, 2, 3, 4, 5, 6, 2.0**64]), "counts"),
+        (lambda: lm.nps_margin_of_error(10**30), "n"),
+    ],
+)
+def test_counts_beyond_exact_float_range_name_the_argument(call, argument) -> None:
+    with pytest.raises(ValueError, match=f"`{argument}` must be at most 2\\*\\*53"):
+        call()
+
+
+def test_counts_at_the_exact_limit_are_counted() -> None:
+    # 2**53 is the largest count float64 holds exactly; the shares follow by hand.
+    result = lm.nps_from_counts(detractors=0, passives=2**53, promoters=2**53)
+    assert result.n == 2**54
+    assert result.score == pytest.approx(50.0)
