@@ -10,3 +10,19 @@ import loyaltymetrics as lm
 def test_customer_counts_beyond_exact_float_range_name_the_argument() -> None:
     with pytest.raises(ValueError, match="`start` must be at most 2\\*\\*53"):
         lm.retention_rate(start=10**30, end=1, new=0)
+
+
+def test_amounts_near_the_float_maximum_name_the_argument() -> None:
+    with pytest.raises(
+        ValueError, match="`amounts` must be at most 1e100"
+    ):
+        lm.average_order_value([1e308, 1e308])
+
+
+def test_large_amounts_below_the_limit_keep_exact_summaries() -> None:
+    # Hand-worked: mean (1e100 + 2e99) / 2 = 6e99; sd = |1e100 - 2e99| / sqrt(2).
+    result = lm.average_order_value([1e100, 2e99])
+    assert result.value == pytest.approx(6e99)
+    assert result.standard_deviation == pytest.approx(8e99 / 2**0.5)
+    interval = result.confidence_interval(method="bca", n_resamples=50, rng=0)
+    assert interval.low <= result.value <= interval.high
