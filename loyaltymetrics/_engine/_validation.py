@@ -25,6 +25,7 @@ __all__ = [
     "as_1d_array",
     "as_1d_indicator",
     "as_1d_labels",
+    "broadcast_named",
     "check_choice",
     "check_confidence_level",
     "check_count",
@@ -65,6 +66,17 @@ def is_real_number(value: object) -> TypeGuard[numbers.Real]:
 def is_integer_number(value: object) -> TypeGuard[numbers.Integral]:
     """Return True for an integer that is not a boolean and not a numpy time span."""
     return isinstance(value, numbers.Integral) and is_real_number(value)
+
+
+def broadcast_named(names: str, *arrays: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
+    """``np.broadcast_arrays`` whose shape error names the arguments (``names``, in backticks)."""
+    try:
+        return list(np.broadcast_arrays(*arrays))
+    except ValueError:
+        shapes = ", ".join(str(array.shape) for array in arrays)
+        raise ValueError(
+            f"{names} must have the same length or broadcast together; got shapes {shapes}"
+        ) from None
 
 
 def _is_missing_scalar(value: object) -> bool:

@@ -39,6 +39,7 @@ from loyaltymetrics._clv._fitting import (
     warn_unless_converged,
     weighted_sum,
 )
+from loyaltymetrics._engine._validation import broadcast_named
 
 __all__ = [
     "BGNBDModel",
@@ -206,7 +207,9 @@ class BGNBDModel(FittedModel):
         """
         horizon = _check_time(t)
         x, t_x, big_t = check_history(frequency, recency, T)
-        horizon, x, t_x, big_t = np.broadcast_arrays(horizon, x, t_x, big_t)
+        horizon, x, t_x, big_t = broadcast_named(
+            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
+        )
         return _output(self._expected_purchases(horizon, x, t_x, big_t))
 
     def _expected_purchases(
@@ -280,7 +283,7 @@ class BGNBDModel(FittedModel):
         if bad.any():
             raise ValueError("`n` must be whole numbers >= 0")
         t_arr = _check_time(t)
-        counts, t_arr = np.broadcast_arrays(counts, t_arr)
+        counts, t_arr = broadcast_named("`n` and `t`", counts, t_arr)
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         success = alpha / (alpha + t_arr)
         with np.errstate(all="ignore"):

@@ -43,6 +43,7 @@ from loyaltymetrics._clv.models._bgnbd import (
     simulate_beta_geometric_future,
 )
 from loyaltymetrics._clv.models._pareto_nbd import _check_counts
+from loyaltymetrics._engine._validation import broadcast_named
 
 __all__ = ["MBGNBDModel", "fit_mbgnbd"]
 
@@ -141,7 +142,9 @@ class MBGNBDModel(FittedModel):
         """
         horizon = _check_time(t)
         x, t_x, big_t = check_history(frequency, recency, T)
-        horizon, x, t_x, big_t = np.broadcast_arrays(horizon, x, t_x, big_t)
+        horizon, x, t_x, big_t = broadcast_named(
+            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
+        )
         r, alpha = self.r, self.alpha
         z = horizon / (alpha + big_t + horizon)
         log_discount = (r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + horizon))
@@ -209,7 +212,7 @@ class MBGNBDModel(FittedModel):
         """
         counts = _check_counts(n)
         t_arr = _check_time(t)
-        counts, t_arr = np.broadcast_arrays(counts, t_arr)
+        counts, t_arr = broadcast_named("`n` and `t`", counts, t_arr)
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         success = alpha / (alpha + t_arr)
         with np.errstate(all="ignore"):

@@ -62,6 +62,7 @@ from loyaltymetrics._clv._fitting import (
     weighted_sum,
 )
 from loyaltymetrics._clv.models._bgnbd import _check_time, _output
+from loyaltymetrics._engine._validation import broadcast_named
 
 __all__ = ["ParetoNBDModel", "fit_pareto_nbd", "pareto_nbd_log_likelihood"]
 
@@ -272,7 +273,9 @@ class ParetoNBDModel(FittedModel):
         """
         horizon = _check_time(t)
         x, t_x, big_t = check_history(frequency, recency, T)
-        horizon, x, t_x, big_t = np.broadcast_arrays(horizon, x, t_x, big_t)
+        horizon, x, t_x, big_t = broadcast_named(
+            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
+        )
         r, alpha, s, beta = self._params
         while_alive = (
             (r + x)
@@ -354,7 +357,7 @@ class ParetoNBDModel(FittedModel):
         """
         counts = _check_counts(n)
         horizon = _check_time(t)
-        counts, horizon = np.broadcast_arrays(counts, horizon)
+        counts, horizon = broadcast_named("`n` and `t`", counts, horizon)
         r, alpha, s, beta = self._params
         span = np.log1p(horizon / beta)
         nodes, node_weights = np.polynomial.legendre.leggauss(_PMF_NODES)

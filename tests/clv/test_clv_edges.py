@@ -1,0 +1,37 @@
+"""Hostile input to the CLV formulas and model methods (regressions found by the fuzz test)."""
+
+from __future__ import annotations
+
+import pytest
+
+import loyaltymetrics as lm
+from loyaltymetrics import datasets
+
+
+def test_clv_arguments_that_do_not_broadcast_are_named() -> None:
+    with pytest.raises(ValueError, match="`margin`, `retention` and `discount_rate` must have"):
+        lm.clv([1.0, 2.0, 3.0], retention=[0.5, 0.5], discount_rate=0.1)
+    with pytest.raises(ValueError, match="`periods` must have"):
+        lm.clv([1.0, 2.0], retention=0.5, discount_rate=0.1, periods=[1, 2, 3])
+
+
+@pytest.fixture(scope="module")
+def histories():
+    f, r, t = datasets.simulate_bgnbd(200, r=0.5, alpha=2.0, a=0.6, b=2.5, T=30.0, rng=1)
+    bgbb = datasets.simulate_bgbb(
+        200, alpha=1.2, beta=0.8, gamma=0.6, delta=2.0, n_periods=6, rng=3
+    )
+    return [
+        lm.fit_bgnbd(f, r, t),
+        lm.fit_mbgnbd(f, r, t),
+        lm.fit_pareto_nbd(f, r, t),
+        lm.fit_bgbb(*bgbb),
+    ]
+
+
+def test_model_methods_name_arguments_that_do_not_broadcast(histories) -> None:
+    for model in histories:
+        with pytest.raises(ValueError, match="`t`, `frequency`, `recency` and `(T|n_periods)`"):
+            model.expected_purchases([1, 2], [1, 2, 3], [1, 2, 3], [5, 5, 5])
+        with pytest.raises(ValueError, match="`n` and `t` must have the same length"):
+            model.probability_of_purchases([1, 2, 3], [1, 2])
