@@ -108,7 +108,7 @@ def _summary_columns(summary: object) -> dict[str, npt.NDArray[Any]]:
         if missing:
             raise ValueError(f"`summary` lacks the column(s) {missing}; it needs {SUMMARY_COLUMNS}")
         return {name: as_1d_array(summary[name], name=name) for name in SUMMARY_COLUMNS}
-    frame = as_narwhals_frame(summary)
+    frame = as_narwhals_frame(summary, name="summary")
     if frame is None:
         raise TypeError(
             "`summary` must be a dataframe or a mapping of column name to array, as returned "

@@ -152,9 +152,9 @@ def _read_arrays(
     if n == 0:
         raise ValueError("`transactions` must contain at least one transaction")
     if ids.dtype.kind == "f" and np.isnan(ids).any():
-        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+        raise ValueError(f"`customer`: customer ids in column {customer!r} must not be missing")
     if ids.dtype.kind == "O" and any(item is None for item in ids.tolist()):
-        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+        raise ValueError(f"`customer`: customer ids in column {customer!r} must not be missing")
     raw_time = np.asarray(transactions[time])
     if raw_time.ndim != 1 or raw_time.shape[0] != n:
         raise ValueError(f"column {time!r} must be one-dimensional with the length of {customer!r}")
@@ -187,7 +187,7 @@ def _read_arrays(
 
 def _as_frame(transactions: object) -> Any:
     """Wrap a dataframe with narwhals; None for a mapping of arrays; TypeError otherwise."""
-    frame = as_narwhals_frame(transactions)
+    frame = as_narwhals_frame(transactions, name="transactions")
     if frame is None and not isinstance(transactions, Mapping):
         raise TypeError(
             "`transactions` must be a dataframe (pandas, polars, pyarrow, Dask, DuckDB, ...) "
@@ -227,7 +227,7 @@ def _frame_inputs(
         nw.col(time).is_null().any().alias("__lm_time"),
     ]
     messages = [
-        f"customer ids in column {customer!r} must not be missing",
+        f"`customer`: customer ids in column {customer!r} must not be missing",
         f"column {time!r} must not contain missing times",
     ]
     if value is not None:

@@ -247,7 +247,7 @@ def rfm_scores(
     for role, name in columns.items():
         if not isinstance(name, str):
             raise TypeError(f"`{role}` must be a column name (str); got {name!r}")
-    frame = as_narwhals_frame(summary)
+    frame = as_narwhals_frame(summary, name="summary")
     if frame is None:
         if not isinstance(summary, Mapping):
             raise TypeError(

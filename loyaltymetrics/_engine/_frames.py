@@ -108,15 +108,22 @@ _FRAME_PACKAGES = frozenset(
 )
 
 
-def as_narwhals_frame(data: object) -> Any:
-    """Wrap a dataframe with narwhals; None when ``data`` is not a dataframe."""
+def as_narwhals_frame(data: object, *, name: str = "data") -> Any:
+    """Wrap a dataframe with narwhals; None when ``data`` is not a dataframe.
+
+    ``name`` is the caller's argument name, used when the frame is refused
+    (duplicated column names).
+    """
     if isinstance(data, np.ndarray | list | tuple | str | bytes):
         return None
     if type(data).__module__.split(".")[0] not in _FRAME_PACKAGES:
         return None
     nw = import_narwhals()
     with quiet_narwhals():
-        wrapped = nw.from_native(data, pass_through=True)
+        try:
+            wrapped = nw.from_native(data, pass_through=True)
+        except nw.exceptions.DuplicateError as error:
+            raise ValueError(f"`{name}` must have unique column names; {error}") from None
     # Series and arrays come back unchanged: they are one column, not a table.
     return wrapped if isinstance(wrapped, nw.DataFrame | nw.LazyFrame) else None
 

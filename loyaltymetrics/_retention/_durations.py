@@ -106,7 +106,7 @@ def _read_arrays(
     if (ids.dtype.kind == "f" and np.isnan(ids).any()) or (
         ids.dtype.kind == "O" and any(item is None for item in ids.tolist())
     ):
-        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+        raise ValueError(f"`customer`: customer ids in column {customer!r} must not be missing")
     if raw.dtype.kind == "M":
         if np.isnat(raw).any():
             raise ValueError(f"column {time!r} must not contain missing times")
@@ -167,7 +167,7 @@ def _reduce_frame(
         instant.max().alias("last"),
     ).collect()
     if checks["ids"][0]:
-        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+        raise ValueError(f"`customer`: customer ids in column {customer!r} must not be missing")
     if checks["times"][0]:
         raise ValueError(f"column {time!r} must not contain missing times")
     if checks["rows"][0] == 0:
@@ -278,7 +278,7 @@ def customer_durations(
     for argument, name in (("customer", customer), ("time", time)):
         if not isinstance(name, str):
             raise TypeError(f"`{argument}` must be a column name (str); got {name!r}")
-    frame = as_narwhals_frame(transactions)
+    frame = as_narwhals_frame(transactions, name="transactions")
     if frame is None:
         if not isinstance(transactions, Mapping):
             raise TypeError(
