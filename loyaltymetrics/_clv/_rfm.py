@@ -218,7 +218,9 @@ def _frame_inputs(
     elif dtype.is_numeric():
         is_datetime = False
     else:
-        raise TypeError(f"column {time!r} must hold dates, datetimes or numbers; got {dtype}")
+        raise TypeError(
+            f"`time` column {time!r} must hold dates, datetimes or numbers; got {dtype}"
+        )
     if value is not None and not schema[value].is_numeric():
         raise TypeError(f"column {value!r} must be numeric; got {schema[value]}")
     # Check the raw columns before converting them: a cast would fail on nulls.

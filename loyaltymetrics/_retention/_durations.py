@@ -144,7 +144,9 @@ def _frame_time(nw: Any, schema: Any, time: str) -> tuple[Any, bool]:
     elif dtype.is_numeric():
         return column.cast(nw.Float64), False
     else:
-        raise TypeError(f"column {time!r} must hold dates, datetimes or numbers; got {dtype}")
+        raise TypeError(
+            f"`time` column {time!r} must hold dates, datetimes or numbers; got {dtype}"
+        )
     micros = (column - nw.lit(_EPOCH)).dt.total_microseconds()
     return micros.cast(nw.Float64), True
 

@@ -35,3 +35,24 @@ def test_model_methods_name_arguments_that_do_not_broadcast(histories) -> None:
             model.expected_purchases([1, 2], [1, 2, 3], [1, 2, 3], [5, 5, 5])
         with pytest.raises(ValueError, match="`n` and `t` must have the same length"):
             model.probability_of_purchases([1, 2, 3], [1, 2])
+
+
+def test_pandas_object_column_of_dates_is_read_as_dates() -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "c": [1, 1, 2],
+            "t": [dt.date(2020, 1, 1), dt.date(2020, 2, 1), dt.date(2020, 1, 5)],
+            "v": [1.0, 2.0, 3.0],
+        }
+    )
+    # Reference: the same column as datetime64, which both functions document.
+    as_datetimes = frame.assign(t=pd.to_datetime(frame["t"]))
+    summary = lm.rfm_summary(frame, customer="c", time="t", value="v")
+    assert summary.equals(lm.rfm_summary(as_datetimes, customer="c", time="t", value="v"))
+    value = lm.historical_clv(frame, customer="c", time="t", value="v")
+    assert value.equals(lm.historical_clv(as_datetimes, customer="c", time="t", value="v"))
+    assert frame["t"].dtype == object  # the caller's frame is untouched
