@@ -20,7 +20,6 @@ histories:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -111,7 +110,7 @@ def model_array(values: object, *, name: str) -> FloatArray:
     """
     if isinstance(values, bool | np.bool_):
         raise TypeError(f"`{name}` must be numeric, not boolean")
-    if isinstance(values, numbers.Real):
+    if is_real_number(values):
         return np.asarray(float(values))
     if isinstance(values, np.ndarray) and values.ndim != 1:
         if values.dtype.kind not in "iuf":

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._clv._fitting import model_array
 from loyaltymetrics._engine._intervals import Alternative, normal_quantile, tail_pvalue
 from loyaltymetrics._engine._results import (
     Comparison,
@@ -187,7 +188,7 @@ class SurvivalCurve(TabularResult):
         >>> curve.survival_at([0, 2, 10]).round(4)
         array([1.    , 0.7143, 0.1786])
         """
-        query = np.asarray(t, dtype=np.float64)
+        query = model_array(t, name="t")
         if np.isnan(query).any():
             raise ValueError("`t` must not be NaN")
         index = np.searchsorted(self.times, query, side="right") - 1
@@ -523,6 +524,11 @@ class SurvivalCurves(TabularResult):
         )
         level = self.confidence_level if confidence_level is None else confidence_level
         level = check_confidence_level(level)
+        for label, name in ((first, "first"), (second, "second")):
+            if not (self.groups == label).any():
+                raise ValueError(
+                    f"`{name}` must be one of the groups {self.groups.tolist()}; got {label!r}"
+                )
         one = self[first].restricted_mean(horizon, confidence_level=level)
         two = self[second].restricted_mean(horizon, confidence_level=level)
         from scipy import stats

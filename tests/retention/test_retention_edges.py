@@ -13,9 +13,7 @@ def test_customer_counts_beyond_exact_float_range_name_the_argument() -> None:
 
 
 def test_amounts_near_the_float_maximum_name_the_argument() -> None:
-    with pytest.raises(
-        ValueError, match="`amounts` must be at most 1e100"
-    ):
+    with pytest.raises(ValueError, match="`amounts` must be at most 1e100"):
         lm.average_order_value([1e308, 1e308])
 
 
@@ -26,3 +24,18 @@ def test_large_amounts_below_the_limit_keep_exact_summaries() -> None:
     assert result.standard_deviation == pytest.approx(8e99 / 2**0.5)
     interval = result.confidence_interval(method="bca", n_resamples=50, rng=0)
     assert interval.low <= result.value <= interval.high
+
+
+def test_survival_queries_name_their_bad_arguments() -> None:
+    import numpy as np
+    import pandas as pd
+
+    curves = lm.kaplan_meier([1, 2, 2, 5, 8, 3, 4], [1, 1, 0, 1, 0, 1, 1], by=list("aaabbbb"))
+    with pytest.raises(ValueError, match="`first` must be one of the groups"):
+        curves.compare_restricted_means(5, "x", "a")
+    with pytest.raises(ValueError, match="`second` must be one of the groups"):
+        curves.compare_restricted_means(5, "a", 1e-300)
+    with pytest.raises(TypeError, match="`t` must be numeric"):
+        curves["a"].survival_at(pd.Series([1, ""], dtype=object))
+    with pytest.raises(TypeError, match="`t`"):
+        curves["a"].survival_at(np.timedelta64(1, "D"))
