@@ -222,7 +222,7 @@ def _frame_inputs(
             f"`time` column {time!r} must hold dates, datetimes or numbers; got {dtype}"
         )
     if value is not None and not schema[value].is_numeric():
-        raise TypeError(f"column {value!r} must be numeric; got {schema[value]}")
+        raise TypeError(f"`value` column {value!r} must be numeric; got {schema[value]}")
     # Check the raw columns before converting them: a cast would fail on nulls.
     checks = [
         nw.col(customer).is_null().any().alias("__lm_customer"),

@@ -158,7 +158,7 @@ def _as_numpy(values: object, *, name: str, what: str) -> npt.NDArray[Any]:
             array = np.asarray(to_numpy())
         else:
             array = np.asarray(values)
-    except (ValueError, TypeError) as error:
+    except Exception as error:  # the frame library's own errors too (e.g. polars Int128)
         raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}") from error
     if array.ndim == 0:
         raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}, not a scalar")

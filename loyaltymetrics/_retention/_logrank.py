@@ -121,6 +121,8 @@ class LogrankResult(TabularResult):
 
 
 def _check_rho(weights: Weights, rho: object) -> float:
+    if rho is not None and not is_real_number(rho):
+        raise TypeError(f"`rho` must be a number; got {rho!r}")
     if weights == "logrank":
         if rho is not None and rho != 0:
             raise ValueError(

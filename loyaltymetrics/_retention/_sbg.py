@@ -259,7 +259,10 @@ class SBGModel(Result):
 
 
 def _check_periods(t: npt.ArrayLike, *, name: str, minimum: float) -> FloatArray:
-    values = np.asarray(t)
+    try:
+        values = np.asarray(t)
+    except (ValueError, TypeError):
+        raise TypeError(f"`{name}` must be a number of periods; got {t!r}") from None
     if values.dtype.kind == "b" or values.dtype.kind not in "iuf":
         raise TypeError(f"`{name}` must be a number of periods; got {t!r}")
     values = values.astype(np.float64)
