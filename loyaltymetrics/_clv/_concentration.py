@@ -273,6 +273,9 @@ def value_concentration(
     largest = float(array.max())
     if largest <= 0:
         raise ValueError("`values` must have a positive total")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(array.sum()):
+            raise ValueError("`values` are too large: their total exceeds the floating-point range")
     # Shares and the Gini do not depend on the unit: scale to the largest value
     # so that squares neither overflow nor underflow.
     ordered = np.sort(array) / largest

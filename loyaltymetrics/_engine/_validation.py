@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "MAX_EXACT_COUNT",
     "NanPolicy",
     "ScoreSample",
     "as_1d_array",

@@ -35,7 +35,7 @@ from scipy import special
 
 from loyaltymetrics._engine._fitting import LogParameterFit, fit_log_parameters
 from loyaltymetrics._engine._results import Result
-from loyaltymetrics._engine._validation import as_1d_array, check_count
+from loyaltymetrics._engine._validation import MAX_EXACT_COUNT, as_1d_array, check_count
 
 __all__ = ["SBGModel", "fit_sbg"]
 
@@ -295,6 +295,8 @@ def _check_alive(alive: object) -> FloatArray:
         )
     if floats[0] <= 0:
         raise ValueError("`alive` must start with a positive cohort size")
+    if floats[0] > MAX_EXACT_COUNT:
+        raise ValueError(f"`alive` must be at most 2**53 (counted exactly); got {values[0]}")
     increases = np.flatnonzero(np.diff(floats) > 0)
     if increases.size:
         position = int(increases[0]) + 1

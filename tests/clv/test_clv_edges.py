@@ -56,3 +56,10 @@ def test_pandas_object_column_of_dates_is_read_as_dates() -> None:
     value = lm.historical_clv(frame, customer="c", time="t", value="v")
     assert value.equals(lm.historical_clv(as_datetimes, customer="c", time="t", value="v"))
     assert frame["t"].dtype == object  # the caller's frame is untouched
+
+
+def test_value_concentration_total_past_the_float_range_names_values() -> None:
+    with pytest.raises(ValueError, match="`values` are too large"):
+        lm.value_concentration([1e308, 1e308])
+    # Below the limit the shares are unit-free (hand-worked: 1e307 / 1.1e307 = 0.909...).
+    assert lm.value_concentration([1e307, 1e306, 5.0]).top_share == pytest.approx(1 / 1.1)

@@ -39,3 +39,8 @@ def test_survival_queries_name_their_bad_arguments() -> None:
         curves["a"].survival_at(pd.Series([1, ""], dtype=object))
     with pytest.raises(TypeError, match="`t`"):
         curves["a"].survival_at(np.timedelta64(1, "D"))
+
+
+def test_sbg_cohort_beyond_exact_float_range_names_alive() -> None:
+    with pytest.raises(ValueError, match="`alive` must be at most 2\\*\\*53"):
+        lm.fit_sbg([10**30, 10**29, 10**28])
