@@ -12,6 +12,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._clv._fitting import model_array
 from loyaltymetrics._engine._validation import check_rng, is_integer_number, is_real_number
 
 FloatArray = npt.NDArray[np.float64]
@@ -184,7 +185,7 @@ def simulate_gamma_gamma(
     """
     _check_positive(p=p, q=q, v=v)
     generator = check_rng(rng)
-    x = np.asarray(frequency, dtype=np.float64)
+    x = model_array(frequency, name="frequency")
     nu = generator.gamma(q, 1.0 / v, size=x.shape)
     safe_x = np.maximum(x, 1.0)
     spend = generator.gamma(p * safe_x, 1.0 / (safe_x * nu))

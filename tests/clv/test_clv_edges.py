@@ -63,3 +63,10 @@ def test_value_concentration_total_past_the_float_range_names_values() -> None:
         lm.value_concentration([1e308, 1e308])
     # Below the limit the shares are unit-free (hand-worked: 1e307 / 1.1e307 = 0.909...).
     assert lm.value_concentration([1e307, 1e306, 5.0]).top_share == pytest.approx(1 / 1.1)
+
+
+def test_simulate_gamma_gamma_names_a_non_numeric_frequency() -> None:
+    import datetime as dt
+
+    with pytest.raises(TypeError, match="`frequency` must be numeric"):
+        datasets.simulate_gamma_gamma([dt.date(2020, 1, 1)], p=6.0, q=4.0, v=15.0)
