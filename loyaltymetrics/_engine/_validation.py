@@ -399,7 +399,7 @@ def check_positive_vector(values: object, *, name: str, size: int) -> FloatArray
 
 def check_rng(rng: object) -> np.random.Generator:
     """Return a Generator from None, an int seed, a SeedSequence or a Generator (SPEC 7)."""
-    if isinstance(rng, bool):
+    if isinstance(rng, bool | np.bool_ | np.timedelta64):
         raise TypeError(f"`rng` must be None, an integer or a numpy Generator; got {rng!r}")
     if rng is None or isinstance(
         rng, numbers.Integral | np.random.SeedSequence | np.random.Generator

@@ -525,7 +525,11 @@ class SurvivalCurves(TabularResult):
         level = self.confidence_level if confidence_level is None else confidence_level
         level = check_confidence_level(level)
         for label, name in ((first, "first"), (second, "second")):
-            if not (self.groups == label).any():
+            try:
+                found = bool(np.asarray(self.groups == label).any())
+            except TypeError:  # a label that does not compare, such as pandas.NA
+                found = False
+            if not found:
                 raise ValueError(
                     f"`{name}` must be one of the groups {self.groups.tolist()}; got {label!r}"
                 )

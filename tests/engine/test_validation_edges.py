@@ -78,3 +78,12 @@ def test_odd_scalar_options_name_the_argument() -> None:
         lm.cohort_retention([1, 2], customer=[1, 2], time=[0, 1], period=TIME_SPAN)
     with pytest.raises(TypeError, match="`t`"):
         lm.fit_sbg([1000, 631, 468, 382, 326]).retention_rate([np.array(["a"], dtype=object), 1])
+
+
+def test_rng_time_span_and_unordered_group_labels_are_named() -> None:
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(TypeError, match="`rng`"):
+        datasets.simulate_gamma_gamma([1.0], p=6.0, q=4.0, v=15.0, rng=TIME_SPAN)
+    curves = lm.kaplan_meier([1, 2, 2, 5], [1, 1, 0, 1], by=list("aabb"))
+    with pytest.raises(ValueError, match="`second` must be one of the groups"):
+        curves.compare_restricted_means(5.0, "a", pd.NA)
