@@ -31,7 +31,7 @@ def histories():
 
 def test_model_methods_name_arguments_that_do_not_broadcast(histories) -> None:
     for model in histories:
-        with pytest.raises(ValueError, match="`t`, `frequency`, `recency` and `(T|n_periods)`"):
+        with pytest.raises(ValueError, match=r"`t`, `frequency`, `recency` and `(T|n_periods)`"):
             model.expected_purchases([1, 2], [1, 2, 3], [1, 2, 3], [5, 5, 5])
         with pytest.raises(ValueError, match="`n` and `t` must have the same length"):
             model.probability_of_purchases([1, 2, 3], [1, 2])
