@@ -991,7 +991,7 @@ def test_every_public_callable_is_fuzzed() -> None:
 
 @pytest.mark.parametrize("target", sorted(TARGETS))
 def test_hostile_input(target: str) -> None:
-    budget = 15 if target in SLOW else 60
+    budget = 25 if target in SLOW else 100
 
     @settings(
         max_examples=budget,
