@@ -37,7 +37,12 @@ from loyaltymetrics._engine._results import (
     Result,
     make_frame,
 )
-from loyaltymetrics._engine._validation import as_1d_array, check_confidence_level
+from loyaltymetrics._engine._validation import (
+    as_1d_array,
+    check_confidence_level,
+    is_integer_number,
+    is_real_number,
+)
 
 __all__ = ["ValueConcentration", "value_concentration"]
 
@@ -184,7 +189,7 @@ class ValueConcentration(Result):
         >>> result.lorenz_curve(5, backend="polars")["value_share"].to_list()
         [0.0, 0.1, 0.2, 0.4, 1.0]
         """
-        if isinstance(points, bool) or not isinstance(points, int | np.integer) or points < 2:
+        if not is_integer_number(points) or points < 2:
             raise ValueError(f"`points` must be an integer of at least 2; got {points!r}")
         assert self._data is not None
         population = np.linspace(0.0, 1.0, int(points))
@@ -251,7 +256,7 @@ def value_concentration(
     (0.527, 0.591)
     """
     level = check_confidence_level(confidence_level)
-    if isinstance(top, bool) or not isinstance(top, int | float | np.number):
+    if not is_real_number(top):
         raise TypeError(f"`top` must be a number in (0, 1]; got {top!r}")
     if not (0.0 < float(top) <= 1.0):
         raise ValueError(f"`top` must be in (0, 1]; got {top}")
@@ -268,6 +273,9 @@ def value_concentration(
     largest = float(array.max())
     if largest <= 0:
         raise ValueError("`values` must have a positive total")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(array.sum()):
+            raise ValueError("`values` are too large: their total exceeds the floating-point range")
     # Shares and the Gini do not depend on the unit: scale to the largest value
     # so that squares neither overflow nor underflow.
     ordered = np.sort(array) / largest

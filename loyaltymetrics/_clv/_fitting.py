@@ -20,7 +20,6 @@ histories:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -40,7 +39,7 @@ from loyaltymetrics._engine._fitting import (
     warn_unless_converged,
     weighted_sum,
 )
-from loyaltymetrics._engine._validation import as_1d_array, check_weights
+from loyaltymetrics._engine._validation import as_1d_array, check_weights, is_real_number
 
 __all__ = [
     "ConvergenceWarning",
@@ -111,7 +110,7 @@ def model_array(values: object, *, name: str) -> FloatArray:
     """
     if isinstance(values, bool | np.bool_):
         raise TypeError(f"`{name}` must be numeric, not boolean")
-    if isinstance(values, numbers.Real):
+    if is_real_number(values):
         return np.asarray(float(values))
     if isinstance(values, np.ndarray) and values.ndim != 1:
         if values.dtype.kind not in "iuf":
@@ -122,7 +121,7 @@ def model_array(values: object, *, name: str) -> FloatArray:
 
 def check_number(value: object, *, name: str, low: float, inclusive: bool) -> float:
     """Return a finite real scalar above ``low`` (or equal to it when ``inclusive``)."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    if not is_real_number(value):
         raise TypeError(f"`{name}` must be a number; got {value!r}")
     number = float(value)
     if not math.isfinite(number) or number < low or (number == low and not inclusive):

@@ -25,6 +25,7 @@ from loyaltymetrics._clv._value import (
     value_interval,
 )
 from loyaltymetrics._engine._validation import (
+    broadcast_named,
     check_choice,
     check_confidence_level,
     check_n_resamples,
@@ -111,6 +112,7 @@ def clv(
     r = _finite(retention, name="retention")
     d = _finite(discount_rate, name="discount_rate")
     when = check_choice(timing, name="timing", choices=("end", "start"))
+    broadcast_named("`margin`, `retention` and `discount_rate`", m, r, d)
     if ((r < 0) | (r > 1)).any():
         raise ValueError("`retention` must be in [0, 1]")
     if (d < 0).any():
@@ -127,6 +129,7 @@ def clv(
             value = np.where(m == 0, 0.0, m * factor)
         return _as_output(np.asarray(value, dtype=np.float64))
     n = _finite(periods, name="periods")
+    broadcast_named("`margin`, `retention`, `discount_rate` and `periods`", m, r, d, n)
     if ((n < 0) | (n != np.floor(n))).any():
         raise ValueError("`periods` must be whole numbers >= 0")
     # Geometric sum first * (1 - ratio**n) / (1 - ratio), written with expm1/log1p so

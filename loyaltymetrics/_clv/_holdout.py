@@ -10,7 +10,6 @@ show their faults).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -21,7 +20,7 @@ import numpy.typing as npt
 from loyaltymetrics._clv._fitting import FloatArray, PurchaseModel, check_history
 from loyaltymetrics._engine._frames import as_narwhals_frame, import_narwhals, quiet_narwhals
 from loyaltymetrics._engine._results import TabularResult
-from loyaltymetrics._engine._validation import as_1d_array
+from loyaltymetrics._engine._validation import as_1d_array, is_integer_number
 
 __all__ = ["HoldoutCheck", "holdout_check"]
 
@@ -109,7 +108,7 @@ def _summary_columns(summary: object) -> dict[str, npt.NDArray[Any]]:
         if missing:
             raise ValueError(f"`summary` lacks the column(s) {missing}; it needs {SUMMARY_COLUMNS}")
         return {name: as_1d_array(summary[name], name=name) for name in SUMMARY_COLUMNS}
-    frame = as_narwhals_frame(summary)
+    frame = as_narwhals_frame(summary, name="summary")
     if frame is None:
         raise TypeError(
             "`summary` must be a dataframe or a mapping of column name to array, as returned "
@@ -131,7 +130,7 @@ def _summary_columns(summary: object) -> dict[str, npt.NDArray[Any]]:
 
 
 def _check_max_frequency(value: object) -> int:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+    if not is_integer_number(value):
         raise TypeError(f"`max_frequency` must be an integer; got {value!r}")
     if value < 0:
         raise ValueError(f"`max_frequency` must be >= 0; got {value!r}")

@@ -45,7 +45,7 @@ from loyaltymetrics._engine._frames import (
     with_group_min,
 )
 from loyaltymetrics._engine._keys import factorize
-from loyaltymetrics._engine._validation import as_1d_array, check_choice
+from loyaltymetrics._engine._validation import as_1d_array, check_choice, is_real_number
 
 __all__ = ["historical_clv", "rfm_summary"]
 
@@ -110,7 +110,7 @@ def _check_names(**names: object) -> None:
 def _boundary(value: object, *, name: str, scale: _Scale) -> float:
     """Convert ``observation_end`` / ``calibration_end`` to the instant scale."""
     if not scale.is_datetime:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError(f"`{name}` must be a number (the `time` column holds numbers)")
         number = float(value)
         if not np.isfinite(number):
@@ -153,9 +153,9 @@ def _read_arrays(
     if n == 0:
         raise ValueError("`transactions` must contain at least one transaction")
     if ids.dtype.kind == "f" and np.isnan(ids).any():
-        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+        raise ValueError(f"`customer`: customer ids in column {customer!r} must not be missing")
     if ids.dtype.kind == "O" and any(item is None for item in ids.tolist()):
-        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+        raise ValueError(f"`customer`: customer ids in column {customer!r} must not be missing")
     raw_time = np.asarray(transactions[time])
     if raw_time.ndim != 1 or raw_time.shape[0] != n:
         raise ValueError(f"column {time!r} must be one-dimensional with the length of {customer!r}")
@@ -188,7 +188,7 @@ def _read_arrays(
 
 def _as_frame(transactions: object) -> Any:
     """Wrap a dataframe with narwhals; None for a mapping of arrays; TypeError otherwise."""
-    frame = as_narwhals_frame(transactions)
+    frame = as_narwhals_frame(transactions, name="transactions")
     if frame is None and not isinstance(transactions, Mapping):
         raise TypeError(
             "`transactions` must be a dataframe (pandas, polars, pyarrow, Dask, DuckDB, ...) "
@@ -219,16 +219,18 @@ def _frame_inputs(
     elif dtype.is_numeric():
         is_datetime = False
     else:
-        raise TypeError(f"column {time!r} must hold dates, datetimes or numbers; got {dtype}")
+        raise TypeError(
+            f"`time` column {time!r} must hold dates, datetimes or numbers; got {dtype}"
+        )
     if value is not None and not schema[value].is_numeric():
-        raise TypeError(f"column {value!r} must be numeric; got {schema[value]}")
+        raise TypeError(f"`value` column {value!r} must be numeric; got {schema[value]}")
     # Check the raw columns before converting them: a cast would fail on nulls.
     checks = [
         nw.col(customer).is_null().any().alias("__lm_customer"),
         nw.col(time).is_null().any().alias("__lm_time"),
     ]
     messages = [
-        f"customer ids in column {customer!r} must not be missing",
+        f"`customer`: customer ids in column {customer!r} must not be missing",
         f"column {time!r} must not contain missing times",
     ]
     if value is not None:

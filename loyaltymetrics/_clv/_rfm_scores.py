@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._frames import as_narwhals_frame, import_narwhals, quiet_narwhals
-from loyaltymetrics._engine._validation import as_1d_array
+from loyaltymetrics._engine._validation import as_1d_array, is_integer_number
 
 __all__ = ["RFM_SEGMENTS", "rfm_scores"]
 
@@ -81,7 +81,7 @@ def _check_segments(segments: object, bins: int) -> tuple[Segment, ...]:
 
 
 def _check_bins(bins: object) -> int:
-    if isinstance(bins, bool) or not isinstance(bins, int | np.integer):
+    if not is_integer_number(bins):
         raise TypeError(f"`bins` must be an integer from 2 to 9; got {bins!r}")
     if not 2 <= int(bins) <= 9:
         raise ValueError(f"`bins` must be from 2 to 9; got {bins}")
@@ -247,7 +247,7 @@ def rfm_scores(
     for role, name in columns.items():
         if not isinstance(name, str):
             raise TypeError(f"`{role}` must be a column name (str); got {name!r}")
-    frame = as_narwhals_frame(summary)
+    frame = as_narwhals_frame(summary, name="summary")
     if frame is None:
         if not isinstance(summary, Mapping):
             raise TypeError(

@@ -8,19 +8,19 @@ needed (no scipy), so importing them is cheap.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._validation import check_rng
+from loyaltymetrics._clv._fitting import model_array
+from loyaltymetrics._engine._validation import check_rng, is_integer_number, is_real_number
 
 FloatArray = npt.NDArray[np.float64]
 Seed = int | np.random.Generator | np.random.SeedSequence | None
 
 
 def _check_size(n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+    if not is_integer_number(n):
         raise TypeError(f"`n` must be an integer number of customers; got {n!r}")
     if int(n) < 0:
         raise ValueError(f"`n` must be >= 0; got {n!r}")
@@ -29,7 +29,7 @@ def _check_size(n: object) -> int:
 
 def _check_positive(**values: object) -> None:
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError(f"`{name}` must be a positive number; got {value!r}")
         if not (math.isfinite(float(value)) and float(value) > 0):
             raise ValueError(f"`{name}` must be positive and finite; got {value!r}")
@@ -185,7 +185,7 @@ def simulate_gamma_gamma(
     """
     _check_positive(p=p, q=q, v=v)
     generator = check_rng(rng)
-    x = np.asarray(frequency, dtype=np.float64)
+    x = model_array(frequency, name="frequency")
     nu = generator.gamma(q, 1.0 / v, size=x.shape)
     safe_x = np.maximum(x, 1.0)
     spend = generator.gamma(p * safe_x, 1.0 / (safe_x * nu))
@@ -266,7 +266,7 @@ def simulate_bgbb(
     n = _check_size(n)
     _check_positive(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
     periods_given: object = n_periods
-    if isinstance(periods_given, bool) or not isinstance(periods_given, numbers.Integral):
+    if not is_integer_number(periods_given):
         raise TypeError(f"`n_periods` must be a whole number; got {n_periods!r}")
     if int(periods_given) < 1:
         raise ValueError(f"`n_periods` must be >= 1; got {n_periods!r}")

@@ -153,7 +153,7 @@ def _merge_cells(points: IntArray, weights: FloatArray, counts: IntArray) -> Cel
                 [True],
                 (np.diff(sorted_points) != 0) | (np.diff(sorted_weights) != 0),
             )
-        )
+        )[: points.shape[0]]  # no rows (all missing, propagated): no cells
     )
     merged = np.add.reduceat(counts[order], starts) if starts.size else counts[:0]
     return CellTable(

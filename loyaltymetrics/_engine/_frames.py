@@ -109,17 +109,48 @@ _FRAME_PACKAGES = frozenset(
 )
 
 
-def as_narwhals_frame(data: object) -> Any:
-    """Wrap a dataframe with narwhals; None when ``data`` is not a dataframe."""
+def as_narwhals_frame(data: object, *, name: str = "data") -> Any:
+    """Wrap a dataframe with narwhals; None when ``data`` is not a dataframe.
+
+    ``name`` is the caller's argument name, used when the frame is refused
+    (duplicated column names).
+    """
     if isinstance(data, np.ndarray | list | tuple | str | bytes):
         return None
     if type(data).__module__.split(".")[0] not in _FRAME_PACKAGES:
         return None
     nw = import_narwhals()
     with quiet_narwhals():
-        wrapped = nw.from_native(data, pass_through=True)
+        try:
+            wrapped = nw.from_native(data, pass_through=True)
+        except nw.exceptions.DuplicateError as error:
+            raise ValueError(f"`{name}` must have unique column names; {error}") from None
+        if type(data).__module__.startswith("pandas"):
+            wrapped = _object_dates_as_datetimes(nw, wrapped, data)
     # Series and arrays come back unchanged: they are one column, not a table.
     return wrapped if isinstance(wrapped, nw.DataFrame | nw.LazyFrame) else None
+
+
+def _object_dates_as_datetimes(nw: ModuleType, wrapped: Any, native: Any) -> Any:
+    """Read pandas object columns of ``datetime.date`` values as datetimes (a copy).
+
+    pandas keeps ``datetime.date`` objects in an object column; they are dates
+    all the same, as they are to polars and pyarrow.
+    """
+    if not isinstance(wrapped, nw.DataFrame):
+        return wrapped
+    import pandas as pd
+
+    converted = {
+        column: pd.to_datetime(native[column])
+        for column in native.columns
+        if native[column].dtype == object
+        and pd.api.types.infer_dtype(native[column], skipna=True) == "date"
+    }
+    if not converted:
+        return wrapped
+    with quiet_narwhals():
+        return nw.from_native(native.assign(**converted), eager_only=True)
 
 
 @dataclass(frozen=True)

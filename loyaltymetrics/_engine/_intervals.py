@@ -101,7 +101,9 @@ def normal_quantile(confidence_level: float, alternative: Alternative = "two-sid
     tail = 1.0 - confidence_level
     if alternative == "two-sided":
         tail /= 2.0
-    return float(special.ndtri(1.0 - tail))
+    # -ndtri(tail), not ndtri(1 - tail): for levels within 1e-16 of 1, 1 - tail
+    # rounds to 1 and the quantile to inf, while the tail itself stays exact.
+    return float(-special.ndtri(tail))
 
 
 def proportion_interval(

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeGuard, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "MAX_EXACT_COUNT",
     "NanPolicy",
     "ScoreSample",
     "as_1d_array",
     "as_1d_indicator",
     "as_1d_labels",
+    "broadcast_named",
     "check_choice",
     "check_confidence_level",
     "check_count",
@@ -39,6 +41,8 @@ __all__ = [
     "check_weights",
     "first_invalid_score",
     "first_invalid_weight",
+    "is_integer_number",
+    "is_real_number",
 ]
 
 NanPolicy = Literal["raise", "omit", "propagate"]
@@ -47,6 +51,33 @@ _NAN_POLICIES: tuple[NanPolicy, ...] = ("raise", "omit", "propagate")
 FloatArray = npt.NDArray[np.float64]
 _Choice = TypeVar("_Choice", bound=str)
 IntArray = npt.NDArray[np.int64]
+
+
+def is_real_number(value: object) -> TypeGuard[numbers.Real]:
+    """Return True for a real number that is not a boolean and not a numpy time span.
+
+    ``numbers.Real`` alone is not enough: ``bool`` is an ``int``, and numpy
+    registers ``timedelta64`` as an integer type although ``float()`` rejects it.
+    """
+    return isinstance(value, numbers.Real) and not isinstance(
+        value, bool | np.bool_ | np.timedelta64
+    )
+
+
+def is_integer_number(value: object) -> TypeGuard[numbers.Integral]:
+    """Return True for an integer that is not a boolean and not a numpy time span."""
+    return isinstance(value, numbers.Integral) and is_real_number(value)
+
+
+def broadcast_named(names: str, *arrays: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
+    """``np.broadcast_arrays`` whose shape error names the arguments (``names``, in backticks)."""
+    try:
+        return list(np.broadcast_arrays(*arrays))
+    except ValueError:
+        shapes = ", ".join(str(array.shape) for array in arrays)
+        raise ValueError(
+            f"{names} must have the same length or broadcast together; got shapes {shapes}"
+        ) from None
 
 
 def _is_missing_scalar(value: object) -> bool:
@@ -70,7 +101,7 @@ def _object_to_float(array: npt.NDArray[Any], name: str) -> FloatArray:
             raise TypeError(
                 f"`{name}` must be numeric, not boolean; found {value!r} at position {position}"
             )
-        elif isinstance(value, numbers.Real):
+        elif is_real_number(value):
             out.flat[position] = float(value)
         else:
             raise TypeError(
@@ -128,7 +159,7 @@ def _as_numpy(values: object, *, name: str, what: str) -> npt.NDArray[Any]:
             array = np.asarray(to_numpy())
         else:
             array = np.asarray(values)
-    except (ValueError, TypeError) as error:
+    except Exception as error:  # the frame library's own errors too (e.g. polars Int128)
         raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}") from error
     if array.ndim == 0:
         raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}, not a scalar")
@@ -226,7 +257,7 @@ def _quoted(choices: tuple[str, ...]) -> str:
 
 def check_confidence_level(confidence_level: object) -> float:
     """Return ``confidence_level`` as a float strictly between 0 and 1."""
-    if isinstance(confidence_level, bool) or not isinstance(confidence_level, numbers.Real):
+    if not is_real_number(confidence_level):
         raise TypeError(
             f"`confidence_level` must be a number between 0 and 1; got {confidence_level!r}"
         )
@@ -245,7 +276,7 @@ def check_count(value: object, *, name: str, allow_float: bool = False) -> float
     ``3.0``); with ``allow_float=True`` any non-negative finite real is accepted
     (weighted totals).
     """
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    if not is_real_number(value):
         raise TypeError(f"`{name}` must be a non-negative number; got {value!r}")
     number = float(value)
     if not np.isfinite(number):
@@ -254,7 +285,17 @@ def check_count(value: object, *, name: str, allow_float: bool = False) -> float
         raise ValueError(f"`{name}` must be non-negative; got {value!r}")
     if not allow_float and number != int(number):
         raise ValueError(f"`{name}` must be a whole number; got {value!r}")
+    if not allow_float and number > MAX_EXACT_COUNT:
+        raise ValueError(_too_large(name, value))
     return number
+
+
+#: Whole counts above 2**53 are not exact in float64 (and soon overflow int64 cells).
+MAX_EXACT_COUNT = float(2**53)
+
+
+def _too_large(name: str, value: object) -> str:
+    return f"`{name}` must be at most 2**53 (counted exactly); got {value!r}"
 
 
 def check_count_vector(counts: object, *, name: str, length: int) -> IntArray:
@@ -278,6 +319,8 @@ def check_count_vector(counts: object, *, name: str, length: int) -> IntArray:
         )
     if not (floats > 0).any():
         raise ValueError(f"`{name}` must not all be zero: the metric needs at least one response")
+    if floats.max() > MAX_EXACT_COUNT:
+        raise ValueError(_too_large(name, floats.max()))
     return floats.astype(np.int64)
 
 
@@ -291,7 +334,7 @@ def _check_integer_pair(value: object, *, name: str) -> tuple[int, int]:
         )
     pair = []
     for item in value:
-        if isinstance(item, bool | np.bool_) or not isinstance(item, numbers.Real):
+        if not is_real_number(item):
             raise TypeError(f"`{name}` must be a pair of integers (low, high); got {value!r}")
         number = float(item)
         if not np.isfinite(number) or number != int(number):
@@ -330,7 +373,7 @@ def check_scale_range(band: object, *, name: str, scale: tuple[int, int]) -> tup
 
 def check_n_resamples(n_resamples: object) -> int:
     """Return ``n_resamples`` as an int of at least 2 (a bootstrap needs a spread)."""
-    if isinstance(n_resamples, bool | np.bool_) or not isinstance(n_resamples, numbers.Integral):
+    if not is_integer_number(n_resamples):
         raise TypeError(f"`n_resamples` must be an integer; got {n_resamples!r}")
     if int(n_resamples) < 2:
         raise ValueError(f"`n_resamples` must be at least 2; got {n_resamples!r}")
@@ -342,7 +385,7 @@ def check_positive_vector(values: object, *, name: str, size: int) -> FloatArray
     if isinstance(values, str | bytes) or not isinstance(values, tuple | list | np.ndarray):
         raise TypeError(f"`{name}` must be a sequence of {size} positive numbers; got {values!r}")
     for value in values:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError(
                 f"`{name}` must be a sequence of {size} positive numbers; got {values!r}"
             )
@@ -356,7 +399,7 @@ def check_positive_vector(values: object, *, name: str, size: int) -> FloatArray
 
 def check_rng(rng: object) -> np.random.Generator:
     """Return a Generator from None, an int seed, a SeedSequence or a Generator (SPEC 7)."""
-    if isinstance(rng, bool):
+    if isinstance(rng, bool | np.bool_ | np.timedelta64):
         raise TypeError(f"`rng` must be None, an integer or a numpy Generator; got {rng!r}")
     if rng is None or isinstance(
         rng, numbers.Integral | np.random.SeedSequence | np.random.Generator

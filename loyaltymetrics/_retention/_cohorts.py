@@ -148,6 +148,8 @@ class CohortTable(TabularResult):
 def _check_period(period: object) -> Period | int:
     if isinstance(period, bool):
         raise TypeError(f"`period` must be a period name or a number of days; got {period!r}")
+    if isinstance(period, np.timedelta64):
+        raise TypeError(f"`period` must be a period name or a number of days; got {period!r}")
     if isinstance(period, numbers.Integral):
         if int(period) < 1:
             raise ValueError(f"`period` as a number of days must be at least 1; got {period!r}")

@@ -37,7 +37,7 @@ from loyaltymetrics._engine._frames import (
     import_narwhals,
     quiet_narwhals,
 )
-from loyaltymetrics._engine._validation import as_1d_array
+from loyaltymetrics._engine._validation import as_1d_array, is_real_number
 
 __all__ = ["customer_durations"]
 
@@ -68,7 +68,7 @@ def _span(value: object, *, is_datetime: bool) -> float:
 def _end(value: object, *, is_datetime: bool) -> float:
     """``observation_end`` on the instant scale."""
     if not is_datetime:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError("`observation_end` must be a number (the `time` column holds numbers)")
         if not np.isfinite(float(value)):
             raise ValueError(f"`observation_end` must be finite; got {value!r}")
@@ -106,7 +106,7 @@ def _read_arrays(
     if (ids.dtype.kind == "f" and np.isnan(ids).any()) or (
         ids.dtype.kind == "O" and any(item is None for item in ids.tolist())
     ):
-        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+        raise ValueError(f"`customer`: customer ids in column {customer!r} must not be missing")
     if raw.dtype.kind == "M":
         if np.isnat(raw).any():
             raise ValueError(f"column {time!r} must not contain missing times")
@@ -144,7 +144,9 @@ def _frame_time(nw: Any, schema: Any, time: str) -> tuple[Any, bool]:
     elif dtype.is_numeric():
         return column.cast(nw.Float64), False
     else:
-        raise TypeError(f"column {time!r} must hold dates, datetimes or numbers; got {dtype}")
+        raise TypeError(
+            f"`time` column {time!r} must hold dates, datetimes or numbers; got {dtype}"
+        )
     micros = (column - nw.lit(_EPOCH)).dt.total_microseconds()
     return micros.cast(nw.Float64), True
 
@@ -180,7 +182,7 @@ def _reduce_frame(
         instant.max().alias("last"),
     ).collect()
     if checks["ids"][0]:
-        raise ValueError(f"customer ids in column {customer!r} must not be missing")
+        raise ValueError(f"`customer`: customer ids in column {customer!r} must not be missing")
     if checks["times"][0]:
         raise ValueError(f"column {time!r} must not contain missing times")
     if checks["rows"][0] == 0:
@@ -286,7 +288,7 @@ def customer_durations(
     for argument, name in (("customer", customer), ("time", time)):
         if not isinstance(name, str):
             raise TypeError(f"`{argument}` must be a column name (str); got {name!r}")
-    frame = as_narwhals_frame(transactions)
+    frame = as_narwhals_frame(transactions, name="transactions")
     if frame is None:
         if not isinstance(transactions, Mapping):
             raise TypeError(

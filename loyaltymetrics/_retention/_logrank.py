@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._results import TabularResult
-from loyaltymetrics._engine._validation import check_choice
+from loyaltymetrics._engine._validation import check_choice, is_real_number
 from loyaltymetrics._retention._survival_tally import (
     FloatArray,
     IntArray,
@@ -121,6 +121,8 @@ class LogrankResult(TabularResult):
 
 
 def _check_rho(weights: Weights, rho: object) -> float:
+    if rho is not None and not is_real_number(rho):
+        raise TypeError(f"`rho` must be a number; got {rho!r}")
     if weights == "logrank":
         if rho is not None and rho != 0:
             raise ValueError(
@@ -129,7 +131,7 @@ def _check_rho(weights: Weights, rho: object) -> float:
         return 0.0
     if rho is None:
         return 1.0
-    if isinstance(rho, bool) or not isinstance(rho, int | float | np.number):
+    if not is_real_number(rho):
         raise TypeError(f"`rho` must be a number; got {type(rho).__name__}")
     value = float(rho)
     if not (np.isfinite(value) and value >= 0):

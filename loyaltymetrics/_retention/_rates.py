@@ -514,7 +514,7 @@ def average_order_value(amounts: object, /, *, nan_policy: str = "raise") -> Mea
     Parameters
     ----------
     amounts : array_like
-        One value per order: finite, non-negative numbers.
+        One value per order: finite, non-negative numbers (at most 1e100).
     nan_policy : {"raise", "omit", "propagate"}, default "raise"
         What to do with missing amounts: raise an error, drop them (counted in
         ``n_omitted``), or return NaN.
@@ -553,6 +553,14 @@ def average_order_value(amounts: object, /, *, nan_policy: str = "raise") -> Mea
         position = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"`amounts` must be finite and non-negative; found {values[position]} "
+            f"at position {position}"
+        )
+    # Amounts past 1e100 would square (variances, intervals) past the float range.
+    too_large = ~missing & (values > 1e100)
+    if too_large.any():
+        position = int(np.flatnonzero(too_large)[0])
+        raise ValueError(
+            f"`amounts` must be at most 1e100 (rescale them); found {values[position]} "
             f"at position {position}"
         )
     n_omitted = 0

@@ -35,7 +35,7 @@ from scipy import special
 
 from loyaltymetrics._engine._fitting import LogParameterFit, fit_log_parameters
 from loyaltymetrics._engine._results import Result
-from loyaltymetrics._engine._validation import as_1d_array, check_count
+from loyaltymetrics._engine._validation import MAX_EXACT_COUNT, as_1d_array, check_count
 
 __all__ = ["SBGModel", "fit_sbg"]
 
@@ -259,7 +259,10 @@ class SBGModel(Result):
 
 
 def _check_periods(t: npt.ArrayLike, *, name: str, minimum: float) -> FloatArray:
-    values = np.asarray(t)
+    try:
+        values = np.asarray(t)
+    except (ValueError, TypeError):
+        raise TypeError(f"`{name}` must be a number of periods; got {t!r}") from None
     if values.dtype.kind == "b" or values.dtype.kind not in "iuf":
         raise TypeError(f"`{name}` must be a number of periods; got {t!r}")
     values = values.astype(np.float64)
@@ -292,6 +295,8 @@ def _check_alive(alive: object) -> FloatArray:
         )
     if floats[0] <= 0:
         raise ValueError("`alive` must start with a positive cohort size")
+    if floats[0] > MAX_EXACT_COUNT:
+        raise ValueError(f"`alive` must be at most 2**53 (counted exactly); got {values[0]}")
     increases = np.flatnonzero(np.diff(floats) > 0)
     if increases.size:
         position = int(increases[0]) + 1

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._clv._fitting import model_array
 from loyaltymetrics._engine._intervals import Alternative, normal_quantile, tail_pvalue
 from loyaltymetrics._engine._results import (
     Comparison,
@@ -40,7 +41,7 @@ from loyaltymetrics._engine._results import (
     TabularResult,
     make_frame,
 )
-from loyaltymetrics._engine._validation import check_choice, check_confidence_level
+from loyaltymetrics._engine._validation import check_choice, check_confidence_level, is_real_number
 from loyaltymetrics._retention._survival_tally import (
     IntArray,
     SurvivalInputs,
@@ -190,7 +191,7 @@ class SurvivalCurve(TabularResult):
         >>> curve.survival_at([0, 2, 10]).round(4)
         array([1.    , 0.7143, 0.1786])
         """
-        query = np.asarray(t, dtype=np.float64)
+        query = model_array(t, name="t")
         if np.isnan(query).any():
             raise ValueError("`t` must not be NaN")
         index = np.searchsorted(self.times, query, side="right") - 1
@@ -301,7 +302,7 @@ class RestrictedMeanComparison(Comparison):
 
 
 def _check_horizon(horizon: object) -> float:
-    if isinstance(horizon, bool) or not isinstance(horizon, int | float | np.number):
+    if not is_real_number(horizon):
         raise TypeError(f"`horizon` must be a number; got {type(horizon).__name__}")
     value = float(horizon)
     if not (np.isfinite(value) and value > 0):
@@ -526,6 +527,15 @@ class SurvivalCurves(TabularResult):
         )
         level = self.confidence_level if confidence_level is None else confidence_level
         level = check_confidence_level(level)
+        for label, name in ((first, "first"), (second, "second")):
+            try:
+                found = bool(np.asarray(self.groups == label).any())
+            except TypeError:  # a label that does not compare, such as pandas.NA
+                found = False
+            if not found:
+                raise ValueError(
+                    f"`{name}` must be one of the groups {self.groups.tolist()}; got {label!r}"
+                )
         one = self[first].restricted_mean(horizon, confidence_level=level)
         two = self[second].restricted_mean(horizon, confidence_level=level)
         from scipy import stats

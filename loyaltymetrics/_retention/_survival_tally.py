@@ -307,7 +307,7 @@ def survival_inputs(
     data: object, observed: object, weights: object, by: object, duration: object
 ) -> SurvivalInputs:
     """Validate array input, or reduce a dataframe in its engine (``duration`` names a column)."""
-    if as_narwhals_frame(data) is not None:
+    if as_narwhals_frame(data, name="durations") is not None:
         return _reduce_frame(data, duration, observed, weights, by)
     if duration is not None:
         raise TypeError("`duration` names a column; it needs the data to be a dataframe")

@@ -10,10 +10,9 @@ points.
 from __future__ import annotations
 
 import math
-import numbers
 
 from loyaltymetrics._engine._intervals import normal_quantile
-from loyaltymetrics._engine._validation import check_confidence_level, check_count
+from loyaltymetrics._engine._validation import check_confidence_level, check_count, is_real_number
 
 __all__ = ["nps_margin_of_error", "nps_sample_size"]
 
@@ -29,7 +28,7 @@ def _per_respondent_variance(promoter_share: object, detractor_share: object) ->
         )
     shares = []
     for value, name in ((promoter_share, "promoter_share"), (detractor_share, "detractor_share")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not is_real_number(value):
             raise TypeError(f"`{name}` must be a number in 0..1; got {value!r}")
         number = float(value)
         if not 0.0 <= number <= 1.0:
@@ -152,6 +151,14 @@ def nps_sample_size(
         raise ValueError(f"`margin_of_error` must be positive; got {margin_of_error!r}")
     level = check_confidence_level(confidence_level)
     variance = _per_respondent_variance(promoter_share, detractor_share)
-    exact = variance * (100.0 * normal_quantile(level) / margin) ** 2
+    if variance == 0.0:  # all one class: every sample has no sampling error
+        return 1
+    ratio = 100.0 * normal_quantile(level) / margin
+    exact = variance * ratio * ratio  # float products overflow to inf; ``**`` would raise
+    if not math.isfinite(exact):
+        raise ValueError(
+            f"`margin_of_error` is too small: the sample size for {margin_of_error!r} "
+            "exceeds the floating-point range"
+        )
     # Guard against the product landing a hair above a whole number by rounding.
     return max(1, math.ceil(exact * (1.0 - 1e-12)))

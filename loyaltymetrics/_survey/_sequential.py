@@ -37,6 +37,7 @@ from loyaltymetrics._engine._validation import (
     check_choice,
     check_confidence_level,
     check_integer_scores,
+    is_real_number,
 )
 from loyaltymetrics._survey._nps import NPS_SCALE, SCORE_BAND
 from loyaltymetrics._survey._satisfaction import (
@@ -411,7 +412,7 @@ def confidence_sequence(
 
 
 def _check_baseline(baseline: object, coding: _Coding) -> float:
-    if isinstance(baseline, bool) or not isinstance(baseline, int | float | np.number):
+    if not is_real_number(baseline):
         raise TypeError(f"`baseline` must be a number on the score's scale; got {baseline!r}")
     value = float(baseline)
     low, high = coding.to_report(0.0), coding.to_report(1.0)

@@ -41,6 +41,7 @@ from loyaltymetrics._clv._fitting import (
 )
 from loyaltymetrics._clv.models._bgnbd import _output
 from loyaltymetrics._clv.models._purchase import PurchaseModelBase
+from loyaltymetrics._engine._validation import broadcast_named
 
 __all__ = ["BGBBModel", "bgbb_objective", "bgbb_pmf", "check_bgbb_history", "fit_bgbb"]
 
@@ -355,7 +356,9 @@ class BGBBModel(PurchaseModelBase):
         """
         horizon = _whole(t, name="t", low=0)
         x, t_x, n = check_bgbb_history(frequency, recency, T)
-        horizon, x, t_x, n = np.broadcast_arrays(horizon, x, t_x, n)
+        horizon, x, t_x, n = broadcast_named(
+            "`t`, `frequency`, `recency` and `n_periods`", horizon, x, t_x, n
+        )
         alpha, beta, gamma, delta = self._params
         log_front = (
             special.betaln(alpha + x + 1.0, beta + n - x)
@@ -434,7 +437,7 @@ class BGBBModel(PurchaseModelBase):
         """
         counts = _whole(n, name="n", low=0)
         horizon = _whole(t, name="t", low=0)
-        counts, horizon = np.broadcast_arrays(counts, horizon)
+        counts, horizon = broadcast_named("`n` and `t`", counts, horizon)
         return _output(bgbb_pmf(counts, horizon, *self._params))
 
 

@@ -43,6 +43,7 @@ from loyaltymetrics._clv.models._purchase import (
     check_time,
     output,
 )
+from loyaltymetrics._engine._validation import broadcast_named
 
 __all__ = [
     "BGNBDModel",
@@ -269,7 +270,9 @@ class BGNBDModel(PurchaseModelBase):
         """
         horizon = _check_time(t)
         x, t_x, big_t = check_history(frequency, recency, T)
-        horizon, x, t_x, big_t = np.broadcast_arrays(horizon, x, t_x, big_t)
+        horizon, x, t_x, big_t = broadcast_named(
+            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
+        )
         return _output(self._expected_purchases(horizon, x, t_x, big_t))
 
     def _expected_purchases(
@@ -340,7 +343,7 @@ class BGNBDModel(PurchaseModelBase):
         """
         counts = check_counts(n)
         t_arr = _check_time(t)
-        counts, t_arr = np.broadcast_arrays(counts, t_arr)
+        counts, t_arr = broadcast_named("`n` and `t`", counts, t_arr)
         return output(beta_geometric_pmf(counts, t_arr, self.r, self.alpha, self.a, self.b))
 
 

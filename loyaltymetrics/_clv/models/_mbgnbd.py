@@ -45,6 +45,7 @@ from loyaltymetrics._clv.models._bgnbd import (
 )
 from loyaltymetrics._clv.models._purchase import PurchaseModelBase
 from loyaltymetrics._clv.models._purchase import check_counts as _check_counts
+from loyaltymetrics._engine._validation import broadcast_named
 
 __all__ = ["MBGNBDModel", "fit_mbgnbd"]
 
@@ -164,7 +165,9 @@ class MBGNBDModel(PurchaseModelBase):
         """
         horizon = _check_time(t)
         x, t_x, big_t = check_history(frequency, recency, T)
-        horizon, x, t_x, big_t = np.broadcast_arrays(horizon, x, t_x, big_t)
+        horizon, x, t_x, big_t = broadcast_named(
+            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
+        )
         r, alpha = self.r, self.alpha
         z = horizon / (alpha + big_t + horizon)
         log_discount = (r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + horizon))
@@ -232,7 +235,7 @@ class MBGNBDModel(PurchaseModelBase):
         """
         counts = _check_counts(n)
         t_arr = _check_time(t)
-        counts, t_arr = np.broadcast_arrays(counts, t_arr)
+        counts, t_arr = broadcast_named("`n` and `t`", counts, t_arr)
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         success = alpha / (alpha + t_arr)
         with np.errstate(all="ignore"):

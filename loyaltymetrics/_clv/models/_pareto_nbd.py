@@ -63,6 +63,7 @@ from loyaltymetrics._clv._fitting import (
 from loyaltymetrics._clv.models._bgnbd import _check_time, _output
 from loyaltymetrics._clv.models._purchase import PurchaseModelBase
 from loyaltymetrics._clv.models._purchase import check_counts as _check_counts
+from loyaltymetrics._engine._validation import broadcast_named
 
 __all__ = ["ParetoNBDModel", "fit_pareto_nbd", "pareto_nbd_log_likelihood", "pareto_nbd_pmf"]
 
@@ -357,7 +358,9 @@ class ParetoNBDModel(PurchaseModelBase):
         """
         horizon = _check_time(t)
         x, t_x, big_t = check_history(frequency, recency, T)
-        horizon, x, t_x, big_t = np.broadcast_arrays(horizon, x, t_x, big_t)
+        horizon, x, t_x, big_t = broadcast_named(
+            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
+        )
         r, alpha, s, beta = self._params
         while_alive = (
             (r + x)
@@ -439,7 +442,7 @@ class ParetoNBDModel(PurchaseModelBase):
         """
         counts = _check_counts(n)
         horizon = _check_time(t)
-        counts, horizon = np.broadcast_arrays(counts, horizon)
+        counts, horizon = broadcast_named("`n` and `t`", counts, horizon)
         return _output(pareto_nbd_pmf(counts, horizon, *self._params))
 
 
