@@ -41,6 +41,7 @@ quantile (an equal-tailed interval would over-cover by the atom at 0).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,6 +132,13 @@ class ValueProblem:
     ends: FloatArray
     rate: float
     margin: float
+
+    def as_vectors(self) -> ValueProblem:
+        """Return the problem with every history one-dimensional (a scalar is one customer)."""
+        x, t_x, big_t, monetary = (
+            np.atleast_1d(v).reshape(-1) for v in (self.x, self.t_x, self.big_t, self.monetary)
+        )
+        return dataclasses.replace(self, x=x, t_x=t_x, big_t=big_t, monetary=monetary)
 
     def discounted_purchases(self, model: Any) -> FloatArray:
         """``D_i``: the discounted expected purchases of every customer."""

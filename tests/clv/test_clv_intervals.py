@@ -273,3 +273,27 @@ def test_ridge_runaway_warns_for_every_model() -> None:
         with pytest.warns(lm.ConvergenceWarning):
             model = fit(x, big_t.copy(), big_t)
         assert not model.converged
+
+
+def test_one_customer_given_as_scalars(models) -> None:
+    purchases, spend = models
+    point = lm.predicted_clv(
+        purchases, spend, 2, 30.0, 52.0, 20.0, horizon=10.0, discount_rate=0.01
+    )
+    result = lm.predicted_clv(
+        purchases,
+        spend,
+        2,
+        30.0,
+        52.0,
+        20.0,
+        horizon=10.0,
+        discount_rate=0.01,
+        interval="parameter",
+    )
+    assert result.n_customers == 1
+    assert result.value[0] == pytest.approx(float(point), rel=1e-12)
+    assert result.total == pytest.approx(float(point), rel=1e-12)
+    # One customer: the total's interval is the customer's own.
+    assert result.total_interval.low == pytest.approx(result.low[0], rel=1e-9)
+    assert result.total_interval.high == pytest.approx(result.high[0], rel=1e-9)
