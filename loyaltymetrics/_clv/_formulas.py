@@ -397,7 +397,12 @@ def predicted_clv(
     default_draws = 200 if how == "bootstrap" else 1000
     draws = default_draws if n_draws is None else check_n_resamples(n_draws)
     value, low, high, total, total_interval, used = value_interval(
-        problem, interval=kind, method=how, level=level, n_draws=draws, generator=check_rng(rng)
+        problem.as_vectors(),
+        interval=kind,
+        method=how,
+        level=level,
+        n_draws=draws,
+        generator=check_rng(rng),
     )
     return CLVPrediction(
         value=value,
@@ -409,7 +414,7 @@ def predicted_clv(
         method=how,
         confidence_level=level,
         n_draws=used,
-        n_customers=int(value.shape[0]) if value.ndim else 1,
+        n_customers=int(value.shape[0]),
         _ids=None if ids is None else np.asarray(ids),
         _id_name=id_name,
     )

@@ -37,10 +37,16 @@ purchase ``Gamma(p, nu)``). The interval is the percentile interval of the
 draws; where the chance of no purchase at all is at least ``(1 -
 confidence_level) / 2``, it starts at 0 and ends at the ``confidence_level``
 quantile (an equal-tailed interval would over-cover by the atom at 0).
+
+Simulated intervals (the bootstrap and prediction intervals) work through
+blocks of customers: a block's draws are reduced to its limits and its share
+of each draw's total, then discarded, so memory stays bounded (about 160 MB
+of draws) whatever the number of customers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,6 +66,9 @@ IntervalMethod = Literal["delta", "bootstrap"]
 # relative error of the gradient is about this size, far below what matters
 # for a standard error.
 _DELTA_STEP = 1e-5
+# Draws held in memory at once by the simulated intervals (customers x draws):
+# 160 MB of float64.
+_BLOCK_VALUES = 20_000_000
 
 
 @dataclass(frozen=True, repr=False)
@@ -131,6 +140,23 @@ class ValueProblem:
     ends: FloatArray
     rate: float
     margin: float
+
+    def as_vectors(self) -> ValueProblem:
+        """Return the problem with every history one-dimensional (a scalar is one customer)."""
+        x, t_x, big_t, monetary = (
+            np.atleast_1d(v).reshape(-1) for v in (self.x, self.t_x, self.big_t, self.monetary)
+        )
+        return dataclasses.replace(self, x=x, t_x=t_x, big_t=big_t, monetary=monetary)
+
+    def block(self, rows: slice) -> ValueProblem:
+        """Return the problem for a block of the customers."""
+        return dataclasses.replace(
+            self,
+            x=self.x[rows],
+            t_x=self.t_x[rows],
+            big_t=self.big_t[rows],
+            monetary=self.monetary[rows],
+        )
 
     def discounted_purchases(self, model: Any) -> FloatArray:
         """``D_i``: the discounted expected purchases of every customer."""
@@ -289,14 +315,23 @@ def value_interval(
         return value, low, high, total, ConfidenceInterval(bounds[0], bounds[1]), 0
     value = problem.values(problem.purchase_model, problem.spend_model)
     pairs = _parameter_draws(problem, method, n_draws, generator)
-    if interval == "parameter":
-        draws = np.array([problem.values(purchase, spend) for purchase, spend in pairs])
-    else:
-        draws = np.array(
-            [problem.simulate(purchase, spend, generator) for purchase, spend in pairs]
+    low, high = np.empty_like(value), np.empty_like(value)
+    totals = np.zeros(len(pairs))
+    # Customers in blocks, so that the draws held at once stay bounded
+    # (about _BLOCK_VALUES floats) however many customers there are.
+    block = max(1, _BLOCK_VALUES // len(pairs))
+    for start in range(0, value.shape[0], block):
+        part = problem.block(slice(start, start + block))
+        if interval == "parameter":
+            draws = np.array([part.values(purchase, spend) for purchase, spend in pairs])
+        else:
+            draws = np.array(
+                [part.simulate(purchase, spend, generator) for purchase, spend in pairs]
+            )
+        low[start : start + block], high[start : start + block] = _percentiles(
+            draws, level, atom_at_zero=interval == "prediction"
         )
-    low, high = _percentiles(draws, level, atom_at_zero=interval == "prediction")
-    totals = draws.sum(axis=1)
+        totals += draws.sum(axis=1)
     tail = (1.0 - level) / 2.0
     total_low, total_high = np.quantile(totals, [tail, 1.0 - tail])
     return (

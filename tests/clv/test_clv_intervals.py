@@ -273,3 +273,42 @@ def test_ridge_runaway_warns_for_every_model() -> None:
         with pytest.warns(lm.ConvergenceWarning):
             model = fit(x, big_t.copy(), big_t)
         assert not model.converged
+
+
+def test_one_customer_given_as_scalars(models) -> None:
+    purchases, spend = models
+    point = lm.predicted_clv(
+        purchases, spend, 2, 30.0, 52.0, 20.0, horizon=10.0, discount_rate=0.01
+    )
+    result = lm.predicted_clv(
+        purchases,
+        spend,
+        2,
+        30.0,
+        52.0,
+        20.0,
+        horizon=10.0,
+        discount_rate=0.01,
+        interval="parameter",
+    )
+    assert result.n_customers == 1
+    assert result.value[0] == pytest.approx(float(point), rel=1e-12)
+    assert result.total == pytest.approx(float(point), rel=1e-12)
+    # One customer: the total's interval is the customer's own.
+    assert result.total_interval.low == pytest.approx(result.low[0], rel=1e-9)
+    assert result.total_interval.high == pytest.approx(result.high[0], rel=1e-9)
+
+
+def test_blocks_of_customers_give_the_same_bootstrap_interval(summary, models, monkeypatch) -> None:
+    import loyaltymetrics._clv._value as value_module
+
+    options = {"interval": "parameter", "method": "bootstrap", "n_draws": 6, "rng": 4}
+    whole = value(*models, summary, **options)
+    monkeypatch.setattr(value_module, "_BLOCK_VALUES", 6 * 97)  # blocks of 97 customers
+    blocked = value(*models, summary, **options)
+    np.testing.assert_allclose(blocked.low, whole.low, rtol=1e-12)
+    np.testing.assert_allclose(blocked.high, whole.high, rtol=1e-12)
+    assert blocked.total_interval.low == pytest.approx(whole.total_interval.low, rel=1e-12)
+    prediction = value(*models, summary, interval="prediction", n_draws=20, rng=4)
+    assert prediction.n_draws == 20
+    assert np.all(prediction.low <= prediction.high)

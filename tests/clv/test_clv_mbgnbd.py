@@ -171,3 +171,22 @@ def test_bad_inputs_and_display() -> None:
     model = lm.fit_mbgnbd(x, t_x, big_t)
     assert repr(model).startswith("MBGNBDModel(r=")
     assert "_covariance" not in model.to_dict()
+
+
+def test_expected_purchases_where_scipy_hyp2f1_fails() -> None:
+    # Found by the property test: scipy's hyp2f1 returns NaN here (z = 24 / 24.05).
+    # Reference: the definition E[X(t)] = b / (a + b) * E[(1 - (alpha / (alpha + p t)) ** r) / p]
+    # with p ~ Beta(a, b + 1), integrated with scipy.integrate.quad.
+    import math
+
+    from scipy import integrate, stats
+
+    r, alpha, a, b = math.exp(0.5), math.exp(-3.0), math.exp(0.5), math.exp(2.0)
+    model = lm.MBGNBDModel(r=r, alpha=alpha, a=a, b=b)
+    t = 24.0
+
+    def integrand(p: float) -> float:
+        return (1 - (alpha / (alpha + p * t)) ** r) / p * stats.beta.pdf(p, a, b + 1)
+
+    reference = b / (a + b) * integrate.quad(integrand, 0, 1, limit=200)[0]
+    assert model.expected_purchases_new(t) == pytest.approx(reference, rel=1e-8)

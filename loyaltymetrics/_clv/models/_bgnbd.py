@@ -141,10 +141,47 @@ def _purchases_factor(
         return factor
 
     if abs(a - 1.0) >= _NEAR_ONE:
-        return direct(a)
-    below, above = direct(1.0 - _NEAR_ONE), direct(1.0 + _NEAR_ONE)
-    interpolated: FloatArray = below + (above - below) * (a - (1.0 - _NEAR_ONE)) / (2 * _NEAR_ONE)
-    return interpolated
+        factor = direct(a)
+    else:
+        below, above = direct(1.0 - _NEAR_ONE), direct(1.0 + _NEAR_ONE)
+        factor = below + (above - below) * (a - (1.0 - _NEAR_ONE)) / (2 * _NEAR_ONE)
+    bad = ~np.isfinite(factor)
+    if not bad.any():
+        return factor
+    # scipy's hyp2f1 returns NaN for some arguments with z near 1; there the
+    # factor is taken from its definition, an expectation over the dropout
+    # probability (below).
+    factor = np.array(factor, dtype=np.float64, copy=True)
+    shapes, bs, zs = np.broadcast_arrays(shape, b_shifted, z)
+    for index in np.ndindex(factor.shape):
+        if not bad[index]:
+            continue
+        factor[index] = _factor_by_quadrature(
+            a, float(shapes[index]), float(bs[index]), float(zs[index])
+        )
+    return factor
+
+
+# Gauss-Jacobi nodes of the fallback: the integrand bends at p ~ R / t, so
+# far-off horizons (t / R in the hundreds) need a few hundred nodes for 1e-12.
+_JACOBI_NODES = 300
+
+
+def _factor_by_quadrature(a: float, shape: float, b_shifted: float, z: float) -> float:
+    """Return the factor of :func:`_purchases_factor` as ``E[(1 - (1 + p t / R) ** -shape) / p]``.
+
+    Given the purchase rate and the dropout probability ``p``, the expected
+    purchases by ``t`` are ``(1 - exp(-lambda p t)) / p``; the gamma mixing over
+    ``lambda`` gives ``(1 - (R / (R + p t)) ** shape) / p`` with ``t / R = z / (1 - z)``
+    (Fader, Hardie & Lee 2005, the derivation of eq. 7), and ``p ~ Beta(a, B)``
+    is integrated by Gauss-Jacobi quadrature (smooth integrand, weight
+    ``p ** (a - 1) (1 - p) ** (B - 1)``).
+    """
+    nodes, weights = special.roots_jacobi(_JACOBI_NODES, b_shifted - 1.0, a - 1.0)
+    p = (1.0 + nodes) / 2.0
+    ratio = z / (1.0 - z)
+    values = -np.expm1(-shape * np.log1p(p * ratio)) / p
+    return float(np.sum(weights * values) / np.sum(weights))
 
 
 @dataclass(frozen=True, repr=False)

@@ -319,11 +319,16 @@ class ParetoNBDModel(PurchaseModelBase):
         """
         delta = math.log1p(rate)
         shifted = self.beta + big_t
+        # scipy's hyperu is wrong for a second argument within a few ulps of an
+        # integer (at s = 1 + 2e-16 it is off by a factor of 10), while U is
+        # smooth in its arguments: within 1e-9 of an integer, evaluate at it.
+        nearest = round(self.s)
+        order = float(nearest) if abs(self.s - nearest) < 1e-9 else self.s
         with np.errstate(all="ignore"):
             log_inverse = (
                 self.s * np.log(shifted)
                 + (self.s - 1.0) * math.log(delta)
-                + np.log(special.hyperu(self.s, self.s, delta * shifted))
+                + np.log(special.hyperu(order, order, delta * shifted))
             )
         per_alive = (self.r + x) / (self.alpha + big_t) * np.exp(log_inverse)
         out: FloatArray = self._probability_alive(x, t_x, big_t) * per_alive
