@@ -111,7 +111,7 @@ def _peer_fit(fitter, columns, collapse: bool) -> float:
 
 
 def fits_benchmark(n: int, *, peers: bool) -> None:
-    # Whole weeks, as rfm_summary(period="W") produces them.
+    # Whole weeks, as rfm_summary(period="week") produces them.
     rng = np.random.default_rng(11)
     big_t = rng.integers(4, 105, size=n).astype(float)
     x, t_x, _ = simulate_bgnbd(n, r=0.25, alpha=3.0, a=0.8, b=2.5, T=big_t, rng=rng)

@@ -21,7 +21,7 @@ from loyaltymetrics.datasets import load_transactions
 from loyaltymetrics.plotting import plot_tracking
 
 log = load_transactions(as_frame="pandas")
-summary = lm.rfm_summary(log, customer="customer_id", time="date", value="amount", period="W")
+summary = lm.rfm_summary(log, customer="customer_id", time="date", value="amount", period="week")
 purchases = lm.fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
 spend = lm.fit_gamma_gamma(summary["frequency"], summary["monetary_value"])
 

@@ -368,7 +368,7 @@ def predicted_clv(
 
     >>> from loyaltymetrics.datasets import load_transactions
     >>> summary = lm.rfm_summary(load_transactions(), customer="customer_id", time="date",
-    ...                          value="amount", period="W")
+    ...                          value="amount", period="week")
     >>> purchases = lm.fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
     >>> spend = lm.fit_gamma_gamma(summary["frequency"], summary["monetary_value"])
     >>> result = lm.predicted_clv(purchases, spend, summary, horizon=52.0,

@@ -36,7 +36,7 @@ def summary() -> pd.DataFrame:
         customer="customer_id",
         time="date",
         value="amount",
-        period="W",
+        period="week",
     )
 
 

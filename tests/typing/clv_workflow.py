@@ -17,7 +17,7 @@ from loyaltymetrics.datasets import load_transactions
 def main() -> None:
     log = load_transactions(as_frame="pandas")
     summary: pd.DataFrame = lm.rfm_summary(
-        log, customer="customer_id", time="date", value="amount", period="W"
+        log, customer="customer_id", time="date", value="amount", period="week"
     )
     purchases = lm.fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
     pareto = lm.fit_pareto_nbd(summary["frequency"], summary["recency"], summary["T"])
