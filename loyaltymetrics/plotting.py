@@ -8,6 +8,7 @@ importing this module is cheap.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._clv._concentration import ValueConcentration
+from loyaltymetrics._clv._fitting import check_number, model_array
 from loyaltymetrics._clv._holdout import HoldoutCheck
 from loyaltymetrics._engine._results import ConfidenceInterval
 from loyaltymetrics._retention._cohorts import CohortTable
@@ -938,13 +940,17 @@ def plot_tracking(
     1
     >>> plt.close(fig)
     """
-    at = np.asarray(times, dtype=np.float64).reshape(-1)
-    curves = {"model": np.asarray(expected, dtype=np.float64).reshape(-1)}
+    at = _finite_vector(times, name="times")
+    curves = {"model": _finite_vector(expected, name="expected")}
     if actual is not None:
-        curves = {"actual": np.asarray(actual, dtype=np.float64).reshape(-1), **curves}
+        curves = {"actual": _finite_vector(actual, name="actual"), **curves}
     for name, values in curves.items():
         if values.shape != at.shape:
             raise ValueError(f"`{name if name == 'actual' else 'expected'}` must match `times`")
+    if calibration_end is not None:
+        calibration_end = check_number(
+            calibration_end, name="calibration_end", low=-math.inf, inclusive=True
+        )
     axes = _axes(ax)
     styles: dict[str, dict[str, Any]] = {
         "actual": {"color": "black"},
@@ -1012,8 +1018,12 @@ def plot_purchase_counts(
         raise TypeError("`model` must be a purchase model with `probability_of_purchases(n, t)`")
     if isinstance(max_purchases, bool) or not isinstance(max_purchases, int) or max_purchases < 1:
         raise ValueError(f"`max_purchases` must be an integer >= 1; got {max_purchases!r}")
-    x = np.asarray(frequency, dtype=np.float64).reshape(-1)
-    lengths, counts = np.unique(np.asarray(T, dtype=np.float64).reshape(-1), return_counts=True)
+    x = _finite_vector(frequency, name="frequency")
+    if (x < 0).any():
+        raise ValueError("`frequency` must be >= 0")
+    lengths, counts = np.unique(_finite_vector(T, name="T"), return_counts=True)
+    if (lengths <= 0).any() or (lengths.shape[0] and x.shape[0] != counts.sum()):
+        raise ValueError("`T` must be > 0, one per customer of `frequency`")
     n = np.arange(max_purchases, dtype=np.float64)[:, None]
     pmf = np.asarray(model.probability_of_purchases(n, lengths[None, :]), dtype=np.float64)
     expected = pmf @ counts.astype(np.float64)
@@ -1034,9 +1044,21 @@ def plot_purchase_counts(
 
 
 def _history_grid(
-    model: Any, what: str, *, T: float, t: float, max_frequency: int, max_recency: float
+    model: Any, what: str, *, T: float, t: float, max_frequency: int, max_recency: float | None
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Values over a frequency x recency grid (recency 0 only for frequency 0)."""
+    method = "probability_alive" if what == "alive" else "expected_purchases"
+    if not hasattr(model, method):
+        raise TypeError(f"`model` must be a purchase model with `{method}`; got {model!r}")
+    T = check_number(T, name="T", low=0.0, inclusive=False)
+    t = check_number(t, name="t", low=0.0, inclusive=True)
+    if isinstance(max_frequency, bool) or not isinstance(max_frequency, int) or max_frequency < 0:
+        raise ValueError(f"`max_frequency` must be an integer >= 0; got {max_frequency!r}")
+    max_recency = (
+        T
+        if max_recency is None
+        else check_number(max_recency, name="max_recency", low=0.0, inclusive=False)
+    )
     frequency = np.arange(max_frequency + 1, dtype=np.float64)
     recency = np.linspace(0.0, min(max_recency, T), 41)
     x, t_x = np.meshgrid(frequency, recency, indexing="ij")
@@ -1049,6 +1071,18 @@ def _history_grid(
         values = model.expected_purchases(t, x, t_x, T)
     grid = np.where(valid | (x == 0), np.asarray(values, dtype=np.float64), np.nan)
     return frequency, recency, grid
+
+
+def _finite_vector(values: object, *, name: str) -> FloatArray:
+    """Return a one-dimensional float array of plottable numbers, naming the argument if not.
+
+    Magnitudes are capped at 1e100 (as amounts are elsewhere): beyond that an axis range
+    overflows the float range.
+    """
+    array = model_array(values, name=name).reshape(-1)
+    if not (np.abs(array) <= 1e100).all():
+        raise ValueError(f"`{name}` must be finite numbers of magnitude at most 1e100")
+    return array
 
 
 def _draw_grid(
@@ -1109,7 +1143,7 @@ def plot_probability_alive_matrix(
     """
     axes = _axes(ax)
     frequency, recency, grid = _history_grid(
-        model, "alive", T=T, t=0.0, max_frequency=max_frequency, max_recency=max_recency or T
+        model, "alive", T=T, t=0.0, max_frequency=max_frequency, max_recency=max_recency
     )
     return _draw_grid(axes, frequency, recency, grid, "P(alive)")
 
@@ -1159,7 +1193,7 @@ def plot_expected_purchases_matrix(
     """
     axes = _axes(ax)
     frequency, recency, grid = _history_grid(
-        model, "purchases", T=T, t=t, max_frequency=max_frequency, max_recency=max_recency or T
+        model, "purchases", T=T, t=t, max_frequency=max_frequency, max_recency=max_recency
     )
     return _draw_grid(axes, frequency, recency, grid, f"expected purchases in the next {t:g}")
 

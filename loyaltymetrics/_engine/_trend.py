@@ -298,7 +298,8 @@ def _trend_result(
     lower = stats.t.cdf(np.where(defined, statistic, 0.0), safe_df)
     pvalue = np.where(defined, tail_pvalue(upper, lower, alternative), np.nan)
     tail = 1.0 - confidence_level
-    quantile = stats.t.ppf(1.0 - (tail / 2.0 if alternative == "two-sided" else tail), safe_df)
+    # isf of the tail, not ppf of 1 - tail: a level within an ulp of 1 keeps a finite quantile.
+    quantile = stats.t.isf(tail / 2.0 if alternative == "two-sided" else tail, safe_df)
     half = np.where(defined, quantile * np.where(defined, standard_error, 0.0), np.nan)
     low = -np.inf if alternative == "less" else slope - half
     high = np.inf if alternative == "greater" else slope + half

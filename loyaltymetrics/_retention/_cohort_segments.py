@@ -158,7 +158,7 @@ class SegmentCohorts(TabularResult):
     def table(self, segment: object) -> CohortTable:
         """Return the cohort table of ``segment`` (a key value, or a tuple of them)."""
         for value, table in zip(self.segments, self.tables, strict=True):
-            if value == segment:
+            if value is segment or _equal(value, segment):
                 return table
         raise ValueError(f"`segment` {segment!r} is not one of the segments {self.segments!r}")
 
@@ -239,3 +239,11 @@ def segment_cohorts(
 def _frames_values(column: npt.NDArray[Any]) -> list[Any]:
     """Plain Python values of a key column (None for a missing key)."""
     return [None if value is None or value != value else value for value in column.tolist()]
+
+
+def _equal(a: object, b: object) -> bool:
+    """Return ``a == b`` as a bool; values without a bool comparison (``pd.NA``) differ."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False

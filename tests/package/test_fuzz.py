@@ -286,6 +286,13 @@ def check_call(function: Callable[..., Any], *args: object, **kwargs: object) ->
 # Valid objects the method targets are called on (built once, cheaply)
 
 _CACHE: dict[str, Any] = {}
+_COHORT_LOG = pd.DataFrame(
+    {
+        "c": [1, 1, 2, 2, 3],
+        "t": pd.to_datetime(["2020-01-01", "2020-02-03", "2020-01-09", "2020-03-01", "2020-02-11"]),
+        "g": ["x", "x", "y", "y", "x"],
+    }
+)
 
 
 def _made(name: str) -> Any:
@@ -312,6 +319,24 @@ def _made(name: str) -> Any:
             [1, 2, 2, 5, 8, 3, 4], [1, 1, 0, 1, 0, 1, 1], by=["a", "a", "a", "b", "b", "b", "b"]
         ),
         "ValueConcentration": lambda: lm.value_concentration([1.0, 2.0, 3.0, 50.0]),
+        "OverTime": lambda: lm.over_time(
+            pd.DataFrame(
+                {
+                    "s": [9, 10, 3, 7, 9, 0, 8, 10],
+                    "t": pd.to_datetime(
+                        ["2021-01-05", "2021-01-20", "2021-02-02"] * 2 + ["2021-04-01"] * 2
+                    ),
+                    "g": list("aabbabab"),
+                }
+            ),
+            score="s",
+            time="t",
+            by="g",
+            n_resamples=20,
+            rng=0,
+        ),
+        "CohortTable": lambda: lm.cohort_retention(_COHORT_LOG, customer="c", time="t"),
+        "SegmentCohorts": lambda: lm.cohort_retention(_COHORT_LOG, customer="c", time="t", by="g"),
         "SegmentBreakdown": lambda: lm.by_segment(
             pd.DataFrame({"s": [9, 10, 3, 7, 9, 0], "g": list("aabbab")}),
             score="s",
@@ -924,6 +949,101 @@ TARGETS: dict[str, Callable[[st.DataObject], Call]] = {
         "GammaGammaModel", "expected_spend", [numbers(0, 5), numbers(0, 1e308)], {}
     ),
     "SegmentBreakdown.to_dict": _method("SegmentBreakdown", "to_dict", [], {}),
+    "ConfidenceInterval.to_dict": lambda data: (
+        data.draw(
+            st.sampled_from([lm.ConfidenceInterval(0.1, 0.2), lm.ConfidenceInterval(NAN, INF)])
+        ).to_dict,
+        (),
+        {},
+    ),
+    "OverTime.to_dict": _method("OverTime", "to_dict", [], {}),
+    "OverTime.trend": _method(
+        "OverTime",
+        "trend",
+        [],
+        {
+            "confidence_level": odd(None, *EDGE_LEVELS),
+            "alternative": ALTERNATIVE,
+            "method": odd("hc3", "hc0", "classical", "x"),
+        },
+    ),
+    "CohortTable.confidence_interval": _method(
+        "CohortTable",
+        "confidence_interval",
+        [LEVEL],
+        {"method": odd("wilson", "wald", "agresti-coull", "jeffreys", "exact", "x")},
+    ),
+    "SegmentCohorts.table": _method("SegmentCohorts", "table", [odd("x", "y", "z", None)], {}),
+    "over_time": _call(
+        lm.over_time,
+        [TRANSACTIONS],
+        {
+            "score": KEYS,
+            "time": KEYS,
+            "metric": odd("nps", "csat", "ces", "share", "mean"),
+            "period": PERIOD,
+            "by": odd(None, "c", "missing"),
+            "window": odd(None, 1, 2, 0, -1),
+            "compare": odd("previous", "first", None, "2021-01-01", "x"),
+            "correction": odd("holm", None, "x"),
+            "confidence_level": LEVEL,
+            "n_resamples": RESAMPLES,
+            "rng": RNG,
+        },
+    ),
+    "expected_repeat_transactions": lambda data: (
+        lm.expected_repeat_transactions,
+        (
+            data.draw(odd(_made("BGNBDModel"), _made("ParetoNBDModel"), _made("BGBBModel"))),
+            data.draw(numbers(0, 10)),
+        ),
+        {"times": data.draw(numbers(0, 20))},
+    ),
+    "actual_repeat_transactions": _call(
+        lm.actual_repeat_transactions, [ids(), numbers(0, 20)], {"times": numbers(0, 20)}
+    ),
+    "plotting.plot_trend": lambda data: (
+        plotting.plot_trend,
+        (data.draw(odd(_made("OverTime"), _made("SegmentBreakdown"))),),
+        {},
+    ),
+    "plotting.plot_tracking": _call(
+        plotting.plot_tracking,
+        [numbers(0, 20), numbers(0, 20)],
+        {"incremental": odd(False, True), "calibration_end": odd(None, 5.0, -1.0)},
+    ),
+    "plotting.plot_purchase_counts": lambda data: (
+        plotting.plot_purchase_counts,
+        (_made("BGNBDModel"), data.draw(numbers(0, 5)), data.draw(numbers(0, 10))),
+        _draw_kwargs(data, {"max_purchases": odd(7, 1, 0, sizes=True)}),
+    ),
+    "plotting.plot_probability_alive_matrix": lambda data: (
+        plotting.plot_probability_alive_matrix,
+        (data.draw(odd(_made("BGNBDModel"), _made("ParetoNBDModel"))),),
+        _draw_kwargs(
+            data,
+            {
+                "T": odd(30.0, 0.0, -1.0),
+                "max_frequency": odd(20, 1, 0, sizes=True),
+                "max_recency": odd(None, 10.0, -1.0),
+            },
+            plotting.plot_probability_alive_matrix,
+        ),
+    ),
+    "plotting.plot_expected_purchases_matrix": lambda data: (
+        plotting.plot_expected_purchases_matrix,
+        (data.draw(odd(_made("BGNBDModel"), _made("MBGNBDModel"))),),
+        _draw_kwargs(
+            data,
+            {
+                "t": odd(10.0, 0.0, -1.0),
+                "T": odd(30.0, 0.0, -1.0),
+                "max_frequency": odd(20, 1, 0, sizes=True),
+                "max_recency": odd(None, 10.0, -1.0),
+            },
+            plotting.plot_expected_purchases_matrix,
+        ),
+    ),
 }
 for _model in ("BGNBDModel", "MBGNBDModel", "ParetoNBDModel", "BGBBModel"):
     TARGETS[f"{_model}.probability_alive"] = _method(
@@ -957,6 +1077,8 @@ SLOW = {
     "customer_durations",
     "rfm_summary",
     "historical_clv",
+    "over_time",
+    "expected_repeat_transactions",
     "datasets.load_survey",
     "datasets.load_transactions",
 }
