@@ -160,7 +160,8 @@ def _check_row(
     interval = alone.confidence_interval(method=method, n_resamples=99, rng=rng)
     np.testing.assert_allclose(
         [table["score"][index], table["low"][index], table["high"][index], table["n"][index]],
-        [alone.score, interval.low, interval.high, alone.n],
+        # The table's n is the weight total (the integer count is `responses`).
+        [alone.score, interval.low, interval.high, alone.weight_total],
         rtol=1e-9,
         atol=1e-9,
     )

@@ -18,6 +18,7 @@ the conditional expectation (eq. 10) and the probability of being alive
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -179,7 +180,7 @@ def _factor_by_quadrature(a: float, shape: float, b_shifted: float, z: float) ->
     """
     nodes, weights = special.roots_jacobi(_JACOBI_NODES, b_shifted - 1.0, a - 1.0)
     p = (1.0 + nodes) / 2.0
-    ratio = z / (1.0 - z)
+    ratio = math.inf if z >= 1.0 else z / (1.0 - z)  # z = 1: t / R beyond the float range
     values = -np.expm1(-shape * np.log1p(p * ratio)) / p
     return float(np.sum(weights * values) / np.sum(weights))
 
