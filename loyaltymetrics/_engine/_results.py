@@ -282,7 +282,7 @@ class Comparison(HeadlineResult):
         ``estimate``.
     interval : ConfidenceInterval
         The interval for the difference computed with the comparison, same
-        scale; :meth:`confidence_interval` without arguments returns it.
+        scale; ``confidence_interval()`` without arguments returns it.
     statistic : float
         Test statistic (a z or t value for analytic methods).
     pvalue : float
@@ -331,7 +331,7 @@ class Comparison(HeadlineResult):
         Returns
         -------
         ConfidenceInterval
-            Without arguments, exactly :attr:`interval`; otherwise the interval
+            Without arguments, exactly ``interval``; otherwise the interval
             recomputed from the two samples the comparison was made from (the
             same samples, ``alternative`` and, unless given, options).
 

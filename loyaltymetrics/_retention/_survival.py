@@ -268,7 +268,7 @@ class RestrictedMean(Result):
         Its standard error (Klein & Moeschberger 2003, section 4.5).
     interval : ConfidenceInterval
         Normal interval ``estimate -/+ z standard_error`` at
-        ``confidence_level``; :meth:`confidence_interval` returns it, or the
+        ``confidence_level``; ``confidence_interval()`` returns it, or the
         interval at another level.
     horizon : float
         The horizon ("tau").
@@ -293,8 +293,8 @@ class RestrictedMean(Result):
         Parameters
         ----------
         confidence_level : float, optional
-            Coverage; default :attr:`confidence_level`, whose interval is
-            :attr:`interval`.
+            Coverage; default ``confidence_level``, whose interval is
+            ``interval``.
         method : {"normal"}, optional
             The only method.
 
@@ -344,7 +344,7 @@ class RestrictedMeanComparison(Comparison):
         n_resamples: int | None = None,
         rng: object = None,
     ) -> ConfidenceInterval:
-        """Return the normal interval ``difference -/+ z se``; by default :attr:`interval`.
+        """Return the normal interval ``difference -/+ z se``; by default ``interval``.
 
         Parameters
         ----------

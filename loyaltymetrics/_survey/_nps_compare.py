@@ -37,7 +37,7 @@ class NPSComparison(Comparison):
         ``NPS(a) - NPS(b)`` in NPS points (-200..200).
     interval : ConfidenceInterval
         Interval for the difference, clipped to [-200, 200]; the open side of
-        a one-sided interval is -200 or 200. :meth:`confidence_interval`
+        a one-sided interval is -200 or 200. ``confidence_interval()``
         returns it, or recomputes it at another level or by another method.
     statistic : float
         z statistic: the (adjusted, for "adjusted-wald") difference over its
