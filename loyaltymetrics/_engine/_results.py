@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -280,8 +280,9 @@ class Comparison(HeadlineResult):
     difference : float
         Estimate of ``a - b`` on the metric's reporting scale; also
         ``estimate``.
-    confidence_interval : ConfidenceInterval
-        Interval for the difference, same scale.
+    interval : ConfidenceInterval
+        The interval for the difference computed with the comparison, same
+        scale; ``confidence_interval()`` without arguments returns it.
     statistic : float
         Test statistic (a z or t value for analytic methods).
     pvalue : float
@@ -293,13 +294,73 @@ class Comparison(HeadlineResult):
     """
 
     difference: float
-    confidence_interval: ConfidenceInterval
+    interval: ConfidenceInterval
     statistic: float
     pvalue: float
     method: str
     alternative: str = "two-sided"
+    #: Reruns the comparison on the same two samples and options, with the
+    #: keyword options it is given replacing the stored ones.
+    _recompute: Callable[..., Comparison] | None = field(default=None, compare=False)
 
     _headline: ClassVar[str] = "difference"
+
+    def confidence_interval(
+        self,
+        confidence_level: float | None = None,
+        *,
+        method: str | None = None,
+        n_resamples: int | None = None,
+        rng: object = None,
+    ) -> ConfidenceInterval:
+        """Return the interval for the difference, by default the one computed with it.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Coverage; default the level the comparison was computed at.
+        method : str, optional
+            One of the comparison function's methods; default the
+            comparison's ``method``.
+        n_resamples : int, optional
+            Bootstrap resamples (bootstrap methods only); default the
+            comparison's.
+        rng : None, int or numpy.random.Generator, optional
+            Randomness for the bootstrap methods.
+
+        Returns
+        -------
+        ConfidenceInterval
+            Without arguments, exactly ``interval``; otherwise the interval
+            recomputed from the two samples the comparison was made from (the
+            same samples, ``alternative`` and, unless given, options).
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> a = lm.nps_from_counts(detractors=20, passives=30, promoters=50)
+        >>> b = lm.nps_from_counts(detractors=30, passives=30, promoters=40)
+        >>> comparison = lm.compare_nps(a, b)
+        >>> comparison.confidence_interval()
+        ConfidenceInterval(low=-2.5516, high=41.3865)
+        >>> comparison.confidence_interval(0.9, method="wald")
+        ConfidenceInterval(low=1.24578, high=38.7542)
+        """
+        requested = {
+            "confidence_level": confidence_level,
+            "method": method,
+            "n_resamples": n_resamples,
+            "rng": rng,
+        }
+        given = {name: value for name, value in requested.items() if value is not None}
+        if not given:
+            return self.interval
+        if self._recompute is None:
+            raise ValueError(
+                f"this {type(self).__name__} was built without its samples; "
+                "only `confidence_interval()` without arguments is available"
+            )
+        return self._recompute(**given).interval
 
 
 class TabularResult(Result):

@@ -25,7 +25,7 @@ The reduce step is a tally of (events, exits) per group and distinct duration
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import numpy as np
@@ -266,8 +266,10 @@ class RestrictedMean(Result):
         time survived within the horizon.
     standard_error : float
         Its standard error (Klein & Moeschberger 2003, section 4.5).
-    confidence_interval : ConfidenceInterval
-        Normal interval ``estimate -/+ z standard_error``.
+    interval : ConfidenceInterval
+        Normal interval ``estimate -/+ z standard_error`` at
+        ``confidence_level``; ``confidence_interval()`` returns it, or the
+        interval at another level.
     horizon : float
         The horizon ("tau").
     confidence_level : float
@@ -276,9 +278,41 @@ class RestrictedMean(Result):
 
     estimate: float
     standard_error: float
-    confidence_interval: ConfidenceInterval
+    interval: ConfidenceInterval
     horizon: float
     confidence_level: float
+
+    def confidence_interval(
+        self,
+        confidence_level: float | None = None,
+        *,
+        method: Literal["normal"] | None = None,
+    ) -> ConfidenceInterval:
+        """Return the normal interval ``estimate -/+ z standard_error``.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Coverage; default ``confidence_level``, whose interval is
+            ``interval``.
+        method : {"normal"}, optional
+            The only method.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curve = lm.kaplan_meier([1, 2, 2, 3, 4, 4, 5], [1, 1, 0, 1, 1, 1, 0])
+        >>> rmst = curve.restricted_mean(4)
+        >>> rmst.confidence_interval() == rmst.interval
+        True
+        >>> rmst.confidence_interval(0.9)
+        ConfidenceInterval(low=2.40597, high=3.80831)
+        """
+        if confidence_level is None and method is None:
+            return self.interval
+        return _normal_interval(
+            self.estimate, self.standard_error, self.confidence_level, confidence_level, method
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -299,6 +333,55 @@ class RestrictedMeanComparison(Comparison):
     first: object = None
     second: object = None
     horizon: float = float("nan")
+    _standard_error: float = field(default=float("nan"), compare=False)
+    _confidence_level: float = field(default=0.95, compare=False)
+
+    def confidence_interval(
+        self,
+        confidence_level: float | None = None,
+        *,
+        method: str | None = None,
+        n_resamples: int | None = None,
+        rng: object = None,
+    ) -> ConfidenceInterval:
+        """Return the normal interval ``difference -/+ z se``; by default ``interval``.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Coverage; default the level the comparison was computed at.
+        method : {"normal"}, optional
+            The only method.
+        n_resamples, rng : None
+            Not used (no bootstrap method); must be None.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> curves = lm.kaplan_meier([1, 2, 3, 2, 4, 6], [1, 1, 1, 1, 0, 1], by=list("aaabbb"))
+        >>> comparison = curves.compare_restricted_means(5, "b", "a")
+        >>> comparison.confidence_interval() == comparison.interval
+        True
+        """
+        for value, name in ((n_resamples, "n_resamples"), (rng, "rng")):
+            if value is not None:
+                raise TypeError(f"`{name}` applies to bootstrap methods only; the method is normal")
+        if confidence_level is None and method is None:
+            return self.interval
+        return _normal_interval(
+            self.difference, self._standard_error, self._confidence_level, confidence_level, method
+        )
+
+
+def _normal_interval(
+    estimate: float, se: float, level: float, requested: object, method: object
+) -> ConfidenceInterval:
+    """``estimate -/+ z se`` at ``requested`` (or ``level`` when None)."""
+    if method is not None:
+        check_choice(method, name="method", choices=("normal",))
+    chosen = check_confidence_level(level if requested is None else requested)
+    z = normal_quantile(chosen)
+    return ConfidenceInterval(estimate - z * se, estimate + z * se)
 
 
 def _check_horizon(horizon: object) -> float:
@@ -311,11 +394,10 @@ def _check_horizon(horizon: object) -> float:
 
 
 def _restricted_mean_result(mean: float, se: float, tau: float, level: float) -> RestrictedMean:
-    z = normal_quantile(level)
     return RestrictedMean(
         estimate=mean,
         standard_error=se,
-        confidence_interval=ConfidenceInterval(mean - z * se, mean + z * se),
+        interval=_normal_interval(mean, se, level, None, None),
         horizon=tau,
         confidence_level=level,
     )
@@ -542,14 +624,13 @@ class SurvivalCurves(TabularResult):
 
         difference = one.estimate - two.estimate
         se = float(np.hypot(one.standard_error, two.standard_error))
-        z = normal_quantile(level)
         statistic = difference / se if se > 0 else float("nan")
         pvalue = float("nan")
         if se > 0:
             pvalue = float(tail_pvalue(stats.norm.sf(statistic), stats.norm.cdf(statistic), choice))
         return RestrictedMeanComparison(
             difference=difference,
-            confidence_interval=ConfidenceInterval(difference - z * se, difference + z * se),
+            interval=_normal_interval(difference, se, level, None, None),
             statistic=statistic,
             pvalue=pvalue,
             method="normal",
@@ -557,6 +638,8 @@ class SurvivalCurves(TabularResult):
             first=first,
             second=second,
             horizon=one.horizon,
+            _standard_error=se,
+            _confidence_level=level,
         )
 
 

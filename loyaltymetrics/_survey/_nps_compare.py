@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy.typing as npt
 
@@ -34,9 +35,10 @@ class NPSComparison(Comparison):
     ----------
     difference : float
         ``NPS(a) - NPS(b)`` in NPS points (-200..200).
-    confidence_interval : ConfidenceInterval
+    interval : ConfidenceInterval
         Interval for the difference, clipped to [-200, 200]; the open side of
-        a one-sided interval is -200 or 200.
+        a one-sided interval is -200 or 200. ``confidence_interval()``
+        returns it, or recomputes it at another level or by another method.
     statistic : float
         z statistic: the (adjusted, for "adjusted-wald") difference over its
         standard error; for bootstrap methods the difference over the
@@ -115,7 +117,7 @@ def compare_nps(
     >>> result = lm.compare_nps(this_quarter, last_quarter)
     >>> result.difference
     20.0
-    >>> result.confidence_interval
+    >>> result.confidence_interval()
     ConfidenceInterval(low=-2.5516, high=41.3865)
     >>> round(result.pvalue, 4)
     0.0832
@@ -146,9 +148,18 @@ def compare_nps(
     )
     return NPSComparison(
         difference=float(difference),
-        confidence_interval=ConfidenceInterval(float(low), float(high)),
+        interval=ConfidenceInterval(float(low), float(high)),
         statistic=float(statistic),
         pvalue=float(pvalue),
         method=chosen,
         alternative=side,
+        _recompute=partial(
+            compare_nps,
+            first,
+            second,
+            confidence_level=level,
+            method=chosen,
+            alternative=side,
+            n_resamples=resamples,
+        ),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,7 @@ class CSATComparison(Comparison):
     ----------
     difference : float
         ``CSAT(a) - CSAT(b)`` in score points (-100..100).
-    confidence_interval : ConfidenceInterval
+    interval : ConfidenceInterval
         Interval for the difference, within [-100, 100]; the open side of a
         one-sided interval is -100 or 100.
     statistic : float
@@ -79,7 +80,7 @@ class CESComparison(Comparison):
         ``a - b``: of the mean answers (in scale points) for ``of="mean"``,
         of the agree shares (in score points, -100..100) for
         ``of="agree_share"``.
-    confidence_interval : ConfidenceInterval
+    interval : ConfidenceInterval
         Interval for the difference, within the possible range (the scale
         width for means, 100 for shares), which is also the open side of a
         one-sided interval.
@@ -202,7 +203,7 @@ def _compare(
         nan = float("nan")
         return fields | {
             "difference": nan,
-            "confidence_interval": ConfidenceInterval(nan, nan),
+            "interval": ConfidenceInterval(nan, nan),
             "statistic": nan,
             "pvalue": nan,
         }
@@ -228,7 +229,7 @@ def _compare(
     difference, low, high, statistic, pvalue = (float(np.ravel(x)[0]) for x in outputs)
     return fields | {
         "difference": factor * difference,
-        "confidence_interval": ConfidenceInterval(
+        "interval": ConfidenceInterval(
             float(np.clip(factor * low, -bound, bound)),
             float(np.clip(factor * high, -bound, bound)),
         ),
@@ -306,7 +307,7 @@ def compare_csat(
     >>> before = lm.csat_from_counts([8, 10, 22, 35, 25])
     >>> after = lm.csat_from_counts([5, 7, 18, 40, 30])
     >>> comparison = lm.compare_csat(after, before)
-    >>> round(comparison.difference, 6), comparison.confidence_interval
+    >>> round(comparison.difference, 6), comparison.confidence_interval()
     (10.0, ConfidenceInterval(low=-3.18904, high=22.7172))
     >>> round(comparison.statistic, 4), round(comparison.pvalue, 4)
     (1.4825, 0.1382)
@@ -327,7 +328,16 @@ def compare_csat(
         n_resamples=n_resamples,
         rng=rng,
     )
-    return CSATComparison(**fields)
+    recompute = partial(
+        compare_csat,
+        a_result,
+        b_result,
+        confidence_level=confidence_level,
+        method=fields["method"],
+        alternative=fields["alternative"],
+        n_resamples=n_resamples,
+    )
+    return CSATComparison(**fields, _recompute=recompute)
 
 
 def compare_ces(
@@ -399,7 +409,7 @@ def compare_ces(
     >>> old = lm.ces_from_counts([4, 6, 10, 15, 25, 25, 15])
     >>> new = lm.ces_from_counts([2, 3, 5, 10, 20, 30, 30])
     >>> comparison = lm.compare_ces(new, old)
-    >>> round(comparison.difference, 4), comparison.confidence_interval
+    >>> round(comparison.difference, 4), comparison.confidence_interval()
     (0.67, ConfidenceInterval(low=0.241695, high=1.09831))
     >>> round(comparison.pvalue, 5)
     0.00233
@@ -423,4 +433,14 @@ def compare_ces(
         n_resamples=n_resamples,
         rng=rng,
     )
-    return CESComparison(of=target, **fields)
+    recompute = partial(
+        compare_ces,
+        a_result,
+        b_result,
+        of=target,
+        confidence_level=confidence_level,
+        method=fields["method"],
+        alternative=fields["alternative"],
+        n_resamples=n_resamples,
+    )
+    return CESComparison(of=target, **fields, _recompute=recompute)

@@ -49,16 +49,20 @@ def test_comparison_nests_its_interval() -> None:
 
     comparison = Comparison(
         difference=5.0,
-        confidence_interval=lm.ConfidenceInterval(-1.0, 11.0),
+        interval=lm.ConfidenceInterval(-1.0, 11.0),
         statistic=1.6,
         pvalue=0.11,
         method="wald",
     )
     assert repr(comparison) == (
-        "Comparison(difference=5.0, confidence_interval=ConfidenceInterval(low=-1.0, high=11.0), "
+        "Comparison(difference=5.0, interval=ConfidenceInterval(low=-1.0, high=11.0), "
         "statistic=1.6, pvalue=0.11, method='wald', alternative='two-sided')"
     )
-    assert comparison.to_dict()["confidence_interval"] == {"low": -1.0, "high": 11.0}
+    assert comparison.to_dict()["interval"] == {"low": -1.0, "high": 11.0}
+    assert comparison.confidence_interval() == lm.ConfidenceInterval(-1.0, 11.0)
+    # Built without its samples, it cannot recompute; it says so.
+    with pytest.raises(ValueError, match="without its samples"):
+        comparison.confidence_interval(0.9)
 
 
 @dataclasses.dataclass(frozen=True, repr=False)

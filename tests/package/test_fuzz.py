@@ -337,6 +337,15 @@ def _made(name: str) -> Any:
         ),
         "CohortTable": lambda: lm.cohort_retention(_COHORT_LOG, customer="c", time="t"),
         "SegmentCohorts": lambda: lm.cohort_retention(_COHORT_LOG, customer="c", time="t", by="g"),
+        "NPSComparison": lambda: lm.compare_nps([0, 6, 9, 10, 10], [3, 7, 8, 9]),
+        "CSATComparison": lambda: lm.compare_csat([1, 4, 5, 5], [2, 3, 4, 5, 5]),
+        "CESComparison": lambda: lm.compare_ces([1, 5, 7, 7], [2, 3, 6, 7]),
+        "RestrictedMean": lambda: lm.kaplan_meier([1, 2, 2, 5, 8], [1, 1, 0, 1, 0]).restricted_mean(
+            5
+        ),
+        "RestrictedMeanComparison": lambda: lm.kaplan_meier(
+            [1, 2, 2, 5, 8, 3, 4], [1, 1, 0, 1, 0, 1, 1], by=["a", "a", "a", "b", "b", "b", "b"]
+        ).compare_restricted_means(4, "a", "b"),
         "SegmentBreakdown": lambda: lm.by_segment(
             pd.DataFrame({"s": [9, 10, 3, 7, 9, 0], "g": list("aabbab")}),
             score="s",
@@ -909,6 +918,52 @@ TARGETS: dict[str, Callable[[st.DataObject], Call]] = {
         "confidence_interval",
         [LEVEL],
         {"method": odd("t", "bootstrap", "bca", "x"), "n_resamples": RESAMPLES, "rng": RNG},
+    ),
+    "NPSComparison.confidence_interval": _method(
+        "NPSComparison",
+        "confidence_interval",
+        [odd(None, *EDGE_LEVELS)],
+        {
+            "method": odd(None, "wald", "percentile", "bca", "x"),
+            "n_resamples": odd(None, 2, 19, sizes=True),
+            "rng": RNG,
+        },
+    ),
+    "CSATComparison.confidence_interval": _method(
+        "CSATComparison",
+        "confidence_interval",
+        [odd(None, *EDGE_LEVELS)],
+        {
+            "method": odd(None, "wald", "basic", "x"),
+            "n_resamples": odd(None, 2, 19, sizes=True),
+            "rng": RNG,
+        },
+    ),
+    "CESComparison.confidence_interval": _method(
+        "CESComparison",
+        "confidence_interval",
+        [odd(None, *EDGE_LEVELS)],
+        {
+            "method": odd(None, "welch", "bca", "x"),
+            "n_resamples": odd(None, 2, 19, sizes=True),
+            "rng": RNG,
+        },
+    ),
+    "RestrictedMean.confidence_interval": _method(
+        "RestrictedMean",
+        "confidence_interval",
+        [odd(None, *EDGE_LEVELS)],
+        {"method": odd(None, "normal", "x")},
+    ),
+    "RestrictedMeanComparison.confidence_interval": _method(
+        "RestrictedMeanComparison",
+        "confidence_interval",
+        [odd(None, *EDGE_LEVELS)],
+        {
+            "method": odd(None, "normal", "x"),
+            "n_resamples": odd(None, 19, sizes=True),
+            "rng": odd(None, 0),
+        },
     ),
     "SBGModel.survival": _method("SBGModel", "survival", [numbers(0, 10)], {}),
     "SBGModel.retention_rate": _method("SBGModel", "retention_rate", [numbers(0, 10)], {}),

@@ -147,7 +147,7 @@ def test_restricted_mean_equals_survfit(horizon, expected) -> None:
         assert result.estimate == pytest.approx(mean, abs=1e-9)
         assert result.standard_error == pytest.approx(se, abs=1e-9)
         z = 1.959963984540054
-        assert tuple(result.confidence_interval) == pytest.approx((mean - z * se, mean + z * se))
+        assert tuple(result.confidence_interval()) == pytest.approx((mean - z * se, mean + z * se))
     comparison = curves.compare_restricted_means(horizon, 2, 0)
     difference = expected[2][0] - expected[0][0]
     se = math.hypot(expected[2][1], expected[0][1])

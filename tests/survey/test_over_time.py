@@ -231,7 +231,7 @@ def test_each_period_and_change_equal_the_single_group_functions(
         )
         np.testing.assert_allclose(
             [table[name][index] for name in NO_CHANGE],
-            [versus.difference, *versus.confidence_interval, versus.statistic, versus.pvalue],
+            [versus.difference, *versus.confidence_interval(), versus.statistic, versus.pvalue],
             rtol=1e-9,
             atol=1e-9,
         )

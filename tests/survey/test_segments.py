@@ -206,7 +206,7 @@ def test_each_segment_equals_the_single_group_functions(
                 table["statistic"][index],
                 table["pvalue"][index],
             ],
-            [versus.difference, *versus.confidence_interval, versus.statistic, versus.pvalue],
+            [versus.difference, *versus.confidence_interval(), versus.statistic, versus.pvalue],
             rtol=1e-9,
             atol=1e-9,
         )
@@ -559,7 +559,7 @@ def test_csat_and_ces_segments_equal_the_single_group_functions(
         )  # type: ignore[operator]
         np.testing.assert_allclose(
             [table["difference"][index], table["difference_low"][index], table["pvalue"][index]],
-            [versus.difference, versus.confidence_interval.low, versus.pvalue],
+            [versus.difference, versus.confidence_interval().low, versus.pvalue],
             rtol=1e-9,
             atol=1e-9,
         )

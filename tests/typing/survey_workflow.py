@@ -34,6 +34,8 @@ effort_interval = effort.confidence_interval(method="t")
 
 comparison = lm.compare_nps(scores, [9, 10, 3, 8], method="wald", alternative="greater")
 pvalue: float = comparison.pvalue
+difference_interval: lm.ConfidenceInterval = comparison.confidence_interval()
+wider: lm.ConfidenceInterval = comparison.confidence_interval(0.99, method="bca", rng=1)
 csat_comparison = lm.compare_csat([5, 4, 1], [5, 5, 2], method="newcombe")
 ces_comparison = lm.compare_ces([7, 6, 2], [5, 5, 4], method="welch", alternative="less")
 
