@@ -682,6 +682,10 @@ def plot_cohort_heatmap(
     """
     _require(table, CohortTable, name="table")
     axes = _axes(ax)
+    import matplotlib
+
+    if not isinstance(cmap, str) or cmap not in matplotlib.colormaps:
+        raise ValueError(f"`cmap` must be the name of a matplotlib colormap; got {cmap!r}")
     rates = np.asarray(table.rates, dtype=np.float64)
     n_cohorts, n_periods = rates.shape
     later = rates[:, 1:]
