@@ -108,4 +108,4 @@ def test_bad_period_names() -> None:
     with pytest.raises(TypeError, match="`period` must be one of"):
         _periods.check_period(7)
     with pytest.raises(ValueError, match="`observation_end` must not be missing"):
-        _periods.day_of(np.datetime64("NaT"), name="observation_end")
+        _periods.day_of(np.datetime64("NaT", "D"), name="observation_end")
