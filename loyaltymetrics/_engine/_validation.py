@@ -161,6 +161,10 @@ def _as_numpy(values: object, *, name: str, what: str) -> npt.NDArray[Any]:
             array = np.asarray(values)
     except Exception as error:  # the frame library's own errors too (e.g. polars Int128)
         raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}") from error
+    except BaseException as error:  # a Rust panic (older polars on Int128) is a BaseException
+        if type(error).__name__ != "PanicException":
+            raise
+        raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}") from error
     if array.ndim == 0:
         raise TypeError(f"`{name}` must be a one-dimensional array-like of {what}, not a scalar")
     if array.ndim != 1:
