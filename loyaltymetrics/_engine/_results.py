@@ -9,6 +9,13 @@ Tabular results (one row per segment, cohort, time point ...) subclass
 :class:`TabularResult` instead: they implement ``_table()`` once and get
 ``to_frame(backend=...)`` and an HTML table view from it, so every tabular
 result converts to pandas or polars the same way (through :func:`make_frame`).
+
+Displays (``repr`` and the HTML views) only format; the fields and
+``to_frame()`` keep full precision. The HTML view of a table shows the
+columns its ``_display_columns()`` names first, each in a display format of
+:data:`DISPLAY_FORMATS` (p-values to three significant digits and "<0.001"
+below 0.001; shares as percentages with one decimal; counts as integers),
+and its settings in a caption under the table that wraps.
 """
 
 from __future__ import annotations
@@ -28,10 +35,14 @@ __all__ = [
     "FRAME_BACKENDS",
     "Comparison",
     "ConfidenceInterval",
+    "DISPLAY_FORMATS",
+    "DisplayFormat",
     "FrameBackend",
     "HeadlineResult",
     "Result",
     "TabularResult",
+    "format_display",
+    "format_pvalue",
     "format_value",
     "make_frame",
 ]
@@ -40,6 +51,11 @@ FrameBackend = Literal["pandas", "polars"]
 FRAME_BACKENDS: tuple[FrameBackend, ...] = ("pandas", "polars")
 #: Rows shown by the HTML view of a tabular result before it elides the middle.
 _HTML_MAX_ROWS = 20
+#: Style of a table's caption: under the table, wrapping, never wider than a page.
+_CAPTION_STYLE = (
+    "caption-side: bottom; white-space: normal; max-width: 60em; "
+    "text-align: left; font-size: smaller"
+)
 
 
 def format_value(value: object) -> str:
@@ -62,6 +78,86 @@ def format_value(value: object) -> str:
     if isinstance(value, Result):
         return value.short_repr()
     return repr(value)
+
+
+def format_pvalue(value: float) -> str:
+    """Format a p-value for display: three significant digits, "<0.001" below 0.001.
+
+    Examples
+    --------
+    >>> from loyaltymetrics._engine._results import format_pvalue
+    >>> format_pvalue(0.04213), format_pvalue(0.5), format_pvalue(0.00031)
+    ('0.0421', '0.500', '<0.001')
+    """
+    if value < 0.001:
+        return "<0.001"
+    return f"{value:#.3g}"
+
+
+def _signed(text: str) -> str:
+    """Give a formatted change its sign, and none when it rounds to zero."""
+    if text.strip("+-0.") == "":
+        return text.lstrip("+-")
+    return text if text.startswith("-") else f"+{text}"
+
+
+#: The display format of a column or field: how an HTML view writes one number.
+DisplayFormat = Literal[
+    "count",
+    "points",
+    "points_change",
+    "percent",
+    "percent_change",
+    "share",
+    "share_change",
+    "mean",
+    "mean_change",
+    "statistic",
+    "pvalue",
+]
+#: Each display format: "count" an integer (a weighted total with one
+#: decimal); "points" (NPS) one decimal; "percent" a figure on 0..100 and
+#: "share" one on 0..1, both as a percentage with one decimal; "mean" two
+#: decimals; "statistic" two decimals; "pvalue" by :func:`format_pvalue`.
+#: A "_change" format is signed, and a change of a percentage is in
+#: percentage points ("pp").
+DISPLAY_FORMATS: dict[str, Callable[[float], str]] = {
+    "count": lambda v: f"{v:.0f}" if v == round(v) else f"{v:.1f}",
+    "points": lambda v: f"{v:.1f}",
+    "points_change": lambda v: _signed(f"{v:.1f}"),
+    "percent": lambda v: f"{v:.1f}%",
+    "percent_change": lambda v: _signed(f"{v:.1f}") + " pp",
+    "share": lambda v: f"{100 * v:.1f}%",
+    "share_change": lambda v: _signed(f"{100 * v:.1f}") + " pp",
+    "mean": lambda v: f"{v:.2f}",
+    "mean_change": lambda v: _signed(f"{v:.2f}"),
+    "statistic": lambda v: f"{v:.2f}",
+    "pvalue": format_pvalue,
+}
+#: Fields that single results' HTML views show as p-values.
+_PVALUE_FIELDS = ("pvalue", "pvalue_corrected")
+
+
+def format_display(value: object, kind: str | None) -> str:
+    """Format one displayed value in the display format ``kind`` (None: as ``repr`` does).
+
+    Numbers that are not finite show as "—" (NaN, and a missing date) or
+    "inf"; values that are
+    not numbers (keys, flags, dates) are formatted as ``repr`` would, strings
+    unquoted.
+    """
+    if isinstance(value, np.datetime64) and np.isnat(value):
+        return "—"
+    if kind is None or isinstance(value, bool | np.bool_):
+        return _cell(value)
+    if not isinstance(value, int | float | np.integer | np.floating):
+        return _cell(value)
+    number = float(value)
+    if math.isnan(number):
+        return "—"
+    if math.isinf(number):
+        return str(number)
+    return DISPLAY_FORMATS[kind](number)
 
 
 def _plain(value: object) -> object:
@@ -154,6 +250,13 @@ class Result:
     def __repr__(self) -> str:
         return self.short_repr()
 
+    def _html_text(self, label: str, text: str) -> str:
+        """Return the HTML view's text of a displayed item: p-values in the display format."""
+        value = getattr(self, label, None)
+        if label in _PVALUE_FIELDS and isinstance(value, float | np.floating):
+            return format_display(value, "pvalue")
+        return text
+
     def to_dict(self) -> dict[str, Any]:
         """Return the public fields as a dictionary of plain Python values.
 
@@ -174,7 +277,7 @@ class Result:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
-            f"<td style='text-align:right'>{html.escape(text)}</td></tr>"
+            f"<td style='text-align:right'>{html.escape(self._html_text(label, text))}</td></tr>"
             for label, text in self._display_items()
         )
         title = html.escape(type(self).__name__)
@@ -403,9 +506,39 @@ class TabularResult(Result):
         """
         return make_frame(self._table(), backend=backend)
 
+    def _display_columns(self) -> dict[str, DisplayFormat | None]:
+        """Return the columns the HTML view shows first, in order, with their display format.
+
+        Columns not named follow in table order, formatted as ``repr`` does;
+        a format of None also means that. The default names none.
+        """
+        return {}
+
+    def _html_columns(self) -> dict[str, tuple[DisplayFormat | None, np.ndarray[Any, Any]]]:
+        """Return every column of the HTML view, in display order, with its format."""
+        table = {name: np.asarray(values) for name, values in self._table().items()}
+        first = {name: kind for name, kind in self._display_columns().items() if name in table}
+        order = [*first, *(name for name in table if name not in first)]
+        return {name: (first.get(name), table[name]) for name in order}
+
+    def _caption(self, n_rows: int) -> str:
+        """Return the caption text: the class, its rows and every scalar setting."""
+        n = getattr(self, "n", None)
+        scalars = []
+        for name in self._public_fields():
+            value = getattr(self, name)
+            if name in self._weighting_fields and value in (None, n):
+                continue
+            if isinstance(value, ConfidenceInterval):
+                scalars.append(f"{name}=[{format_value(value.low)}, {format_value(value.high)}]")
+            elif value is None or isinstance(value, str | int | float | np.generic):
+                scalars.append(f"{name}={format_value(value)}")
+        title = f"{type(self).__name__} ({n_rows} rows)"
+        return title + (f": {', '.join(scalars)}" if scalars else "")
+
     def _repr_html_(self) -> str:
-        columns = {name: np.asarray(values) for name, values in self._table().items()}
-        n_rows = len(next(iter(columns.values()))) if columns else 0
+        columns = self._html_columns()
+        n_rows = len(next(iter(columns.values()))[1]) if columns else 0
         if n_rows > _HTML_MAX_ROWS:
             head = _HTML_MAX_ROWS - 5
             shown: list[int | None] = [*range(head), None, *range(n_rows - 5, n_rows)]
@@ -418,19 +551,14 @@ class TabularResult(Result):
                 cells = "".join("<td>…</td>" for _ in columns)
             else:
                 cells = "".join(
-                    f"<td>{html.escape(_cell(values[index]))}</td>" for values in columns.values()
+                    f"<td>{html.escape(format_display(values[index], kind))}</td>"
+                    for kind, values in columns.values()
                 )
             body.append(f"<tr>{cells}</tr>")
-        scalars = [
-            f"{html.escape(name)}={html.escape(format_value(getattr(self, name)))}"
-            for name in self._shown_fields()
-            if not isinstance(getattr(self, name), np.ndarray | list | tuple)
-        ]
-        title = html.escape(type(self).__name__)
-        caption = f"{title} ({n_rows} rows)" + (f": {', '.join(scalars)}" if scalars else "")
+        caption = html.escape(self._caption(n_rows))
         return (
-            f"<table><caption>{caption}</caption><thead><tr>{header}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>"
+            f"<table><caption style='{_CAPTION_STYLE}'>{caption}</caption>"
+            f"<thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         )
 
 

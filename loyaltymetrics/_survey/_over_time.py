@@ -66,12 +66,14 @@ from loyaltymetrics._engine._periods import (
     period_start,
     wall_clock,
 )
-from loyaltymetrics._engine._results import ConfidenceInterval, TabularResult
+from loyaltymetrics._engine._results import ConfidenceInterval, DisplayFormat, TabularResult
 from loyaltymetrics._engine._trend import TREND_ERRORS, LinearTrend, TrendError, linear_trend
 from loyaltymetrics._engine._validation import (
     check_choice,
     check_confidence_level,
 )
+from loyaltymetrics._survey._display import breakdown_columns
+from loyaltymetrics._survey._metrics import Metric
 from loyaltymetrics._survey._segments import (
     _RESULT_COLUMNS,
     _as_float,
@@ -161,6 +163,8 @@ class OverTime(TabularResult):
     _propagated: npt.NDArray[np.bool_] = field(
         default_factory=lambda: np.zeros(0, dtype=bool), compare=False
     )
+    #: The configured metric (for displays).
+    _metric: Metric | None = field(default=None, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "metric",
@@ -178,6 +182,9 @@ class OverTime(TabularResult):
 
     def _table(self) -> dict[str, Any]:
         return dict(self._columns)
+
+    def _display_columns(self) -> dict[str, DisplayFormat | None]:
+        return breakdown_columns(self._columns, metric=self._metric, estimate=self.estimate)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fields as plain Python values, the table as a dict of lists.
@@ -878,4 +885,5 @@ def _over_time(
         _counts=_trend_counts(per_period.segments, n_segments, has_by),
         _values=options.metric.cell_value,
         _propagated=has_missing if has_by else np.asarray(has_missing[0]),
+        _metric=options.metric,
     )

@@ -49,7 +49,12 @@ from loyaltymetrics._engine._frames import (
 )
 from loyaltymetrics._engine._intervals import spawn_generators
 from loyaltymetrics._engine._means import Difference, Interval
-from loyaltymetrics._engine._results import ConfidenceInterval, TabularResult, format_value
+from loyaltymetrics._engine._results import (
+    ConfidenceInterval,
+    DisplayFormat,
+    TabularResult,
+    format_value,
+)
 from loyaltymetrics._engine._validation import (
     check_choice,
     check_confidence_level,
@@ -59,6 +64,7 @@ from loyaltymetrics._engine._validation import (
     first_invalid_score,
     first_invalid_weight,
 )
+from loyaltymetrics._survey._display import breakdown_columns
 from loyaltymetrics._survey._metrics import Metric, MetricName, definition
 from loyaltymetrics._survey._nps_inference import NPSMethod
 from loyaltymetrics._survey._scale_inference import MeanMethod, ShareMethod
@@ -451,6 +457,9 @@ class SegmentBreakdown(TabularResult):
     compare: str | None
     correction: str | None
     _columns: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict, compare=False)
+    #: The configured metric and every segment's cells (for displays and plots).
+    _metric: Metric | None = field(default=None, compare=False)
+    _counts: CellTable | None = field(default=None, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
         "metric",
@@ -465,6 +474,9 @@ class SegmentBreakdown(TabularResult):
 
     def _table(self) -> dict[str, Any]:
         return dict(self._columns)
+
+    def _display_columns(self) -> dict[str, DisplayFormat | None]:
+        return breakdown_columns(self._columns, metric=self._metric, estimate=self.estimate)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fields as plain Python values, the table as a dict of lists.
@@ -878,6 +890,8 @@ def _assemble(
         compare=options.compare,
         correction=options.correction,
         _columns=columns,
+        _metric=options.metric,
+        _counts=cells.segments,
     )
 
 
