@@ -19,9 +19,11 @@ import numpy.typing as npt
 from loyaltymetrics._clv._concentration import ValueConcentration
 from loyaltymetrics._clv._fitting import check_number, model_array
 from loyaltymetrics._clv._holdout import HoldoutCheck
-from loyaltymetrics._engine._results import ConfidenceInterval
+from loyaltymetrics._engine._cells import CellTable
+from loyaltymetrics._engine._results import DISPLAY_FORMATS, ConfidenceInterval
 from loyaltymetrics._retention._cohorts import CohortTable
 from loyaltymetrics._retention._survival import SurvivalCurve, SurvivalCurves
+from loyaltymetrics._survey._display import unit_of
 from loyaltymetrics._survey._metrics import definition, definition_of_result
 from loyaltymetrics._survey._nps import NPSResult
 from loyaltymetrics._survey._satisfaction import CESResult, CSATResult
@@ -116,6 +118,94 @@ def _labelled_results(data: object, *, name: str, kinds: tuple[type, ...]) -> di
     )
 
 
+def _annotations(results: dict[str, Any]) -> list[str]:
+    """Each result's headline as the metric's registry entry formats it."""
+    entry = definition_of_result(next(iter(results.values())))
+    return [entry.annotation.format(getattr(r, entry.estimate)) for r in results.values()]
+
+
+def _segment_labels(breakdown: SegmentBreakdown) -> list[str]:
+    """Each segment's label: its key values (the columns before ``n``), "(missing)" for null."""
+    columns = breakdown._table()
+    names = list(columns)
+    keys = [np.asarray(columns[name], dtype=object) for name in names[: names.index("n")]]
+    return [
+        " / ".join("(missing)" if value is None else str(value) for value in row)
+        for row in zip(*keys, strict=True)
+    ]
+
+
+def _label_totals(cells: CellTable, n_labels: int) -> FloatArray:
+    """Weighted count of every cell label per segment, shape ``(segments, labels)``."""
+    count = np.asarray(cells.count, dtype=np.float64)
+    weighted = count * np.broadcast_to(cells.weight, count.shape)
+    point = np.broadcast_to(cells.point, count.shape)
+    return np.stack([(weighted * (point == label)).sum(axis=-1) for label in range(n_labels)], -1)
+
+
+def _shares(counts: FloatArray) -> FloatArray:
+    """Each row of ``counts`` as shares of its total; NaN for a row with none."""
+    totals = counts.sum(axis=1, keepdims=True)
+    shares: FloatArray = np.divide(
+        counts, totals, out=np.full_like(counts, np.nan), where=totals > 0
+    )
+    return shares
+
+
+def _laid_out(
+    labels: list[str],
+    categories: list[str],
+    shares: FloatArray,
+    annotations: list[str],
+    colours: list[str] | None = None,
+) -> _Bands:
+    """Bands with the middle category of an odd number as the neutral one."""
+    n_categories = len(categories)
+    return _Bands(
+        labels=labels,
+        categories=categories,
+        shares=shares,
+        neutral=n_categories // 2 if n_categories % 2 else None,
+        colours=_diverging_colours(n_categories) if colours is None else colours,
+        annotations=annotations,
+    )
+
+
+def _breakdown_bands(breakdown: SegmentBreakdown) -> _Bands:
+    """Return the answer shares of every segment of a breakdown, from its cell counts."""
+    metric, cells = breakdown._metric, breakdown._counts
+    if metric is None or cells is None:
+        raise TypeError(
+            "`results` is a SegmentBreakdown without its cell counts; pass the result of "
+            "`by_segment` itself"
+        )
+    if metric.bind is not None:
+        raise ValueError(
+            f"`results` is a breakdown of metric={breakdown.metric!r}, which has no answer "
+            "scale to draw; plot_nps draws its estimates and intervals"
+        )
+    totals = _label_totals(cells, metric.n_cells)
+    low, high = metric.scale
+    banded = metric.n_cells != high - low + 1  # NPS: scale points pooled into bands
+    categories = list(_BAND_NAMES) if banded else [str(point) for point in range(low, high + 1)]
+    if not metric.higher_is_better:
+        categories, totals = categories[::-1], totals[:, ::-1]
+    entry = definition(breakdown.metric)
+    estimates = np.asarray(breakdown._table()[breakdown.estimate], dtype=np.float64)
+    if breakdown.estimate == entry.estimate:
+        annotations = [entry.annotation.format(value) for value in estimates]
+    else:  # another estimate than the entry's headline (the CES agree share)
+        unit = DISPLAY_FORMATS[unit_of(metric, breakdown.estimate)]
+        annotations = [f"{entry.display_name} {unit(value)}" for value in estimates]
+    return _laid_out(
+        _segment_labels(breakdown),
+        categories,
+        _shares(totals),
+        annotations,
+        colours=list(_BAND_COLOURS) if banded else None,
+    )
+
+
 def _scale_bands(results: dict[str, CSATResult | CESResult]) -> _Bands:
     """One category per scale point, worst answer first."""
     first = next(iter(results.values()))
@@ -126,18 +216,8 @@ def _scale_bands(results: dict[str, CSATResult | CESResult]) -> _Bands:
     counts = np.array([result.counts for result in results.values()], dtype=np.float64)
     if isinstance(first, CESResult) and not first.higher_is_better:
         points, counts = points[::-1], counts[:, ::-1]  # original CES: a low answer is good
-    totals = counts.sum(axis=1, keepdims=True)
-    shares = np.divide(counts, totals, out=np.full_like(counts, np.nan), where=totals > 0)
-    annotations = _annotations(results)
-    n_points = len(points)
-    return _Bands(
-        labels=list(results),
-        categories=[str(point) for point in points],
-        shares=shares,
-        neutral=n_points // 2 if n_points % 2 else None,
-        colours=_diverging_colours(n_points),
-        annotations=annotations,
-    )
+    categories = [str(point) for point in points]
+    return _laid_out(list(results), categories, _shares(counts), _annotations(results))
 
 
 def _diverging_colours(n: int) -> list[str]:
@@ -149,6 +229,8 @@ def _diverging_colours(n: int) -> list[str]:
 
 
 def _bands(data: object, *, name: str) -> _Bands:
+    if isinstance(data, SegmentBreakdown):
+        return _breakdown_bands(data)
     results = _labelled_results(data, name=name, kinds=(NPSResult, CSATResult, CESResult))
     first = next(iter(results.values()))
     if not isinstance(first, NPSResult):
@@ -157,13 +239,8 @@ def _bands(data: object, *, name: str) -> _Bands:
         [[r.detractor_share, r.passive_share, r.promoter_share] for r in results.values()],
         dtype=np.float64,
     )
-    return _Bands(
-        labels=list(results),
-        categories=list(_BAND_NAMES),
-        shares=shares,
-        neutral=1,
-        colours=list(_BAND_COLOURS),
-        annotations=_annotations(results),
+    return _laid_out(
+        list(results), list(_BAND_NAMES), shares, _annotations(results), list(_BAND_COLOURS)
     )
 
 
@@ -182,10 +259,13 @@ def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Ax
 
     Parameters
     ----------
-    results : NPSResult, CSATResult, CESResult, or mapping of str to one of them
-        One result (drawn as a single bar labelled "overall") or several of
-        the same metric and scale, keyed by segment label and drawn top to
-        bottom in mapping order.
+    results : SegmentBreakdown, NPSResult, CSATResult, CESResult, or mapping of str to one of them
+        A breakdown from :func:`~loyaltymetrics.by_segment` of any metric
+        with an answer scale (NPS, CSAT, CES, "share"; weighted shares when
+        weighted), one bar per segment in table order; one result (drawn as
+        a single bar labelled "overall"); or several of the same metric and
+        scale, keyed by segment label and drawn top to bottom in mapping
+        order.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; default the current Axes of pyplot.
 
@@ -198,10 +278,13 @@ def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Ax
     ------
     TypeError
         If ``results`` is not a result of these metrics or a non-empty
-        mapping of results of one of them.
+        mapping of results of one of them, or a breakdown built without its
+        cell counts.
     ValueError
-        If a result has undefined (NaN) shares, or the results use different
-        answer scales.
+        If a result or a segment has undefined (NaN) shares (no responses
+        left, or a missing score under ``nan_policy="propagate"``), the
+        results use different answer scales, or a breakdown's metric has no
+        answer scale ("mean": draw it with :func:`plot_nps`).
 
     Examples
     --------
@@ -227,13 +310,22 @@ def plot_score_distribution(results: object, /, *, ax: Axes | None = None) -> Ax
     >>> len(ax.patches)
     5
     >>> plt.close(fig)
+
+    A breakdown from :func:`~loyaltymetrics.by_segment`, one bar per segment:
+
+    >>> breakdown = lm.by_segment(survey["nps"], by=survey["region"])
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_score_distribution(breakdown, ax=ax)
+    >>> [label.get_text() for label in ax.get_yticklabels()]
+    ['East', 'North', 'South', 'West']
+    >>> plt.close(fig)
     """
     bands = _bands(results, name="results")
     if np.isnan(bands.shares).any():
         position = int(np.flatnonzero(np.isnan(bands.shares).any(axis=1))[0])
         raise ValueError(
-            f"`results` for {bands.labels[position]!r} has undefined shares (a missing score "
-            "under nan_policy='propagate'); nothing to draw"
+            f"`results` for {bands.labels[position]!r} has undefined shares (no responses, or "
+            "a missing score under nan_policy='propagate'); nothing to draw"
         )
     axes = _axes(ax)
     percent = 100 * bands.shares
@@ -297,6 +389,11 @@ class _Forest:
     confidence_level: float
 
 
+def _axis_label(metric: str, estimate: str) -> str:
+    """Return the registry's axis label of a metric's estimate column."""
+    return definition(metric).axis_labels.get(estimate, estimate)
+
+
 def _format_n(n: float) -> str:
     return f"{n:,.0f}" if n == round(n) else f"{n:,.1f}"
 
@@ -316,12 +413,7 @@ def _breakdown_forest(
                 f"{own!r}; pass `{name}` to `by_segment` instead"
             )
     columns = breakdown._table()
-    names = list(columns)
-    keys = [np.asarray(columns[name], dtype=object) for name in names[: names.index("n")]]
-    labels = [
-        " / ".join("(missing)" if value is None else str(value) for value in row)
-        for row in zip(*keys, strict=True)
-    ]
+    labels = _segment_labels(breakdown)
     n = np.asarray(columns["n"], dtype=np.float64)
     significant = None
     if "significant" in columns:
@@ -691,16 +783,15 @@ def plot_cohort_heatmap(
     later = rates[:, 1:]
     top = float(np.nanmax(later)) if later.size and np.isfinite(later).any() else 1.0
     top = top if top > 0 else 1.0
-    image = axes.imshow(
+    colourbar = _heatmap(
+        axes,
         np.ma.masked_invalid(rates),
+        "share of the cohort active",
         cmap=cmap,
         vmin=0.0,
         vmax=top,
-        aspect="auto",
         interpolation="nearest",
     )
-    colourbar = axes.figure.colorbar(image, ax=axes)
-    colourbar.set_label("share of the cohort active")
     colourbar.ax.yaxis.set_major_formatter(lambda value, _: f"{100 * value:.0f}%")
     if annotate is None:
         annotate = n_cohorts <= 24 and n_periods <= 24
@@ -877,17 +968,6 @@ def plot_lorenz(
     axes.set_ylabel("share of total value")
     axes.legend(loc="upper left", fontsize="small", frameon=False)
     return axes
-
-
-def _annotations(results: dict[str, Any]) -> list[str]:
-    """Each result's headline as the metric's registry entry formats it."""
-    entry = definition_of_result(next(iter(results.values())))
-    return [entry.annotation.format(getattr(r, entry.estimate)) for r in results.values()]
-
-
-def _axis_label(metric: str, estimate: str) -> str:
-    """Return the registry's axis label of a metric's estimate column."""
-    return definition(metric).axis_labels.get(estimate, estimate)
 
 
 def plot_tracking(
@@ -1089,17 +1169,36 @@ def _finite_vector(values: object, *, name: str) -> FloatArray:
     return array
 
 
-def _draw_grid(
-    axes: Axes, frequency: FloatArray, recency: FloatArray, grid: FloatArray, label: str
+def _heatmap(axes: Axes, values: Any, label: str, **options: Any) -> Any:
+    """Draw ``values`` as an image on ``axes`` with a labelled colour bar; return the bar."""
+    image = axes.imshow(values, aspect="auto", **options)
+    return axes.figure.colorbar(image, ax=axes, label=label)
+
+
+def _plot_history_grid(
+    ax: Axes | None,
+    model: Any,
+    what: str,
+    *,
+    T: float,
+    t: float,
+    max_frequency: int,
+    max_recency: float | None,
 ) -> Axes:
-    image = axes.imshow(
+    """Heat map of a purchase model's P(alive) or expected purchases over frequency x recency."""
+    axes = _axes(ax)
+    frequency, recency, grid = _history_grid(
+        model, what, T=T, t=t, max_frequency=max_frequency, max_recency=max_recency
+    )
+    label = "P(alive)" if what == "alive" else f"expected purchases in the next {t:g}"
+    _heatmap(
+        axes,
         grid,
+        label,
         origin="lower",
-        aspect="auto",
         cmap="viridis",
         extent=(recency[0], recency[-1], frequency[0] - 0.5, frequency[-1] + 0.5),
     )
-    axes.figure.colorbar(image, ax=axes, label=label)
     axes.set_xlabel("recency (time of the last purchase)")
     axes.set_ylabel("frequency (repeat purchases)")
     return axes
@@ -1145,11 +1244,9 @@ def plot_probability_alive_matrix(
     'frequency (repeat purchases)'
     >>> plt.close(fig)
     """
-    axes = _axes(ax)
-    frequency, recency, grid = _history_grid(
-        model, "alive", T=T, t=0.0, max_frequency=max_frequency, max_recency=max_recency
+    return _plot_history_grid(
+        ax, model, "alive", T=T, t=0.0, max_frequency=max_frequency, max_recency=max_recency
     )
-    return _draw_grid(axes, frequency, recency, grid, "P(alive)")
 
 
 def plot_expected_purchases_matrix(
@@ -1195,24 +1292,16 @@ def plot_expected_purchases_matrix(
     'recency (time of the last purchase)'
     >>> plt.close(fig)
     """
-    axes = _axes(ax)
-    frequency, recency, grid = _history_grid(
-        model, "purchases", T=T, t=t, max_frequency=max_frequency, max_recency=max_recency
+    return _plot_history_grid(
+        ax, model, "purchases", T=T, t=t, max_frequency=max_frequency, max_recency=max_recency
     )
-    return _draw_grid(axes, frequency, recency, grid, f"expected purchases in the next {t:g}")
-
-
-_TREND_COLUMNS = frozenset(
-    {"period", "window_start", "reference", "n", "responses", "score", "mean", "low", "high"}
-    | {"difference", "difference_low", "difference_high", "statistic", "pvalue"}
-    | {"pvalue_corrected", "significant", "n_omitted"}
-)
 
 
 def _trend_series(result: Any) -> list[tuple[str, dict[str, npt.NDArray[Any]]]]:
     """Split an over-time table into one labelled series per segment."""
     columns = {name: np.asarray(values) for name, values in result._table().items()}
-    keys = [name for name in columns if name not in _TREND_COLUMNS]
+    names = list(columns)
+    keys = names[: names.index("period")]  # the segment keys lead the table
     size = result.n_periods
     series = []
     for segment in range(result.n_segments):

@@ -32,10 +32,10 @@ import numpy as np
 from loyaltymetrics._engine._validation import check_choice
 
 __all__ = [
+    "DISPLAY_FORMATS",
     "FRAME_BACKENDS",
     "Comparison",
     "ConfidenceInterval",
-    "DISPLAY_FORMATS",
     "DisplayFormat",
     "FrameBackend",
     "HeadlineResult",

@@ -30,7 +30,7 @@ from loyaltymetrics._engine._intervals import (
     proportion_interval,
 )
 from loyaltymetrics._engine._periods import Period
-from loyaltymetrics._engine._results import TabularResult
+from loyaltymetrics._engine._results import DisplayFormat, TabularResult
 from loyaltymetrics._engine._validation import check_choice, check_confidence_level
 from loyaltymetrics._retention._cohorts import (
     CohortKind,
@@ -79,6 +79,10 @@ class CohortInterval(TabularResult):
     method: str
 
     _display_fields: ClassVar[tuple[str, ...] | None] = ("confidence_level", "method")
+
+    def _display_columns(self) -> dict[str, DisplayFormat | None]:
+        """Show the rates and limits as percentages (the table keeps the shares)."""
+        return {"cohort": None, "period": None, "rate": "share", "low": "share", "high": "share"}
 
     def _table(self) -> dict[str, Any]:
         row, offset = np.nonzero(~np.isnan(self.rates))
@@ -161,6 +165,10 @@ class SegmentCohorts(TabularResult):
             if value is segment or _equal(value, segment):
                 return table
         raise ValueError(f"`segment` {segment!r} is not one of the segments {self.segments!r}")
+
+    def _display_columns(self) -> dict[str, DisplayFormat | None]:
+        """Show the rates as percentages (the table keeps the shares)."""
+        return {"size": "count", "customers": "count", "rate": "share"}
 
     def _table(self) -> dict[str, Any]:
         parts: list[Mapping[str, Any]] = []

@@ -49,7 +49,7 @@ from loyaltymetrics._engine._periods import (
     period_start,
     wall_clock,
 )
-from loyaltymetrics._engine._results import TabularResult
+from loyaltymetrics._engine._results import DisplayFormat, TabularResult
 from loyaltymetrics._engine._validation import as_1d_labels, check_choice
 
 if TYPE_CHECKING:
@@ -121,6 +121,12 @@ class CohortTable(TabularResult):
         for offset in range(self.rates.shape[1]):
             columns[str(offset)] = self.rates[:, offset]
         return columns
+
+    def _display_columns(self) -> dict[str, DisplayFormat | None]:
+        """Show the rates as percentages (the table keeps the shares)."""
+        shown: dict[str, DisplayFormat | None] = {"cohort": None, "size": "count"}
+        shown.update((str(offset), "share") for offset in range(self.rates.shape[1]))
+        return shown
 
     def confidence_interval(
         self, confidence_level: float = 0.95, *, method: ProportionMethod = "wilson"

@@ -102,9 +102,7 @@ def breakdown_columns(
     shown.update((name, kind) for name, kind in _LEADING if name in names)
     if estimate in names:
         shown[estimate] = unit
-    shown.update(
-        (name, _format(suffix, unit)) for name, suffix in _AFTER_ESTIMATE if name in names
-    )
+    shown.update((name, _format(suffix, unit)) for name, suffix in _AFTER_ESTIMATE if name in names)
     for name in names:
         if name not in shown:
             shown[name] = _format(_REST[name], unit) if name in _REST else None

@@ -14,7 +14,7 @@ entry to :data:`METRICS` (see the architecture page of the docs).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -121,6 +121,9 @@ class Metric:
     accepts_boolean: bool = False
     #: Whether breakdowns also report the total, weight total x estimate.
     reports_total: bool = False
+    #: Whether a higher answer is better (False for the original CES): the
+    #: order of the answers in a plot of their distribution.
+    higher_is_better: bool = True
 
     @property
     def n_cells(self) -> int:
@@ -375,7 +378,8 @@ def _ces(options: Mapping[str, object]) -> Metric:
     agree = None
     if of == "agree_share":
         agree = check_scale_range(options.get("agree") or default_agree, name="agree", scale=scale)
-    return rating_metric("ces", "CES", scale=scale, in_range=agree, nan_policy=nan_policy)
+    configured = rating_metric("ces", "CES", scale=scale, in_range=agree, nan_policy=nan_policy)
+    return replace(configured, higher_is_better=version == "2.0")
 
 
 #: The registry: metric name -> definition.
