@@ -51,6 +51,7 @@ FrameBackend = Literal["pandas", "polars"]
 FRAME_BACKENDS: tuple[FrameBackend, ...] = ("pandas", "polars")
 #: Rows shown by the HTML view of a tabular result before it elides the middle.
 _HTML_MAX_ROWS = 20
+_RIGHT = " style='text-align: right'"
 #: Style of a table's caption: under the table, wrapping, never wider than a page.
 _CAPTION_STYLE = (
     "caption-side: bottom; white-space: normal; max-width: 60em; "
@@ -544,15 +545,17 @@ class TabularResult(Result):
             shown: list[int | None] = [*range(head), None, *range(n_rows - 5, n_rows)]
         else:
             shown = list(range(n_rows))
-        header = "".join(f"<th>{html.escape(name)}</th>" for name in columns)
+        # Numbers in a display format line up on the right.
+        align = {name: "" if kind is None else _RIGHT for name, (kind, _) in columns.items()}
+        header = "".join(f"<th{align[name]}>{html.escape(name)}</th>" for name in columns)
         body = []
         for index in shown:
             if index is None:
                 cells = "".join("<td>…</td>" for _ in columns)
             else:
                 cells = "".join(
-                    f"<td>{html.escape(format_display(values[index], kind))}</td>"
-                    for kind, values in columns.values()
+                    f"<td{align[name]}>{html.escape(format_display(values[index], kind))}</td>"
+                    for name, (kind, values) in columns.items()
                 )
             body.append(f"<tr>{cells}</tr>")
         caption = html.escape(self._caption(n_rows))
