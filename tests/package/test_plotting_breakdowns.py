@@ -137,3 +137,11 @@ def test_breakdowns_that_cannot_be_drawn(axes: Axes) -> None:
     )
     with pytest.raises(ValueError, match="`results` for 'b' has undefined shares"):
         plotting.plot_score_distribution(empty, ax=axes)
+
+
+def test_plot_trend_labels_a_share_by_segment_with_its_keys_only(axes: Axes) -> None:
+    days = ["2025-01-03", "2025-01-20", "2025-02-11", "2025-02-12", "2025-03-01", "2025-03-02"]
+    result = lm.over_time([1, 0, 1, 1, 0, 1], time=days, metric="share", by=["a", "b"] * 3)
+    plotting.plot_trend(result, ax=axes)
+    labels = [line.get_label() for line in axes.lines if not line.get_label().startswith("_")]
+    assert labels == ["a", "b"]
