@@ -51,6 +51,7 @@ FrameBackend = Literal["pandas", "polars"]
 FRAME_BACKENDS: tuple[FrameBackend, ...] = ("pandas", "polars")
 #: Rows shown by the HTML view of a tabular result before it elides the middle.
 _HTML_MAX_ROWS = 20
+#: Cell style of a column in a display format: numbers line up on the right.
 _RIGHT = " style='text-align: right'"
 #: Style of a table's caption: under the table, wrapping, never wider than a page.
 _CAPTION_STYLE = (
@@ -139,13 +140,12 @@ DISPLAY_FORMATS: dict[str, Callable[[float], str]] = {
 _PVALUE_FIELDS = ("pvalue", "pvalue_corrected")
 
 
-def format_display(value: object, kind: str | None) -> str:
+def format_display(value: object, kind: DisplayFormat | None) -> str:
     """Format one displayed value in the display format ``kind`` (None: as ``repr`` does).
 
-    Numbers that are not finite show as "—" (NaN, and a missing date) or
-    "inf"; values that are
-    not numbers (keys, flags, dates) are formatted as ``repr`` would, strings
-    unquoted.
+    NaN (and a missing date) shows as "—", an infinity as "inf"; values that
+    are not numbers (keys, flags, dates) are formatted as ``repr`` would,
+    strings unquoted.
     """
     if isinstance(value, np.datetime64) and np.isnat(value):
         return "—"
@@ -528,11 +528,12 @@ class TabularResult(Result):
         scalars = []
         for name in self._public_fields():
             value = getattr(self, name)
-            if name in self._weighting_fields and value in (None, n):
-                continue
             if isinstance(value, ConfidenceInterval):
                 scalars.append(f"{name}=[{format_value(value.low)}, {format_value(value.high)}]")
-            elif value is None or isinstance(value, str | int | float | np.generic):
+                continue
+            if value is not None and not isinstance(value, str | int | float | np.generic):
+                continue  # the table's columns, arrays, frames
+            if name not in self._weighting_fields or value not in (None, n):
                 scalars.append(f"{name}={format_value(value)}")
         title = f"{type(self).__name__} ({n_rows} rows)"
         return title + (f": {', '.join(scalars)}" if scalars else "")
@@ -545,7 +546,6 @@ class TabularResult(Result):
             shown: list[int | None] = [*range(head), None, *range(n_rows - 5, n_rows)]
         else:
             shown = list(range(n_rows))
-        # Numbers in a display format line up on the right.
         align = {name: "" if kind is None else _RIGHT for name, (kind, _) in columns.items()}
         header = "".join(f"<th{align[name]}>{html.escape(name)}</th>" for name in columns)
         body = []
