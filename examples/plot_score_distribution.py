@@ -47,3 +47,12 @@ plot_score_distribution(
 )
 bottom.set_title("Ease of handling the issue (CES 2.0, 1..7), by channel")
 plt.show()
+
+# %%
+# A breakdown from :func:`~loyaltymetrics.by_segment` draws the same way, one
+# bar per segment, here with the survey weights: the shares are weighted.
+by_region = lm.by_segment(survey["nps"], by=survey["region"], weights=survey["weight"])
+fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
+plot_score_distribution(by_region, ax=ax)
+ax.set_title("Likelihood to recommend, by region (weighted)")
+plt.show()
