@@ -62,6 +62,7 @@ from loyaltymetrics._engine._means import (
     bootstrap_interval_and_difference,
     normal_pvalue,
     open_side,
+    t_quantile,
 )
 
 __all__ = [
@@ -193,16 +194,6 @@ def share_interval(
     return Interval(*sample.blank(sample.estimate, low, high))
 
 
-def _t_quantile(confidence_level: float, df: FloatArray, alternative: Alternative) -> FloatArray:
-    from scipy import stats
-
-    tail = 1.0 - confidence_level
-    if alternative == "two-sided":
-        tail /= 2.0
-    with np.errstate(invalid="ignore"):
-        return np.asarray(stats.t.isf(tail, np.where(df > 0, df, np.nan)), dtype=np.float64)
-
-
 def mean_interval(
     cells: CellTable,
     *,
@@ -245,7 +236,7 @@ def mean_interval(
     sample = CellMeans(cells, score_values(offset, values))
     if method == "t":
         variance = sample.linearised_variance(finite_sample=True)
-        half = _t_quantile(confidence_level, sample.rows - 1.0, "two-sided") * np.sqrt(variance)
+        half = t_quantile(confidence_level, sample.rows - 1.0, "two-sided") * np.sqrt(variance)
         half = np.where(variance == 0.0, 0.0, half)
         low, high = sample.estimate - half, sample.estimate + half
     else:
@@ -438,7 +429,7 @@ def _welch(
     with np.errstate(invalid="ignore", divide="ignore"):
         df = variance**2 / (variance_a**2 / (a.rows - 1.0) + variance_b**2 / (b.rows - 1.0))
     standard_error = np.sqrt(variance)
-    half = _t_quantile(confidence_level, df, alternative) * standard_error
+    half = t_quantile(confidence_level, df, alternative) * standard_error
     half = np.where(variance == 0.0, 0.0, half)
     low, high = open_side(difference - half, difference + half, alternative)
     statistic = ratio_or_infinite(difference, standard_error)
