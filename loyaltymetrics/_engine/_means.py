@@ -69,6 +69,7 @@ __all__ = [
     "bootstrap_interval",
     "bootstrap_interval_and_difference",
     "check_engine",
+    "check_paired",
     "normal_limits",
     "normal_pvalue",
     "open_side",
@@ -641,6 +642,13 @@ def t_quantile(confidence_level: float, df: FloatArray, alternative: Alternative
 
 
 PairedMethod = Literal["wald", "adjusted-wald", "t", "percentile", "basic", "bca"]
+
+
+def check_paired(paired: object) -> bool:
+    """Return ``paired`` (True or False)."""
+    if not isinstance(paired, bool | np.bool_):
+        raise TypeError(f"`paired` must be True or False; got {paired!r}")
+    return bool(paired)
 
 
 def paired_table(

@@ -13,6 +13,7 @@ from loyaltymetrics._engine._means import (
     BootstrapEngine,
     PairedSample,
     check_engine,
+    check_paired,
     paired_difference,
     paired_means,
     paired_table,
@@ -206,9 +207,7 @@ def compare_nps(
     generator = check_rng(rng)
     chosen_engine = check_engine(engine, chosen)
     policy = check_nan_policy(nan_policy)
-    if not isinstance(paired, bool | np.bool_):
-        raise TypeError(f"`paired` must be True or False; got {paired!r}")
-    if paired:
+    if check_paired(paired):
         counts, _, undefined = paired_table(
             a,
             b,
