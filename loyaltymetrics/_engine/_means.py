@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -347,7 +347,7 @@ _SCIPY_BATCH_VALUES = 10_000_000
 
 
 def _cell_rows(sample: CellMeans) -> tuple[FloatArray, FloatArray]:
-    """The rows a one-group sample's cells stand for: each cell's value and weight, repeated.
+    """Rebuild the rows a one-group sample's cells stand for: values and weights, repeated.
 
     Zero-weight rows, which carry nothing of the estimate, are left out as in
     the count bootstrap (their count is 0 in ``sample``).
@@ -442,7 +442,7 @@ def scipy_bootstrap_interval(
 
 
 def _no_spread(*samples: CellMeans) -> bool:
-    """True when every row of every sample has the same value as the others of its sample."""
+    """Return True when, within each sample, every row has the same value."""
     for sample in samples:
         populated = sample.count.reshape(-1) > 0
         values = np.broadcast_to(sample.x, sample.count.shape).reshape(-1)[populated]
@@ -461,7 +461,7 @@ def _scipy_test(
     alternative: Alternative,
     n_resamples: int,
 ) -> tuple[Difference, ConfidenceInterval]:
-    """A difference tested with scipy's bootstrap ``run()``: limits, ``d / se``, inverted p-value.
+    """Test a difference with scipy's bootstrap ``run()``: limits, ``d / se``, inverted p-value.
 
     The p-value inverts scipy's bootstrap distribution as the count
     bootstrap's test inverts its own (:func:`inverted_pvalue`), with the
@@ -733,8 +733,11 @@ class PairedSample:
 def paired_means(
     counts: npt.ArrayLike, values: npt.ArrayLike, *, factor: float = 1.0, snap: int | None = None
 ) -> PairedSample:
-    """The paired sample of a k x k table of counts (flat, ``i * k + j``), answer ``i`` valued
-    ``values[i]``; ``factor`` and ``snap`` as for :class:`CellMeans`."""
+    """Return the paired sample of a k x k table of counts (flat, cell ``i * k + j``).
+
+    Answer ``i`` is valued ``values[i]``; ``factor`` and ``snap`` are as for
+    :class:`CellMeans`.
+    """
     value_array = np.asarray(values, dtype=np.float64)
     k = value_array.shape[0]
 
@@ -827,7 +830,7 @@ def paired_difference(
             alternative=alternative,
         )
         return test, ConfidenceInterval(float(test.low), float(test.high))
-    chosen = cast("BootstrapMethod", method)
+    chosen = method
     if engine == "scipy":
         a_rows, b_rows = paired.rows()
         factor = sample.statistic.factor

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._intervals import Alternative
+from loyaltymetrics._engine._intervals import Alternative, BootstrapMethod
 from loyaltymetrics._engine._means import (
     BootstrapEngine,
     PairedSample,
@@ -196,9 +197,9 @@ def compare_nps(
     >>> after = [10, 9, 6, 10, 7, 9, 9, 6, 10, 8]
     >>> change = lm.compare_nps(after, before, paired=True, method="wald")
     >>> change.difference, change.paired
-    (40.0, True)
+    (30.0, True)
     >>> change.confidence_interval()
-    ConfidenceInterval(low=9.63637, high=70.3636)
+    ConfidenceInterval(low=1.59742, high=58.4026)
     """
     level = check_confidence_level(confidence_level)
     chosen = check_choice(method, name="method", choices=DIFFERENCE_METHODS)
@@ -255,7 +256,7 @@ def compare_nps(
             sample_b,
             sample_a.statistic(sample_a.count) - sample_b.statistic(sample_b.count),
             confidence_level=level,
-            method=chosen,  # type: ignore[arg-type]  # check_engine: a bootstrap method
+            method=cast("BootstrapMethod", chosen),  # check_engine: a bootstrap method
             alternative=side,
             n_resamples=resamples,
             rng=generator,
@@ -282,7 +283,7 @@ def _comparison(
     *,
     paired: bool,
 ) -> NPSComparison:
-    """The NPSComparison of a test's arrays; the interval clipped to [-200, 200] points."""
+    """Build the NPSComparison of a test's arrays, the interval clipped to [-200, 200] points."""
     difference, low, high, statistic, pvalue = (float(np.ravel(x)[0]) for x in test)  # type: ignore[call-overload]
     low, high = (float(np.clip(limit, -200.0, 200.0)) for limit in (low, high))
     clipped = (
@@ -310,7 +311,7 @@ def _compare_paired(
     rng: object = None,
     engine: BootstrapEngine = "count",
 ) -> NPSComparison:
-    """The paired comparison of a 3 x 3 table (options validated here, for recomputing)."""
+    """Compare the two answers of a 3 x 3 table (options validated here, for recomputing)."""
     level = check_confidence_level(confidence_level)
     chosen = check_choice(method, name="method", choices=DIFFERENCE_METHODS)
     side = check_choice(alternative, name="alternative", choices=_ALTERNATIVES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -225,7 +225,7 @@ def _fields(
     factor: float,
     bound: float,
 ) -> dict[str, Any]:
-    """The numeric fields of a comparison: in points (``factor``), limits within ``bound``.
+    """Return the numeric fields of a comparison: times ``factor``, limits within ``bound``.
 
     A bootstrap ``interval`` keeps its distribution and standard error, scaled.
     """
@@ -301,28 +301,26 @@ def _compare(
             sample_a,
             sample_b,
             sample_a.estimate - sample_b.estimate,
-            method=cast_bootstrap(chosen),
+            method=cast("BootstrapMethod", chosen),  # check_engine: a bootstrap method
             **options,
         )
     elif band is None:
         outputs = mean_difference(
-            _cells_of(a), _cells_of(b), offset=first, method=chosen, **options
+            _cells_of(a),
+            _cells_of(b),
+            offset=first,
+            method=cast("MeanDifferenceMethod", chosen),
+            **options,
         )
     else:
         outputs = share_difference(
             _cells_of(a),
             _cells_of(b),
             in_range=(band[0] - first, band[1] - first),
-            method=chosen,
+            method=cast("ShareDifferenceMethod", chosen),
             **options,
         )
     return fields | _fields(outputs, interval, factor=factor, bound=bound)
-
-
-def cast_bootstrap(method: str) -> BootstrapMethod:
-    """``method``, checked by ``check_engine`` to be a bootstrap method."""
-    assert method in BOOTSTRAP_METHODS
-    return method  # type: ignore[return-value]
 
 
 def _paired_sample(
@@ -333,8 +331,11 @@ def _paired_sample(
     band: tuple[int, int] | None,
     nan_policy: NanPolicy,
 ) -> PairedSample | None:
-    """The paired table of raw answers: 2 x 2 of the ``band`` indicator, or k x k of the
-    scale points if ``band`` is None; None when a missing answer was propagated."""
+    """Reduce raw answers to the paired table, None when a missing answer was propagated.
+
+    The table is 2 x 2 of the ``band`` indicator, or k x k of the scale
+    points if ``band`` is None.
+    """
     points = np.arange(scale[0], scale[1] + 1)
     if band is None:
         answer_of_score, values = points - scale[0], points.astype(np.float64)
@@ -349,8 +350,11 @@ def _paired_sample(
     return paired_means(counts, values)
 
 
+_Comparison = TypeVar("_Comparison", bound=Comparison)
+
+
 def _compare_paired(
-    build: type[Comparison],
+    build: type[_Comparison],
     sample: PairedSample | None,
     extra: dict[str, Any],
     *,
@@ -362,8 +366,8 @@ def _compare_paired(
     n_resamples: object = 9999,
     rng: object = None,
     engine: object = "count",
-) -> Any:
-    """The paired comparison of a table (options validated here, for recomputing).
+) -> _Comparison:
+    """Compare the two answers of a paired table (options validated here, for recomputing).
 
     Shares in points within [-100, 100], means within ``bound``; NaN fields
     when ``sample`` is None (a propagated missing answer).
@@ -391,10 +395,15 @@ def _compare_paired(
         n_resamples=resamples,
         engine=chosen_engine,
     )
-    common = {"method": chosen, "alternative": side, "paired": True, "_recompute": recompute}
+    common: dict[str, Any] = {
+        "method": chosen,
+        "alternative": side,
+        "paired": True,
+        "_recompute": recompute,
+    }
     if sample is None:
         nan = float("nan")
-        undefined = {"difference": nan, "interval": ConfidenceInterval(nan, nan)}
+        undefined: dict[str, Any] = {"difference": nan, "interval": ConfidenceInterval(nan, nan)}
         return build(**extra, **common, **undefined, statistic=nan, pvalue=nan)
     test, interval = paired_difference(
         sample,

@@ -137,7 +137,8 @@ def test_paired_count_bootstrap_agrees_with_scipy_paired(method: str) -> None:
     count = lm.compare_nps(AFTER, BEFORE, **options)
     scipy_engine = lm.compare_nps(AFTER, BEFORE, engine="scipy", **options)
     se = count.interval.standard_error
-    assert se is not None and scipy_engine.interval.standard_error is not None
+    assert se is not None
+    assert scipy_engine.interval.standard_error is not None
     # Relative MC sd of a bootstrap SD with B = 2999 is 1/sqrt(2B) = 1.3%.
     assert scipy_engine.interval.standard_error == pytest.approx(se, rel=0.1)
     # The standard error of the paired difference is the Wald one, up to MC error.
@@ -200,7 +201,8 @@ def test_paired_missing_values_follow_nan_policy() -> None:
     with pytest.raises(ValueError, match="`a` or `b` has a missing score"):
         lm.compare_nps(a, b, paired=True, nan_policy="propagate")
     propagated = lm.compare_csat([5, None, 4], [4, 4, 1], paired=True, nan_policy="propagate")
-    assert math.isnan(propagated.difference) and math.isnan(propagated.pvalue)
+    assert math.isnan(propagated.difference)
+    assert math.isnan(propagated.pvalue)
     with pytest.raises(ValueError, match="no respondent with both answers"):
         lm.compare_csat([5, None], [None, 4], paired=True, nan_policy="omit")
 
@@ -301,7 +303,8 @@ def test_scipy_and_count_engines_agree_within_monte_carlo_error(
     count = lm.compare_nps(a, b, **options)
     scipy_engine = lm.compare_nps(a, b, engine="scipy", **options)
     se = scipy_engine.interval.standard_error
-    assert se is not None and scipy_engine.difference == count.difference
+    assert se is not None
+    assert scipy_engine.difference == count.difference
     assert se == pytest.approx(count.difference / count.statistic, rel=0.1)
     assert tuple(scipy_engine.interval) == pytest.approx(
         tuple(count.interval), abs=_bootstrap_tolerance(se)
