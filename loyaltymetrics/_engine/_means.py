@@ -527,18 +527,23 @@ def scipy_bootstrap_difference(
     the interval with scipy's bootstrap distribution and standard error,
     unclipped (infinite on the open side of a one-sided interval).
     """
-    x_a, w_a = _cell_rows(a)
-    x_b, w_b = _cell_rows(b)
+    rows = [_cell_rows(a), _cell_rows(b)]
     factor = a.statistic.factor
+    # A one-row sample resamples to itself: scipy (which needs two rows per
+    # sample) resamples the other sample only, and the one row is a constant.
+    varying = [index for index, (x, _) in enumerate(rows) if x.shape[0] > 1]
 
-    def statistic(i: IntArray, j: IntArray, axis: int = -1) -> FloatArray:
-        return factor * (
-            _weighted_mean(x_a[i], w_a[i], axis) - _weighted_mean(x_b[j], w_b[j], axis)
-        )
+    def statistic(*indices: IntArray, axis: int = -1) -> FloatArray:
+        drawn = dict(zip(varying, indices, strict=True))
+        means = [
+            _weighted_mean(x[drawn[index]], w[drawn[index]], axis) if index in drawn else x[0]
+            for index, (x, w) in enumerate(rows)
+        ]
+        return np.asarray(factor * (means[0] - means[1]), dtype=np.float64)
 
     def run() -> Any:
         return _run_scipy(
-            (np.arange(x_a.shape[0]), np.arange(x_b.shape[0])),
+            tuple(np.arange(rows[index][0].shape[0]) for index in varying),
             statistic,
             paired=False,
             confidence_level=confidence_level,
