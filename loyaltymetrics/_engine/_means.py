@@ -58,6 +58,7 @@ from loyaltymetrics._engine._validation import (
 )
 
 __all__ = [
+    "BOOTSTRAP_DIFFERENCES",
     "BOOTSTRAP_ENGINES",
     "BootstrapEngine",
     "CellMeans",
@@ -574,7 +575,7 @@ def _bootstrap_test(
     return Difference(*values)
 
 
-def bootstrap_difference(
+def _count_difference(
     a: CellMeans,
     b: CellMeans,
     difference: FloatArray,
@@ -584,13 +585,7 @@ def bootstrap_difference(
     alternative: Alternative,
     n_resamples: int,
     rng: RandomSource,
-) -> Difference:
-    """Count bootstrap of ``a - b`` (a resampled from the first stream, b from the second).
-
-    ``difference`` is the reported point difference. The statistic is it
-    over the bootstrap standard error; the p-value is that of the test that
-    inverts the bootstrap interval, so test and interval always agree.
-    """
+) -> tuple[Difference, BootstrapInterval]:
     target = BootstrapTarget(
         DifferenceStatistic(a.statistic, b.statistic), (0, 1), alternative, null_value=0.0
     )
@@ -602,7 +597,50 @@ def bootstrap_difference(
         n_resamples=n_resamples,
         rng=rng,
     )
-    return _bootstrap_test(a, b, difference, result)
+    return _bootstrap_test(a, b, difference, result), result
+
+
+def bootstrap_difference(
+    a: CellMeans, b: CellMeans, difference: FloatArray, **options: Any
+) -> Difference:
+    """Count bootstrap of ``a - b`` (a resampled from the first stream, b from the second).
+
+    ``difference`` is the reported point difference; ``options`` are
+    ``confidence_level``, ``method``, ``alternative``, ``n_resamples`` and
+    ``rng`` (a :data:`RandomSource`). The statistic is the difference over
+    the bootstrap standard error; the p-value is that of the test that
+    inverts the bootstrap interval, so test and interval always agree.
+    """
+    return _count_difference(a, b, difference, **options)[0]
+
+
+def _with_distribution(test: Difference, result: BootstrapInterval) -> ConfidenceInterval:
+    """Return a one-group test's interval, with its bootstrap distribution and standard error."""
+    return ConfidenceInterval(
+        float(test.low),
+        float(test.high),
+        bootstrap_distribution=result.distribution,
+        standard_error=float(result.standard_error),
+    )
+
+
+def count_bootstrap_difference(
+    a: CellMeans, b: CellMeans, difference: FloatArray, **options: Any
+) -> tuple[Difference, ConfidenceInterval]:
+    """:func:`bootstrap_difference` of two one-group samples, with its interval.
+
+    The interval carries the bootstrap distribution and standard error; the
+    call is that of :func:`scipy_bootstrap_difference`, the other engine.
+    """
+    test, result = _count_difference(a, b, difference, **options)
+    return test, _with_distribution(test, result)
+
+
+#: The two-sample bootstrap of each engine, by name.
+BOOTSTRAP_DIFFERENCES = {
+    "count": count_bootstrap_difference,
+    "scipy": scipy_bootstrap_difference,
+}
 
 
 def bootstrap_interval_and_difference(
@@ -873,9 +911,4 @@ def paired_difference(
         rng=rng,
     )
     test = _bootstrap_test(sample, sample, difference, result)
-    return test, ConfidenceInterval(
-        float(test.low),
-        float(test.high),
-        bootstrap_distribution=result.distribution,
-        standard_error=float(result.standard_error),
-    )
+    return test, _with_distribution(test, result)

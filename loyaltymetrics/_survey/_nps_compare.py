@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._intervals import Alternative, BootstrapMethod
+from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS, Alternative
 from loyaltymetrics._engine._means import (
+    BOOTSTRAP_DIFFERENCES,
     BootstrapEngine,
     PairedSample,
     check_engine,
@@ -18,7 +18,6 @@ from loyaltymetrics._engine._means import (
     paired_difference,
     paired_means,
     paired_table,
-    scipy_bootstrap_difference,
 )
 from loyaltymetrics._engine._results import Comparison, ConfidenceInterval
 from loyaltymetrics._engine._validation import (
@@ -249,14 +248,14 @@ def compare_nps(
         n_resamples=resamples,
         engine=chosen_engine,
     )
-    if chosen_engine == "scipy":
+    if chosen in BOOTSTRAP_METHODS:
         sample_a, sample_b = nps_means(first._cell_table()), nps_means(second._cell_table())
-        test, interval = scipy_bootstrap_difference(
+        test, interval = BOOTSTRAP_DIFFERENCES[chosen_engine](
             sample_a,
             sample_b,
             sample_a.statistic(sample_a.count) - sample_b.statistic(sample_b.count),
             confidence_level=level,
-            method=cast("BootstrapMethod", chosen),  # check_engine: a bootstrap method
+            method=chosen,
             alternative=side,
             n_resamples=resamples,
             rng=generator,

@@ -10,8 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable
-from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS, Alternative, BootstrapMethod
+from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS, Alternative
 from loyaltymetrics._engine._means import (
+    BOOTSTRAP_DIFFERENCES,
     BootstrapEngine,
     CellMeans,
     Difference,
@@ -21,7 +22,6 @@ from loyaltymetrics._engine._means import (
     paired_difference,
     paired_means,
     paired_table,
-    scipy_bootstrap_difference,
 )
 from loyaltymetrics._engine._results import Comparison, ConfidenceInterval
 from loyaltymetrics._engine._validation import (
@@ -295,13 +295,13 @@ def _compare(
         "rng": generator,
     }
     interval = None
-    if chosen_engine == "scipy":
+    if chosen in BOOTSTRAP_METHODS:
         sample_a, sample_b = CellMeans(_cells_of(a), value), CellMeans(_cells_of(b), value)
-        outputs, interval = scipy_bootstrap_difference(
+        outputs, interval = BOOTSTRAP_DIFFERENCES[chosen_engine](
             sample_a,
             sample_b,
             sample_a.estimate - sample_b.estimate,
-            method=cast("BootstrapMethod", chosen),  # check_engine: a bootstrap method
+            method=chosen,
             **options,
         )
     elif band is None:
