@@ -696,10 +696,9 @@ def _bootstrap_pvalue(
     theta_b: FloatArray,
     theta_hat: FloatArray,
     null_value: float,
-    *,
-    method: BootstrapMethod,
     z0: FloatArray,
     acceleration: FloatArray,
+    method: BootstrapMethod,
     alternative: Alternative,
 ) -> FloatArray:
     """p-value of the test that inverts the bootstrap interval.
@@ -758,15 +757,7 @@ def inverted_pvalue(
     if method == "bca":
         z0 = special.ndtri(_bootstrap_cdf(theta_b, theta_hat))
         acceleration = _acceleration(samples, statistic)
-    return _bootstrap_pvalue(
-        theta_b,
-        theta_hat,
-        null_value,
-        method=method,
-        z0=z0,
-        acceleration=acceleration,
-        alternative=alternative,
-    )
+    return _bootstrap_pvalue(theta_b, theta_hat, null_value, z0, acceleration, method, alternative)
 
 
 def count_bootstrap(
@@ -1039,13 +1030,7 @@ def _interval_of_replicates(
     pvalue = None
     if null_value is not None:
         pvalue = _bootstrap_pvalue(
-            theta_b,
-            theta_hat,
-            null_value,
-            method=method,
-            z0=z0,
-            acceleration=acceleration,
-            alternative=alternative,
+            theta_b, theta_hat, null_value, z0, acceleration, method, alternative
         )
     return BootstrapInterval(
         low=np.asarray(low, dtype=np.float64),

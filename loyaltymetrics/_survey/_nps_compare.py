@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -248,29 +249,22 @@ def compare_nps(
         n_resamples=resamples,
         engine=chosen_engine,
     )
-    if chosen in BOOTSTRAP_METHODS:
-        sample_a, sample_b = nps_means(first._cell_table()), nps_means(second._cell_table())
-        test, interval = BOOTSTRAP_DIFFERENCES[chosen_engine](
-            sample_a,
-            sample_b,
-            sample_a.statistic(sample_a.count) - sample_b.statistic(sample_b.count),
-            confidence_level=level,
-            method=chosen,
-            alternative=side,
-            n_resamples=resamples,
-            rng=generator,
-        )
-        return _comparison(test, interval, chosen, side, recompute, paired=False)
-    test = nps_difference(
-        first._cell_table(),
-        second._cell_table(),
-        confidence_level=level,
-        method=chosen,
-        alternative=side,
-        n_resamples=resamples,
-        rng=generator,
-    )
-    return _comparison(test, None, chosen, side, recompute, paired=False)
+    options: dict[str, Any] = {
+        "confidence_level": level,
+        "method": chosen,
+        "alternative": side,
+        "n_resamples": resamples,
+        "rng": generator,
+    }
+    if chosen not in BOOTSTRAP_METHODS:
+        test = nps_difference(first._cell_table(), second._cell_table(), **options)
+        return _comparison(test, None, chosen, side, recompute, paired=False)
+    # The bootstrap of either engine, with its distribution (nps_difference's
+    # count bootstrap, and the scipy one on the rows).
+    sample_a, sample_b = nps_means(first._cell_table()), nps_means(second._cell_table())
+    difference = sample_a.statistic(sample_a.count) - sample_b.statistic(sample_b.count)
+    test, interval = BOOTSTRAP_DIFFERENCES[chosen_engine](sample_a, sample_b, difference, **options)
+    return _comparison(test, interval, chosen, side, recompute, paired=False)
 
 
 def _comparison(

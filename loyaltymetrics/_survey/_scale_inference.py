@@ -34,7 +34,6 @@ are on the share scale 0..1, all mean results on the answer scale.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Literal, cast
 
 import numpy as np
@@ -55,7 +54,10 @@ from loyaltymetrics._engine._intervals import (
 from loyaltymetrics._engine._means import (
     CellMeans,
     Difference,
+    FloatArray,
+    IntArray,
     Interval,
+    ValueOfPoint,
     blank_pair,
     bootstrap_difference,
     bootstrap_interval,
@@ -83,9 +85,6 @@ __all__ = [
     "share_interval",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-ValueOfPoint = Callable[[IntArray], FloatArray]
 
 ShareMethod = Literal[
     "wilson", "agresti-coull", "jeffreys", "exact", "wald", "percentile", "basic", "bca"
