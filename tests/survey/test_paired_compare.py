@@ -346,3 +346,20 @@ def test_scipy_engine_pvalue_inverts_its_interval(method: str) -> None:
         after, before, paired=True, confidence_level=1 - paired.pvalue, **options
     )
     assert paired_at_p.interval.low == pytest.approx(0.0, abs=1.0)
+
+
+def test_count_engine_comparison_carries_its_bootstrap_distribution() -> None:
+    result = lm.compare_nps(A, B, method="percentile", n_resamples=999, rng=2)
+    distribution = result.interval.bootstrap_distribution
+    assert distribution.shape == (999,)
+    # scipy's conventions: the SD (ddof=1) of the replicates, and the
+    # percentile interval is their 2.5% and 97.5% quantiles.
+    assert result.interval.standard_error == pytest.approx(np.std(distribution, ddof=1))
+    assert tuple(result.interval) == pytest.approx(tuple(np.percentile(distribution, [2.5, 97.5])))
+    assert result.statistic == pytest.approx(result.difference / result.interval.standard_error)
+    # On the reporting scale (points) for shares, as the difference.
+    csat = lm.compare_csat([5, 4, 1, 2, 5] * 9, [1, 2, 3, 4, 5, 5] * 8, method="percentile", rng=1)
+    shares = csat.interval.bootstrap_distribution
+    assert tuple(csat.interval) == pytest.approx(tuple(np.percentile(shares, [2.5, 97.5])))
+    assert csat.interval.standard_error == pytest.approx(np.std(shares, ddof=1))
+    assert np.mean(shares) == pytest.approx(csat.difference, abs=1.0)
