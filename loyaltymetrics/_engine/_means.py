@@ -54,14 +54,19 @@ from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import (
     as_1d_array,
     check_choice,
+    check_confidence_level,
     check_integer_scores,
+    check_n_resamples,
+    check_rng,
 )
 
 __all__ = [
+    "ALTERNATIVES",
     "BOOTSTRAP_DIFFERENCES",
     "BOOTSTRAP_ENGINES",
     "BootstrapEngine",
     "CellMeans",
+    "ComparisonOptions",
     "Difference",
     "Interval",
     "MeanStatistic",
@@ -69,6 +74,7 @@ __all__ = [
     "bootstrap_difference",
     "bootstrap_interval",
     "bootstrap_interval_and_difference",
+    "check_comparison_options",
     "check_engine",
     "check_paired",
     "normal_limits",
@@ -685,6 +691,41 @@ def t_quantile(confidence_level: float, df: FloatArray, alternative: Alternative
 
 
 PairedMethod = Literal["wald", "adjusted-wald", "t", "percentile", "basic", "bca"]
+
+
+ALTERNATIVES: tuple[Alternative, ...] = ("two-sided", "less", "greater")
+
+
+class ComparisonOptions(NamedTuple):
+    """The validated options of a comparison."""
+
+    method: str
+    alternative: Alternative
+    confidence_level: float
+    n_resamples: int
+    rng: np.random.Generator
+    engine: BootstrapEngine
+
+
+def check_comparison_options(
+    method: object,
+    methods: tuple[str, ...],
+    alternative: object,
+    confidence_level: object,
+    n_resamples: object,
+    rng: object,
+    engine: object,
+) -> ComparisonOptions:
+    """Validate the options every comparison takes (``method`` one of ``methods``)."""
+    chosen = check_choice(method, name="method", choices=methods)
+    return ComparisonOptions(
+        chosen,
+        check_choice(alternative, name="alternative", choices=ALTERNATIVES),
+        check_confidence_level(confidence_level),
+        check_n_resamples(n_resamples),
+        check_rng(rng),
+        check_engine(engine, chosen),
+    )
 
 
 def check_paired(paired: object) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +14,7 @@ from loyaltymetrics._engine._means import (
     BOOTSTRAP_DIFFERENCES,
     BootstrapEngine,
     PairedSample,
-    check_engine,
+    check_comparison_options,
     check_paired,
     paired_difference,
     paired_means,
@@ -23,11 +23,7 @@ from loyaltymetrics._engine._means import (
 from loyaltymetrics._engine._results import Comparison, ConfidenceInterval
 from loyaltymetrics._engine._validation import (
     NanPolicy,
-    check_choice,
-    check_confidence_level,
-    check_n_resamples,
     check_nan_policy,
-    check_rng,
 )
 from loyaltymetrics._survey._nps import NPS_SCALE, SCORE_BAND, NPSResult, nps_named
 from loyaltymetrics._survey._nps_inference import (
@@ -39,8 +35,6 @@ from loyaltymetrics._survey._nps_inference import (
 )
 
 __all__ = ["NPSComparison", "compare_nps"]
-
-_ALTERNATIVES: tuple[Alternative, ...] = ("two-sided", "less", "greater")
 
 
 @dataclass(frozen=True, repr=False)
@@ -201,12 +195,10 @@ def compare_nps(
     >>> change.confidence_interval()
     ConfidenceInterval(low=1.59742, high=58.4026)
     """
-    level = check_confidence_level(confidence_level)
-    chosen = check_choice(method, name="method", choices=DIFFERENCE_METHODS)
-    side = check_choice(alternative, name="alternative", choices=_ALTERNATIVES)
-    resamples = check_n_resamples(n_resamples)
-    generator = check_rng(rng)
-    chosen_engine = check_engine(engine, chosen)
+    name, side, level, resamples, generator, chosen_engine = check_comparison_options(
+        method, DIFFERENCE_METHODS, alternative, confidence_level, n_resamples, rng, engine
+    )
+    chosen = cast("DifferenceMethod", name)
     policy = check_nan_policy(nan_policy)
     if check_paired(paired):
         counts, _, undefined = paired_table(
@@ -305,18 +297,17 @@ def _compare_paired(
     engine: BootstrapEngine = "count",
 ) -> NPSComparison:
     """Compare the two answers of a 3 x 3 table (options validated here, for recomputing)."""
-    level = check_confidence_level(confidence_level)
-    chosen = check_choice(method, name="method", choices=DIFFERENCE_METHODS)
-    side = check_choice(alternative, name="alternative", choices=_ALTERNATIVES)
-    resamples = check_n_resamples(n_resamples)
-    chosen_engine = check_engine(engine, chosen)
+    name, side, level, resamples, generator, chosen_engine = check_comparison_options(
+        method, DIFFERENCE_METHODS, alternative, confidence_level, n_resamples, rng, engine
+    )
+    chosen = cast("DifferenceMethod", name)
     test, interval = paired_difference(
         sample,
         method=chosen,
         confidence_level=level,
         alternative=side,
         n_resamples=resamples,
-        rng=check_rng(rng),
+        rng=generator,
         engine=chosen_engine,
         pseudo_counts=PAIRED_ADJUSTMENT,
     )

@@ -15,9 +15,10 @@ from loyaltymetrics._engine._means import (
     BOOTSTRAP_DIFFERENCES,
     BootstrapEngine,
     CellMeans,
+    ComparisonOptions,
     Difference,
     PairedSample,
-    check_engine,
+    check_comparison_options,
     check_paired,
     paired_difference,
     paired_means,
@@ -27,10 +28,7 @@ from loyaltymetrics._engine._results import Comparison, ConfidenceInterval
 from loyaltymetrics._engine._validation import (
     NanPolicy,
     check_choice,
-    check_confidence_level,
-    check_n_resamples,
     check_nan_policy,
-    check_rng,
     check_scale,
     check_scale_range,
 )
@@ -58,7 +56,6 @@ from loyaltymetrics._survey._scale_inference import (
 
 __all__ = ["CESComparison", "CSATComparison", "compare_ces", "compare_csat"]
 
-_ALTERNATIVES: tuple[Alternative, ...] = ("two-sided", "less", "greater")
 _ESTIMANDS = ("mean", "agree_share")
 PairedShareMethod = Literal["adjusted-wald", "wald", "percentile", "basic", "bca"]
 PairedMeanMethod = Literal["t", "percentile", "basic", "bca"]
@@ -82,7 +79,8 @@ class CSATComparison(Comparison):
         one-sided interval is -100 or 100.
     statistic : float
         z statistic: the pooled (score) test for "newcombe", the unpooled
-        Wald test for "wald", the difference over its bootstrap standard
+        Wald test for "wald" (paired: the McNemar-type Wald test, adjusted
+        for "adjusted-wald"), the difference over its bootstrap standard
         error for the bootstrap methods.
     pvalue : float
         p-value of the null hypothesis of equal satisfied shares, against
@@ -115,8 +113,9 @@ class CESComparison(Comparison):
         width for means, 100 for shares), which is also the open side of a
         one-sided interval.
     statistic : float
-        Welch's t for "welch"; a z statistic for the share methods and the
-        bootstrap (difference over its bootstrap standard error).
+        Welch's t for "welch", the paired t for "t"; a z statistic for the
+        share methods and the bootstrap (difference over its bootstrap
+        standard error).
     pvalue : float
         p-value of the null hypothesis of no difference, against
         ``alternative``; for the bootstrap methods, that of the test which
@@ -198,18 +197,20 @@ def _comparison_options(
     n_resamples: object,
     rng: object,
     engine: object,
-) -> tuple[str, Alternative, float, int, np.random.Generator, BootstrapEngine]:
-    chosen = check_choice(method, name="method", choices=methods)
-    side = check_choice(alternative, name="alternative", choices=_ALTERNATIVES)
-    level = check_confidence_level(confidence_level)
-    resamples, generator = check_n_resamples(n_resamples), check_rng(rng)
-    chosen_engine = check_engine(engine, chosen)
-    if side != "two-sided" and chosen == "newcombe" and level <= 0.5:
+) -> ComparisonOptions:
+    options = check_comparison_options(
+        method, methods, alternative, confidence_level, n_resamples, rng, engine
+    )
+    if (
+        options.alternative != "two-sided"
+        and options.method == "newcombe"
+        and options.confidence_level <= 0.5
+    ):
         raise ValueError(
             "`confidence_level` must exceed 0.5 for a one-sided Newcombe interval; "
             f"got {confidence_level!r}"
         )
-    return chosen, side, level, resamples, generator, chosen_engine
+    return options
 
 
 def _cells_of(result: CSATResult | CESResult) -> CellTable:
