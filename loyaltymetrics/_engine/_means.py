@@ -716,9 +716,13 @@ def check_comparison_options(
     rng: object,
     engine: object,
 ) -> ComparisonOptions:
-    """Validate the options every comparison takes (``method`` one of ``methods``)."""
+    """Validate the options every comparison takes (``method`` one of ``methods``).
+
+    A one-sided Newcombe interval is a limit of a two-sided Wilson interval
+    at level ``2 * confidence_level - 1``, so it needs a level above 0.5.
+    """
     chosen = check_choice(method, name="method", choices=methods)
-    return ComparisonOptions(
+    options = ComparisonOptions(
         chosen,
         check_choice(alternative, name="alternative", choices=ALTERNATIVES),
         check_confidence_level(confidence_level),
@@ -726,6 +730,16 @@ def check_comparison_options(
         check_rng(rng),
         check_engine(engine, chosen),
     )
+    if (
+        options.alternative != "two-sided"
+        and chosen == "newcombe"
+        and options.confidence_level <= 0.5
+    ):
+        raise ValueError(
+            "`confidence_level` must exceed 0.5 for a one-sided Newcombe interval; "
+            f"got {confidence_level!r}"
+        )
+    return options
 
 
 def check_paired(paired: object) -> bool:

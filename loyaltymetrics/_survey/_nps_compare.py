@@ -286,19 +286,20 @@ def _comparison(
     )
 
 
-def _compare_paired(
-    sample: PairedSample,
-    *,
-    confidence_level: float = 0.95,
-    method: DifferenceMethod = "adjusted-wald",
-    alternative: Alternative = "two-sided",
-    n_resamples: int = 9999,
-    rng: object = None,
-    engine: BootstrapEngine = "count",
-) -> NPSComparison:
-    """Compare the two answers of a 3 x 3 table (options validated here, for recomputing)."""
+def _compare_paired(sample: PairedSample, **options: Any) -> NPSComparison:
+    """Compare the two answers of a 3 x 3 table.
+
+    ``options`` are those of :func:`compare_nps`, all given (``rng`` aside),
+    and validated here, so that the comparison can be recomputed.
+    """
     name, side, level, resamples, generator, chosen_engine = check_comparison_options(
-        method, DIFFERENCE_METHODS, alternative, confidence_level, n_resamples, rng, engine
+        options["method"],
+        DIFFERENCE_METHODS,
+        options["alternative"],
+        options["confidence_level"],
+        options["n_resamples"],
+        options.get("rng"),
+        options["engine"],
     )
     chosen = cast("DifferenceMethod", name)
     test, interval = paired_difference(

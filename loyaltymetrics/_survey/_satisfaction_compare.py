@@ -15,7 +15,6 @@ from loyaltymetrics._engine._means import (
     BOOTSTRAP_DIFFERENCES,
     BootstrapEngine,
     CellMeans,
-    ComparisonOptions,
     Difference,
     PairedSample,
     check_comparison_options,
@@ -189,30 +188,6 @@ def _check_same(
             )
 
 
-def _comparison_options(
-    method: object,
-    methods: tuple[str, ...],
-    alternative: object,
-    confidence_level: object,
-    n_resamples: object,
-    rng: object,
-    engine: object,
-) -> ComparisonOptions:
-    options = check_comparison_options(
-        method, methods, alternative, confidence_level, n_resamples, rng, engine
-    )
-    if (
-        options.alternative != "two-sided"
-        and options.method == "newcombe"
-        and options.confidence_level <= 0.5
-    ):
-        raise ValueError(
-            "`confidence_level` must exceed 0.5 for a one-sided Newcombe interval; "
-            f"got {confidence_level!r}"
-        )
-    return options
-
-
 def _cells_of(result: CSATResult | CESResult) -> CellTable:
     cells = result._cells
     assert cells is not None  # every constructor of a result stores its cells
@@ -270,7 +245,7 @@ def _compare(
     means within plus or minus the scale width.
     """
     methods = MEAN_DIFFERENCE_METHODS if band is None else SHARE_DIFFERENCE_METHODS
-    chosen, side, level, resamples, generator, chosen_engine = _comparison_options(
+    chosen, side, level, resamples, generator, chosen_engine = check_comparison_options(
         method, methods, alternative, confidence_level, n_resamples, rng, engine
     )
     fields: dict[str, Any] = {"method": chosen, "alternative": side}
@@ -374,7 +349,7 @@ def _compare_paired(
     when ``sample`` is None (a propagated missing answer).
     """
     methods: tuple[str, ...] = PAIRED_SHARE_METHODS if share else PAIRED_MEAN_METHODS
-    chosen, side, level, resamples, generator, chosen_engine = _comparison_options(
+    chosen, side, level, resamples, generator, chosen_engine = check_comparison_options(
         methods[0] if method is None else method,
         methods,
         alternative,
