@@ -706,6 +706,12 @@ class ComparisonOptions(NamedTuple):
     rng: np.random.Generator
     engine: BootstrapEngine
 
+    def stored(self) -> dict[str, Any]:
+        """Return the options a comparison keeps to be recomputed (all but ``rng``)."""
+        kept = self._asdict()
+        del kept["rng"]
+        return kept
+
 
 def check_comparison_options(
     method: object,

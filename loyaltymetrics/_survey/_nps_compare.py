@@ -195,9 +195,10 @@ def compare_nps(
     >>> change.confidence_interval()
     ConfidenceInterval(low=1.59742, high=58.4026)
     """
-    name, side, level, resamples, generator, chosen_engine = check_comparison_options(
+    checked = check_comparison_options(
         method, DIFFERENCE_METHODS, alternative, confidence_level, n_resamples, rng, engine
     )
+    name, side, level, resamples, generator, chosen_engine = checked
     chosen = cast("DifferenceMethod", name)
     policy = check_nan_policy(nan_policy)
     if check_paired(paired):
@@ -215,13 +216,7 @@ def compare_nps(
                 "`compare_nps` needs both scores"
             )
         return _compare_paired(
-            paired_means(counts, [-1.0, 0.0, 1.0], factor=100.0, snap=9),
-            confidence_level=level,
-            method=chosen,
-            alternative=side,
-            n_resamples=resamples,
-            rng=generator,
-            engine=chosen_engine,
+            paired_means(counts, [-1.0, 0.0, 1.0], factor=100.0, snap=9), **checked._asdict()
         )
     first = _as_result(a, "a", policy)
     second = _as_result(b, "b", policy)
@@ -231,16 +226,7 @@ def compare_nps(
                 f"`{name}` has a NaN score (missing values were propagated); "
                 "`compare_nps` needs both scores"
             )
-    recompute = partial(
-        compare_nps,
-        first,
-        second,
-        confidence_level=level,
-        method=chosen,
-        alternative=side,
-        n_resamples=resamples,
-        engine=chosen_engine,
-    )
+    recompute = partial(compare_nps, first, second, **checked.stored())
     options: dict[str, Any] = {
         "confidence_level": level,
         "method": chosen,
@@ -292,7 +278,7 @@ def _compare_paired(sample: PairedSample, **options: Any) -> NPSComparison:
     ``options`` are those of :func:`compare_nps`, all given (``rng`` aside),
     and validated here, so that the comparison can be recomputed.
     """
-    name, side, level, resamples, generator, chosen_engine = check_comparison_options(
+    checked = check_comparison_options(
         options["method"],
         DIFFERENCE_METHODS,
         options["alternative"],
@@ -301,6 +287,7 @@ def _compare_paired(sample: PairedSample, **options: Any) -> NPSComparison:
         options.get("rng"),
         options["engine"],
     )
+    name, side, level, resamples, generator, chosen_engine = checked
     chosen = cast("DifferenceMethod", name)
     test, interval = paired_difference(
         sample,
@@ -312,13 +299,5 @@ def _compare_paired(sample: PairedSample, **options: Any) -> NPSComparison:
         engine=chosen_engine,
         pseudo_counts=PAIRED_ADJUSTMENT,
     )
-    recompute = partial(
-        _compare_paired,
-        sample,
-        confidence_level=level,
-        method=chosen,
-        alternative=side,
-        n_resamples=resamples,
-        engine=chosen_engine,
-    )
+    recompute = partial(_compare_paired, sample, **checked.stored())
     return _comparison(test, interval, chosen, side, recompute, paired=True)

@@ -349,7 +349,7 @@ def _compare_paired(
     when ``sample`` is None (a propagated missing answer).
     """
     methods: tuple[str, ...] = PAIRED_SHARE_METHODS if share else PAIRED_MEAN_METHODS
-    chosen, side, level, resamples, generator, chosen_engine = check_comparison_options(
+    checked = check_comparison_options(
         methods[0] if method is None else method,
         methods,
         alternative,
@@ -358,19 +358,9 @@ def _compare_paired(
         rng,
         engine,
     )
-    recompute = partial(
-        _compare_paired,
-        build,
-        sample,
-        extra,
-        share=share,
-        bound=bound,
-        confidence_level=level,
-        method=chosen,
-        alternative=side,
-        n_resamples=resamples,
-        engine=chosen_engine,
-    )
+    chosen, side, level, resamples, generator, chosen_engine = checked
+    stored = checked.stored()
+    recompute = partial(_compare_paired, build, sample, extra, share=share, bound=bound, **stored)
     common: dict[str, Any] = {
         "method": chosen,
         "alternative": side,
