@@ -41,6 +41,7 @@ __all__ = [
     "count_bootstrap",
     "count_bootstraps",
     "difference_targets",
+    "inverted_pvalue",
     "normal_quantile",
     "proportion_interval",
     "ratio_or_infinite",
@@ -695,10 +696,9 @@ def _bootstrap_pvalue(
     theta_b: FloatArray,
     theta_hat: FloatArray,
     null_value: float,
-    *,
-    method: BootstrapMethod,
     z0: FloatArray,
     acceleration: FloatArray,
+    method: BootstrapMethod,
     alternative: Alternative,
 ) -> FloatArray:
     """p-value of the test that inverts the bootstrap interval.
@@ -730,6 +730,34 @@ def _bootstrap_pvalue(
             greater = np.where(np.isfinite(z0), gamma, q)
         less = 1.0 - greater
     return np.asarray(np.clip(tail_pvalue(greater, less, alternative), 0.0, 1.0), dtype=np.float64)
+
+
+def inverted_pvalue(
+    theta_b: FloatArray,
+    samples: Sequence[npt.NDArray[np.int64]],
+    statistic: CountStatistic,
+    null_value: float,
+    *,
+    method: BootstrapMethod,
+    alternative: Alternative,
+) -> FloatArray:
+    """p-value of the test that inverts a bootstrap interval, from its replicates.
+
+    ``theta_b`` holds the replicates on axis 0, drawn by any engine (the count
+    bootstrap, or ``scipy.stats.bootstrap`` on the rows the cells stand for);
+    the estimate, BCa's bias correction and its acceleration (the jackknife
+    in closed form over the cells, equal to the jackknife over the rows) come
+    from the cell counts ``samples``, as for the count bootstrap's own test.
+    """
+    from scipy import special
+
+    theta_hat = np.asarray(statistic(*samples), dtype=np.float64)
+    z0 = np.zeros(theta_hat.shape)
+    acceleration = np.zeros(theta_hat.shape)
+    if method == "bca":
+        z0 = special.ndtri(_bootstrap_cdf(theta_b, theta_hat))
+        acceleration = _acceleration(samples, statistic)
+    return _bootstrap_pvalue(theta_b, theta_hat, null_value, z0, acceleration, method, alternative)
 
 
 def count_bootstrap(
@@ -937,10 +965,7 @@ def _bca_levels(
     """
     from scipy import special
 
-    n_b = theta_b.shape[0]
-    below = (theta_b < theta_hat).sum(axis=0)
-    at_or_below = (theta_b <= theta_hat).sum(axis=0)
-    z0 = special.ndtri((below + at_or_below) / (2.0 * n_b))
+    z0 = special.ndtri(_bootstrap_cdf(theta_b, theta_hat))
     acceleration = _acceleration(arrays, statistic)
     usable = np.isfinite(z0)
     z0_safe = np.where(usable, z0, 0.0)
@@ -1005,13 +1030,7 @@ def _interval_of_replicates(
     pvalue = None
     if null_value is not None:
         pvalue = _bootstrap_pvalue(
-            theta_b,
-            theta_hat,
-            null_value,
-            method=method,
-            z0=z0,
-            acceleration=acceleration,
-            alternative=alternative,
+            theta_b, theta_hat, null_value, z0, acceleration, method, alternative
         )
     return BootstrapInterval(
         low=np.asarray(low, dtype=np.float64),

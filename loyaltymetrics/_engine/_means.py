@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -45,17 +45,28 @@ from loyaltymetrics._engine._intervals import (
     RandomSource,
     cell_sums,
     count_bootstraps,
+    inverted_pvalue,
     normal_quantile,
     ratio_or_infinite,
     tail_pvalue,
 )
-from loyaltymetrics._engine._results import ConfidenceInterval
-from loyaltymetrics._engine._validation import check_choice
+from loyaltymetrics._engine._results import ConfidenceInterval, Result
+from loyaltymetrics._engine._validation import (
+    as_1d_array,
+    check_choice,
+    check_confidence_level,
+    check_integer_scores,
+    check_n_resamples,
+    check_rng,
+)
 
 __all__ = [
+    "ALTERNATIVES",
+    "BOOTSTRAP_DIFFERENCES",
     "BOOTSTRAP_ENGINES",
     "BootstrapEngine",
     "CellMeans",
+    "ComparisonOptions",
     "Difference",
     "Interval",
     "MeanStatistic",
@@ -63,10 +74,16 @@ __all__ = [
     "bootstrap_difference",
     "bootstrap_interval",
     "bootstrap_interval_and_difference",
+    "check_comparison_options",
     "check_engine",
+    "check_paired",
     "normal_limits",
     "normal_pvalue",
     "open_side",
+    "paired_difference",
+    "paired_means",
+    "paired_table",
+    "scipy_bootstrap_difference",
     "scipy_bootstrap_interval",
 ]
 
@@ -336,6 +353,49 @@ def check_engine(engine: object, method: str) -> BootstrapEngine:
 _SCIPY_BATCH_VALUES = 10_000_000
 
 
+def _cell_rows(sample: CellMeans) -> tuple[FloatArray, FloatArray]:
+    """Rebuild the rows a one-group sample's cells stand for: values and weights, repeated.
+
+    Zero-weight rows, which carry nothing of the estimate, are left out as in
+    the count bootstrap (their count is 0 in ``sample``).
+    """
+    count = sample.count.reshape(-1)
+    return np.repeat(sample.x.reshape(-1), count), np.repeat(sample.weight.reshape(-1), count)
+
+
+def _run_scipy(
+    data: tuple[npt.NDArray[Any], ...],
+    statistic: Callable[..., FloatArray],
+    *,
+    paired: bool,
+    confidence_level: float,
+    method: BootstrapMethod,
+    alternative: Alternative,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> Any:
+    """``scipy.stats.bootstrap`` of a vectorised statistic, in batches of bounded memory."""
+    from scipy import stats
+
+    rows = max(sample.shape[0] for sample in data)
+    return stats.bootstrap(
+        data,
+        statistic,
+        paired=paired,
+        vectorized=True,
+        n_resamples=n_resamples,
+        confidence_level=confidence_level,
+        method=method,
+        alternative=alternative,
+        batch=max(1, _SCIPY_BATCH_VALUES // max(1, rows)),
+        rng=rng,
+    )
+
+
+def _weighted_mean(x: FloatArray, w: FloatArray, axis: int) -> FloatArray:
+    return np.asarray(np.sum(x * w, axis=axis) / np.sum(w, axis=axis), dtype=np.float64)
+
+
 def scipy_bootstrap_interval(
     sample: CellMeans,
     *,
@@ -350,41 +410,33 @@ def scipy_bootstrap_interval(
     The interval carries scipy's bootstrap distribution and standard error;
     its limits are clipped to ``[-bound, bound]`` when ``bound`` is given.
 
-    The rows are rebuilt from the cells (each cell's value and weight
-    repeated ``count`` times; zero-weight rows, which carry nothing of the
-    estimate, are left out as in the count bootstrap), and resampled paired
-    with their weights when weighted. This is the row bootstrap the count
-    bootstrap equals in distribution; it costs O(n) per resample (and O(n^2)
-    for BCa's jackknife) where the count bootstrap costs O(cells).
+    The rows are rebuilt from the cells (see :func:`_cell_rows`), and
+    resampled paired with their weights when weighted. This is the row
+    bootstrap the count bootstrap equals in distribution; it costs O(n) per
+    resample (and O(n^2) for BCa's jackknife) where the count bootstrap costs
+    O(cells).
     """
-    from scipy import stats
-
-    count = sample.count.reshape(-1)
-    values = np.repeat(sample.x.reshape(-1), count)
-    weights = np.repeat(sample.weight.reshape(-1), count)
+    values, weights = _cell_rows(sample)
     factor = sample.statistic.factor
-    batch = max(1, _SCIPY_BATCH_VALUES // max(1, values.shape[0]))
-    options: dict[str, object] = {
-        "n_resamples": n_resamples,
+    options: dict[str, Any] = {
         "confidence_level": confidence_level,
         "method": method,
-        "batch": batch,
+        "alternative": "two-sided",
+        "n_resamples": n_resamples,
         "rng": rng,
-        "vectorized": True,
     }
     if not sample.cells.is_weighted:
 
         def mean(x: FloatArray, axis: int = -1) -> FloatArray:
             return np.asarray(factor * np.mean(x, axis=axis), dtype=np.float64)
 
-        result = stats.bootstrap((values,), mean, **options)
+        result = _run_scipy((values,), mean, paired=False, **options)
     else:
 
         def weighted_mean(x: FloatArray, w: FloatArray, axis: int = -1) -> FloatArray:
-            total = np.sum(w, axis=axis)
-            return np.asarray(factor * np.sum(x * w, axis=axis) / total, dtype=np.float64)
+            return factor * _weighted_mean(x, w, axis)
 
-        result = stats.bootstrap((values, weights), weighted_mean, paired=True, **options)
+        result = _run_scipy((values, weights), weighted_mean, paired=True, **options)
     low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
     if bound is not None:
         low, high = (min(bound, max(-bound, limit)) for limit in (low, high))
@@ -393,6 +445,129 @@ def scipy_bootstrap_interval(
         high,
         bootstrap_distribution=np.asarray(result.bootstrap_distribution, dtype=np.float64),
         standard_error=float(result.standard_error),
+    )
+
+
+def _no_spread(*samples: CellMeans) -> bool:
+    """Return True when, within each sample, every row has the same value."""
+    for sample in samples:
+        populated = sample.count.reshape(-1) > 0
+        values = np.broadcast_to(sample.x, sample.count.shape).reshape(-1)[populated]
+        if values.size and values.min() != values.max():
+            return False
+    return True
+
+
+def _scipy_test(
+    run: Callable[[], Any],
+    samples: tuple[CellMeans, ...],
+    statistic: Callable[..., FloatArray],
+    difference: FloatArray,
+    *,
+    method: BootstrapMethod,
+    alternative: Alternative,
+    n_resamples: int,
+) -> tuple[Difference, ConfidenceInterval]:
+    """Test a difference with scipy's bootstrap ``run()``: limits, ``d / se``, inverted p-value.
+
+    The p-value inverts scipy's bootstrap distribution as the count
+    bootstrap's test inverts its own (:func:`inverted_pvalue`), with the
+    estimate, bias correction and acceleration from the cells. Without any
+    spread (every replicate would be the estimate) scipy is not called: the
+    interval is the estimate itself, as for the count bootstrap.
+    """
+    counts = [sample.count for sample in samples]
+    snap = samples[0].statistic.snap
+    if _no_spread(*samples):
+        theta_b = np.full(n_resamples, float(difference))
+        low, high = open_side(difference, difference, alternative)
+        standard_error = 0.0
+    else:
+        result = run()
+        theta_b = np.asarray(result.bootstrap_distribution, dtype=np.float64)
+        low = np.asarray(result.confidence_interval.low, dtype=np.float64)
+        high = np.asarray(result.confidence_interval.high, dtype=np.float64)
+        standard_error = float(result.standard_error)
+    # Replicates equal to the estimate must compare as ties, as in the count bootstrap.
+    snapped = theta_b if snap is None else np.round(theta_b, snap)
+    pvalue = inverted_pvalue(
+        snapped, counts, statistic, 0.0, method=method, alternative=alternative
+    )
+    test = Difference(
+        *blank_pair(
+            samples[0],
+            samples[-1],
+            difference,
+            low,
+            high,
+            ratio_or_infinite(difference, standard_error),
+            pvalue,
+        )
+    )
+    interval = ConfidenceInterval(
+        float(test.low),
+        float(test.high),
+        bootstrap_distribution=theta_b,
+        standard_error=standard_error,
+    )
+    return test, interval
+
+
+def scipy_bootstrap_difference(
+    a: CellMeans,
+    b: CellMeans,
+    difference: FloatArray,
+    *,
+    confidence_level: float,
+    method: BootstrapMethod,
+    alternative: Alternative,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> tuple[Difference, ConfidenceInterval]:
+    """``scipy.stats.bootstrap`` of ``a - b`` for two independent one-group samples.
+
+    Each sample's rows are rebuilt from its cells and resampled on its own
+    (scipy's independent multi-sample bootstrap); scipy resamples the row
+    *indices* of each sample, so that a weighted row keeps its weight. The
+    statistic is the difference of the (weighted) means, times the
+    samples' factor. Returns the test (as :func:`bootstrap_difference`) and
+    the interval with scipy's bootstrap distribution and standard error,
+    unclipped (infinite on the open side of a one-sided interval).
+    """
+    rows = [_cell_rows(a), _cell_rows(b)]
+    factor = a.statistic.factor
+    # A one-row sample resamples to itself: scipy (which needs two rows per
+    # sample) resamples the other sample only, and the one row is a constant.
+    varying = [index for index, (x, _) in enumerate(rows) if x.shape[0] > 1]
+
+    def statistic(*indices: IntArray, axis: int = -1) -> FloatArray:
+        drawn = dict(zip(varying, indices, strict=True))
+        means = [
+            _weighted_mean(x[drawn[index]], w[drawn[index]], axis) if index in drawn else x[0]
+            for index, (x, w) in enumerate(rows)
+        ]
+        return np.asarray(factor * (means[0] - means[1]), dtype=np.float64)
+
+    def run() -> Any:
+        return _run_scipy(
+            tuple(np.arange(rows[index][0].shape[0]) for index in varying),
+            statistic,
+            paired=False,
+            confidence_level=confidence_level,
+            method=method,
+            alternative=alternative,
+            n_resamples=n_resamples,
+            rng=rng,
+        )
+
+    return _scipy_test(
+        run,
+        (a, b),
+        DifferenceStatistic(a.statistic, b.statistic),
+        difference,
+        method=method,
+        alternative=alternative,
+        n_resamples=n_resamples,
     )
 
 
@@ -406,7 +581,7 @@ def _bootstrap_test(
     return Difference(*values)
 
 
-def bootstrap_difference(
+def _count_difference(
     a: CellMeans,
     b: CellMeans,
     difference: FloatArray,
@@ -416,13 +591,7 @@ def bootstrap_difference(
     alternative: Alternative,
     n_resamples: int,
     rng: RandomSource,
-) -> Difference:
-    """Count bootstrap of ``a - b`` (a resampled from the first stream, b from the second).
-
-    ``difference`` is the reported point difference. The statistic is it
-    over the bootstrap standard error; the p-value is that of the test that
-    inverts the bootstrap interval, so test and interval always agree.
-    """
+) -> tuple[Difference, BootstrapInterval]:
     target = BootstrapTarget(
         DifferenceStatistic(a.statistic, b.statistic), (0, 1), alternative, null_value=0.0
     )
@@ -434,7 +603,50 @@ def bootstrap_difference(
         n_resamples=n_resamples,
         rng=rng,
     )
-    return _bootstrap_test(a, b, difference, result)
+    return _bootstrap_test(a, b, difference, result), result
+
+
+def bootstrap_difference(
+    a: CellMeans, b: CellMeans, difference: FloatArray, **options: Any
+) -> Difference:
+    """Count bootstrap of ``a - b`` (a resampled from the first stream, b from the second).
+
+    ``difference`` is the reported point difference; ``options`` are
+    ``confidence_level``, ``method``, ``alternative``, ``n_resamples`` and
+    ``rng`` (a :data:`RandomSource`). The statistic is the difference over
+    the bootstrap standard error; the p-value is that of the test that
+    inverts the bootstrap interval, so test and interval always agree.
+    """
+    return _count_difference(a, b, difference, **options)[0]
+
+
+def _with_distribution(test: Difference, result: BootstrapInterval) -> ConfidenceInterval:
+    """Return a one-group test's interval, with its bootstrap distribution and standard error."""
+    return ConfidenceInterval(
+        float(test.low),
+        float(test.high),
+        bootstrap_distribution=result.distribution,
+        standard_error=float(result.standard_error),
+    )
+
+
+def count_bootstrap_difference(
+    a: CellMeans, b: CellMeans, difference: FloatArray, **options: Any
+) -> tuple[Difference, ConfidenceInterval]:
+    """:func:`bootstrap_difference` of two one-group samples, with its interval.
+
+    The interval carries the bootstrap distribution and standard error; the
+    call is that of :func:`scipy_bootstrap_difference`, the other engine.
+    """
+    test, result = _count_difference(a, b, difference, **options)
+    return test, _with_distribution(test, result)
+
+
+#: The two-sample bootstrap of each engine, by name.
+BOOTSTRAP_DIFFERENCES = {
+    "count": count_bootstrap_difference,
+    "scipy": scipy_bootstrap_difference,
+}
 
 
 def bootstrap_interval_and_difference(
@@ -465,3 +677,299 @@ def bootstrap_interval_and_difference(
         rng=rng,
     )
     return interval, _bootstrap_test(a, b, difference, comparison)
+
+
+def t_quantile(confidence_level: float, df: FloatArray, alternative: Alternative) -> FloatArray:
+    """Student t critical value for a confidence level (NaN where ``df`` is not positive)."""
+    from scipy import stats
+
+    tail = 1.0 - confidence_level
+    if alternative == "two-sided":
+        tail /= 2.0
+    with np.errstate(invalid="ignore"):
+        return np.asarray(stats.t.isf(tail, np.where(df > 0, df, np.nan)), dtype=np.float64)
+
+
+PairedMethod = Literal["wald", "adjusted-wald", "t", "percentile", "basic", "bca"]
+
+
+ALTERNATIVES: tuple[Alternative, ...] = ("two-sided", "less", "greater")
+
+
+class ComparisonOptions(NamedTuple):
+    """The validated options of a comparison."""
+
+    method: str
+    alternative: Alternative
+    confidence_level: float
+    n_resamples: int
+    rng: np.random.Generator
+    engine: BootstrapEngine
+
+    def stored(self) -> dict[str, Any]:
+        """Return the options a comparison keeps to be recomputed (all but ``rng``)."""
+        kept = self._asdict()
+        del kept["rng"]
+        return kept
+
+
+def check_comparison_options(
+    method: object,
+    methods: tuple[str, ...],
+    alternative: object,
+    confidence_level: object,
+    n_resamples: object,
+    rng: object,
+    engine: object,
+) -> ComparisonOptions:
+    """Validate the options every comparison takes (``method`` one of ``methods``).
+
+    A one-sided Newcombe interval is a limit of a two-sided Wilson interval
+    at level ``2 * confidence_level - 1``, so it needs a level above 0.5.
+    """
+    chosen = check_choice(method, name="method", choices=methods)
+    options = ComparisonOptions(
+        chosen,
+        check_choice(alternative, name="alternative", choices=ALTERNATIVES),
+        check_confidence_level(confidence_level),
+        check_n_resamples(n_resamples),
+        check_rng(rng),
+        check_engine(engine, chosen),
+    )
+    if (
+        options.alternative != "two-sided"
+        and chosen == "newcombe"
+        and options.confidence_level <= 0.5
+    ):
+        raise ValueError(
+            "`confidence_level` must exceed 0.5 for a one-sided Newcombe interval; "
+            f"got {confidence_level!r}"
+        )
+    return options
+
+
+def check_paired(paired: object) -> bool:
+    """Return ``paired`` (True or False)."""
+    if not isinstance(paired, bool | np.bool_):
+        raise TypeError(f"`paired` must be True or False; got {paired!r}")
+    return bool(paired)
+
+
+def paired_table(
+    a: object,
+    b: object,
+    *,
+    low: int,
+    high: int,
+    answer_of_score: IntArray,
+    nan_policy: str,
+) -> tuple[IntArray, int, bool]:
+    """Reduce two answers per respondent to the k x k table of (a answer, b answer) counts.
+
+    ``a`` and ``b`` are raw integer scores on ``low..high``, row i of both
+    being the same respondent; ``answer_of_score[score - low]`` is the index
+    (0..k-1) of a score's answer in the table (its band, its indicator, or
+    its scale point). Cell ``i * k + j`` counts the respondents whose answer
+    in ``a`` is i and in ``b`` is j. Missing values follow ``nan_policy``
+    per respondent: "raise" raises naming the argument, "omit" drops the
+    respondents with either answer missing (their number is returned),
+    "propagate" flags the comparison as undefined (the third output).
+    """
+    for value, name in ((a, "a"), (b, "b")):
+        if isinstance(value, Result):
+            raise TypeError(
+                f"`{name}` must be each respondent's raw answers when `paired=True` "
+                f"(pairing needs the rows); got a {type(value).__name__}"
+            )
+    first = as_1d_array(a, name="a")
+    second = as_1d_array(b, name="b")
+    if first.shape[0] != second.shape[0]:
+        raise ValueError(
+            "`b` must have one answer per respondent of `a` when `paired=True` "
+            f"(the same length, {first.shape[0]}); got {second.shape[0]}"
+        )
+    missing = np.zeros(first.shape[0], dtype=bool)
+    for array, name in ((first, "a"), (second, "b")):
+        # Validates the range and whole numbers, reporting original positions.
+        check_integer_scores(array, name=name, low=low, high=high, nan_policy=nan_policy)
+        if array.dtype.kind == "f":
+            missing |= np.isnan(array)
+    keep = ~missing
+    n_answers = int(answer_of_score.max()) + 1
+    answers = [
+        answer_of_score[np.asarray(array[keep], dtype=np.int64) - low] for array in (first, second)
+    ]
+    counts = np.bincount(answers[0] * n_answers + answers[1], minlength=n_answers**2)
+    undefined = bool(missing.any()) and nan_policy == "propagate"
+    if not undefined and counts.sum() == 0:
+        raise ValueError(
+            "`a` and `b` have no respondent with both answers after omitting "
+            f"{int(missing.sum())} with a missing one"
+        )
+    return counts.astype(np.int64), int(missing.sum()), undefined
+
+
+@dataclass(frozen=True)
+class PairedSample:
+    """The k x k table of a paired sample as a cell mean of the per-respondent difference.
+
+    ``means`` has one cell per (a answer i, b answer j), point ``i * k + j``,
+    valued ``values[i] - values[j]``: its mean is ``mean(a) - mean(b)``.
+    """
+
+    means: CellMeans
+    values: FloatArray
+
+    @property
+    def k(self) -> int:
+        return int(self.values.shape[0])
+
+    def rows(self) -> tuple[FloatArray, FloatArray]:
+        """Each respondent's two values, rebuilt from the table (in cell order)."""
+        point = np.arange(self.k**2)
+        count = self.means.count.reshape(-1)
+        return (
+            np.repeat(self.values[point // self.k], count),
+            np.repeat(self.values[point % self.k], count),
+        )
+
+
+def paired_means(
+    counts: npt.ArrayLike, values: npt.ArrayLike, *, factor: float = 1.0, snap: int | None = None
+) -> PairedSample:
+    """Return the paired sample of a k x k table of counts (flat, cell ``i * k + j``).
+
+    Answer ``i`` is valued ``values[i]``; ``factor`` and ``snap`` are as for
+    :class:`CellMeans`.
+    """
+    value_array = np.asarray(values, dtype=np.float64)
+    k = value_array.shape[0]
+
+    def difference(point: IntArray) -> FloatArray:
+        return np.asarray(value_array[point // k] - value_array[point % k], dtype=np.float64)
+
+    table = CellTable.of_counts(np.asarray(counts, dtype=np.int64))
+    return PairedSample(CellMeans(table, difference, factor=factor, snap=snap), value_array)
+
+
+def _paired_analytic(
+    sample: CellMeans,
+    difference: FloatArray,
+    *,
+    method: PairedMethod,
+    pseudo_counts: FloatArray | None,
+    confidence_level: float,
+    alternative: Alternative,
+) -> Difference:
+    """Wald, adjusted Wald or paired t test and interval of a paired difference."""
+    factor = sample.statistic.factor
+    centre = difference
+    df = None
+    if method == "adjusted-wald":
+        assert pseudo_counts is not None  # callers give the pseudo-counts of their metric
+        augmented = sample.count + pseudo_counts
+        n = augmented.sum(axis=-1)
+        mean = (augmented * sample.x).sum(axis=-1) / n
+        variance = np.maximum((augmented * sample.x**2).sum(axis=-1) / n - mean**2, 0.0) / n
+        centre = factor * mean
+    else:
+        variance = sample.linearised_variance(finite_sample=method == "t")
+    standard_error = factor * np.sqrt(variance)
+    statistic = ratio_or_infinite(centre, standard_error)
+    if method == "t":
+        df = sample.rows - 1.0
+        half = np.where(
+            variance == 0.0, 0.0, t_quantile(confidence_level, df, alternative) * standard_error
+        )
+        low, high = open_side(centre - half, centre + half, alternative)
+        pvalue = np.where(
+            variance == 0.0,
+            normal_pvalue(statistic, alternative),
+            normal_pvalue(statistic, alternative, df=df),
+        )
+    else:
+        low, high = normal_limits(
+            centre, standard_error, confidence_level=confidence_level, alternative=alternative
+        )
+        pvalue = normal_pvalue(statistic, alternative)
+    return Difference(*sample.blank(difference, low, high, statistic, pvalue))
+
+
+def paired_difference(
+    paired: PairedSample,
+    *,
+    method: PairedMethod,
+    confidence_level: float,
+    alternative: Alternative,
+    n_resamples: int,
+    rng: np.random.Generator,
+    engine: BootstrapEngine = "count",
+    pseudo_counts: npt.ArrayLike | None = None,
+) -> tuple[Difference, ConfidenceInterval]:
+    """Difference ``mean(a) - mean(b)`` of a paired sample, with its interval and test.
+
+    Methods: "wald", the difference ± z times its standard error from the
+    multinomial k x k table, the plug-in ``sd(d) / sqrt(n)`` of the
+    per-respondent differences d (for a share, the McNemar-type
+    ``sqrt(p_10 + p_01 - (p_10 - p_01)^2) / sqrt(n)`` of the discordant
+    cells); "adjusted-wald", the same on the table plus ``pseudo_counts``
+    per cell; "t", the paired t test on d, ``sd(d) (ddof 1) / sqrt(n)`` with
+    n - 1 degrees of freedom; bootstrap methods, multinomial resamples of the
+    table (``engine="count"``) or ``scipy.stats.bootstrap(..., paired=True)``
+    on the rebuilt rows (``engine="scipy"``), with ``d / se_boot`` and the
+    p-value of the test that inverts the interval. Results are in the
+    sample's factor units; the interval is unclipped and carries, for the
+    bootstrap, its distribution and standard error.
+    """
+    sample = paired.means
+    difference = sample.statistic(sample.count)
+    if method not in BOOTSTRAP_METHODS:
+        pseudo = None if pseudo_counts is None else np.asarray(pseudo_counts, dtype=np.float64)
+        test = _paired_analytic(
+            sample,
+            difference,
+            method=method,
+            pseudo_counts=pseudo,
+            confidence_level=confidence_level,
+            alternative=alternative,
+        )
+        return test, ConfidenceInterval(float(test.low), float(test.high))
+    chosen = method
+    if engine == "scipy":
+        a_rows, b_rows = paired.rows()
+        factor = sample.statistic.factor
+
+        def statistic(x: FloatArray, y: FloatArray, axis: int = -1) -> FloatArray:
+            return np.asarray(factor * np.mean(x - y, axis=axis), dtype=np.float64)
+
+        def run() -> Any:
+            return _run_scipy(
+                (a_rows, b_rows),
+                statistic,
+                paired=True,
+                confidence_level=confidence_level,
+                method=chosen,
+                alternative=alternative,
+                n_resamples=n_resamples,
+                rng=rng,
+            )
+
+        return _scipy_test(
+            run,
+            (sample,),
+            sample.statistic,
+            difference,
+            method=chosen,
+            alternative=alternative,
+            n_resamples=n_resamples,
+        )
+    (result,) = count_bootstraps(
+        [sample.count],
+        [BootstrapTarget(sample.statistic, (0,), alternative, null_value=0.0)],
+        confidence_level=confidence_level,
+        method=chosen,
+        n_resamples=n_resamples,
+        rng=rng,
+    )
+    test = _bootstrap_test(sample, sample, difference, result)
+    return test, _with_distribution(test, result)

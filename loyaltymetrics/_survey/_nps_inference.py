@@ -55,6 +55,8 @@ from loyaltymetrics._engine._intervals import (
 from loyaltymetrics._engine._means import (
     CellMeans,
     Difference,
+    FloatArray,
+    IntArray,
     Interval,
     blank_pair,
     bootstrap_difference,
@@ -75,8 +77,6 @@ __all__ = [
     "nps_standard_error",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 NPSMethod = Literal["adjusted-wald", "wald", "score", "bayes", "percentile", "basic", "bca"]
 DifferenceMethod = Literal["adjusted-wald", "wald", "percentile", "basic", "bca"]
 NPS_METHODS: tuple[NPSMethod, ...] = (

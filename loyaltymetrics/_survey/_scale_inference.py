@@ -34,7 +34,6 @@ are on the share scale 0..1, all mean results on the answer scale.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Literal, cast
 
 import numpy as np
@@ -55,13 +54,17 @@ from loyaltymetrics._engine._intervals import (
 from loyaltymetrics._engine._means import (
     CellMeans,
     Difference,
+    FloatArray,
+    IntArray,
     Interval,
+    ValueOfPoint,
     blank_pair,
     bootstrap_difference,
     bootstrap_interval,
     bootstrap_interval_and_difference,
     normal_pvalue,
     open_side,
+    t_quantile,
 )
 
 __all__ = [
@@ -82,9 +85,6 @@ __all__ = [
     "share_interval",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-ValueOfPoint = Callable[[IntArray], FloatArray]
 
 ShareMethod = Literal[
     "wilson", "agresti-coull", "jeffreys", "exact", "wald", "percentile", "basic", "bca"
@@ -193,16 +193,6 @@ def share_interval(
     return Interval(*sample.blank(sample.estimate, low, high))
 
 
-def _t_quantile(confidence_level: float, df: FloatArray, alternative: Alternative) -> FloatArray:
-    from scipy import stats
-
-    tail = 1.0 - confidence_level
-    if alternative == "two-sided":
-        tail /= 2.0
-    with np.errstate(invalid="ignore"):
-        return np.asarray(stats.t.isf(tail, np.where(df > 0, df, np.nan)), dtype=np.float64)
-
-
 def mean_interval(
     cells: CellTable,
     *,
@@ -245,7 +235,7 @@ def mean_interval(
     sample = CellMeans(cells, score_values(offset, values))
     if method == "t":
         variance = sample.linearised_variance(finite_sample=True)
-        half = _t_quantile(confidence_level, sample.rows - 1.0, "two-sided") * np.sqrt(variance)
+        half = t_quantile(confidence_level, sample.rows - 1.0, "two-sided") * np.sqrt(variance)
         half = np.where(variance == 0.0, 0.0, half)
         low, high = sample.estimate - half, sample.estimate + half
     else:
@@ -438,7 +428,7 @@ def _welch(
     with np.errstate(invalid="ignore", divide="ignore"):
         df = variance**2 / (variance_a**2 / (a.rows - 1.0) + variance_b**2 / (b.rows - 1.0))
     standard_error = np.sqrt(variance)
-    half = _t_quantile(confidence_level, df, alternative) * standard_error
+    half = t_quantile(confidence_level, df, alternative) * standard_error
     half = np.where(variance == 0.0, 0.0, half)
     low, high = open_side(difference - half, difference + half, alternative)
     statistic = ratio_or_infinite(difference, standard_error)

@@ -499,7 +499,10 @@ TARGETS: dict[str, Callable[[st.DataObject], Call]] = {
             "alternative": ALTERNATIVE,
             "n_resamples": RESAMPLES,
             "rng": RNG,
-            "method": odd("adjusted-wald", "wald", "bootstrap", "newcombe", "x"),
+            "paired": odd(True, False, np.bool_(True), 1),
+            "engine": odd("count", "scipy", "numpy"),
+            "nan_policy": NAN_POLICY,
+            "method": odd("adjusted-wald", "wald", "basic", "bootstrap", "newcombe", "x"),
         },
     ),
     "compare_csat": _call(
@@ -512,7 +515,10 @@ TARGETS: dict[str, Callable[[st.DataObject], Call]] = {
             "alternative": ALTERNATIVE,
             "n_resamples": RESAMPLES,
             "rng": RNG,
-            "method": odd("newcombe", "wald", "bootstrap", "x"),
+            "paired": odd(True, False, np.bool_(True), 1),
+            "engine": odd("count", "scipy", "numpy"),
+            "nan_policy": NAN_POLICY,
+            "method": odd("newcombe", "wald", "adjusted-wald", "bca", "bootstrap", "x"),
         },
     ),
     "compare_ces": _call(
@@ -527,7 +533,12 @@ TARGETS: dict[str, Callable[[st.DataObject], Call]] = {
             "alternative": ALTERNATIVE,
             "n_resamples": RESAMPLES,
             "rng": RNG,
-            "method": odd(None, "welch", "newcombe", "bootstrap"),
+            "paired": odd(True, False, np.bool_(True), 1),
+            "engine": odd("count", "scipy", "numpy"),
+            "nan_policy": NAN_POLICY,
+            "method": odd(
+                None, "welch", "newcombe", "t", "adjusted-wald", "percentile", "bootstrap"
+            ),
         },
     ),
     "nps_margin_of_error": _call(

@@ -38,6 +38,10 @@ difference_interval: lm.ConfidenceInterval = comparison.confidence_interval()
 wider: lm.ConfidenceInterval = comparison.confidence_interval(0.99, method="bca", rng=1)
 csat_comparison = lm.compare_csat([5, 4, 1], [5, 5, 2], method="newcombe")
 ces_comparison = lm.compare_ces([7, 6, 2], [5, 5, 4], method="welch", alternative="less")
+panel_change = lm.compare_nps([9, 10, 3, 8], [7, 10, 2, 8], paired=True, method="percentile")
+was_paired: bool = panel_change.paired
+scipy_change = lm.compare_csat([5, 4, 1], [5, 5, 2], method="bca", rng=1, engine="scipy")
+paired_effort = lm.compare_ces([7, 6, 2], [5, 5, 4], paired=True, method="t", nan_policy="omit")
 
 survey = load_survey(as_frame="pandas")
 breakdown: lm.SegmentBreakdown = lm.by_segment(

@@ -21,7 +21,9 @@ def typos() -> None:
     lm.compare_nps(scores, scores, method="score")  # expect-error
     lm.compare_nps(scores, scores, alternative="two_sided")  # expect-error
     lm.compare_csat([5], [4], method="wilson")  # expect-error
-    lm.compare_ces([7], [6], method="t")  # expect-error
+    lm.compare_ces([7], [6], method="ttest")  # expect-error
+    lm.compare_nps(scores, scores, method="bca", engine="numpy")  # expect-error
+    lm.compare_csat([5], [4], paired=True, nan_policy="drop")  # expect-error
     lm.by_segment(scores, by=["a"] * 5, metric="npss")  # expect-error
     lm.by_segment(scores, by=["a"] * 5, method="bcaa")  # expect-error
     lm.by_segment(scores, by=["a"] * 5, compare="others")  # expect-error
