@@ -179,7 +179,18 @@ def _score_statistic(
     a = 2.0 * n
     b = -promoters - detractors + (2.0 * n - promoters + detractors) * delta
     c = -detractors * delta * (1.0 - delta)
-    root = (np.sqrt(np.maximum(b**2 - 4.0 * a * c, 0.0)) - b) / (2.0 * a)
+    # The larger root, computed without cancellation (for b > 0 as -2c / (b +
+    # sqrt(disc))) and with the discriminant scaled, so that tiny deltas (b**2
+    # below the float range) keep their exact root.
+    scale = np.maximum(np.abs(b), np.sqrt(np.abs(4.0 * a * c)))
+    safe_scale = np.where(scale > 0, scale, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root_disc = safe_scale * np.sqrt(
+            np.maximum((b / safe_scale) ** 2 - (4.0 * a * c / safe_scale) / safe_scale, 0.0)
+        )
+        root = np.where(
+            b > 0, -2.0 * c / np.where(b > 0, b + root_disc, 1.0), (root_disc - b) / (2.0 * a)
+        )
     variance = n * np.maximum(2.0 * root + delta * (1.0 - delta), 0.0)
     numerator = promoters - detractors - n * delta
     # Zero variance happens only at the boundary: the statistic is 0 where the
