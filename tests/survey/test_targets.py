@@ -372,7 +372,9 @@ def test_all_promoters_follow_the_interval() -> None:
     # The score interval reaches 100 and is graded below it.
     assert result.test(100, method="score").pvalue == 1.0
     assert 0.0 < result.test(80, method="score").pvalue < 1.0
-    assert 0.0 < result.test(80).pvalue < 1.0
+    # Adjusted Wald's centre is (12.75 - 0.75) / 15 = 80 points, inside its interval.
+    assert result.test(80).pvalue == pytest.approx(1.0)
+    assert 0.0 < result.test(60).pvalue < 1.0
     # The bootstrap collapses too.
     assert result.test(100, method="bca", n_resamples=99, rng=0).pvalue == 1.0
     assert result.test(90, method="bca", n_resamples=99, rng=0).pvalue == 0.0
