@@ -129,9 +129,7 @@ def test_ces_share_test_inverts_its_interval(
 def test_weighted_nps_test_inverts_its_interval(
     scores: list[int], weights: st.DataObject, target: float, level: float, method: str
 ) -> None:
-    drawn = weights.draw(
-        st.lists(st.floats(0.1, 5.0), min_size=len(scores), max_size=len(scores))
-    )
+    drawn = weights.draw(st.lists(st.floats(0.1, 5.0), min_size=len(scores), max_size=len(scores)))
     check_inversion(lm.nps(scores, weights=drawn), target, level, method=method)
 
 
@@ -241,7 +239,10 @@ def test_nps_score_matches_a_numerical_constrained_likelihood(
     lowest = max(0.0, -delta) + 1e-12
     highest = (1.0 - delta) / 2.0 - 1e-12
     fit = optimize.minimize_scalar(
-        negative_log_likelihood, bounds=(lowest, highest), method="bounded", options={"xatol": 1e-12}
+        negative_log_likelihood,
+        bounds=(lowest, highest),
+        method="bounded",
+        options={"xatol": 1e-12},
     )
     p_d = fit.x
     z = (p - d - n * delta) / math.sqrt(n * (2 * p_d + delta - delta**2))
