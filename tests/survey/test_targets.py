@@ -166,6 +166,84 @@ def test_bootstrap_test_inverts_the_interval_of_the_same_resamples(
     )
 
 
+# The bootstrap limits are interpolated quantiles of B replicates, so the level
+# at which a limit crosses the target is known to within about 1/B of 1 - p
+# (more when replicates tie at the target, which the strategy avoids). Checked
+# at 1 - p -/+ 10/B, so B = 999 resolves levels to 0.01.
+BOOT_B = 999
+BOOT_MARGIN = 10 / BOOT_B
+
+
+def check_bootstrap_inversion(result: object, offset: float, method: str, side: str) -> None:
+    """Check at the target ``estimate + offset * bootstrap SE`` (clipped to the range)."""
+    options = {"method": method, "n_resamples": BOOT_B, "rng": 5}
+    interval = result.confidence_interval  # type: ignore[attr-defined]
+    replicates = interval(**options).bootstrap_distribution
+    low_end = -100.0 if isinstance(result, lm.NPSResult) else 0.0
+    spread = max(float(np.std(replicates)), 0.5)
+    target = min(100.0, max(low_end, result.estimate + offset * spread))  # type: ignore[attr-defined]
+    if np.any(np.isclose(replicates, target, rtol=0, atol=1e-6)):
+        return
+    if method == "basic" and np.any(
+        np.isclose(replicates, 2 * result.estimate - target, rtol=0, atol=1e-6)  # type: ignore[attr-defined]
+    ):
+        return
+    p = result.test(target, alternative=side, **options).pvalue  # type: ignore[attr-defined]
+    for level, contains in ((1 - p - BOOT_MARGIN, False), (1 - p + BOOT_MARGIN, True)):
+        two_sided_level = level if side == "two-sided" else 2 * level - 1
+        if not 0.0 < two_sided_level < 1.0:
+            continue
+        low, high = interval(two_sided_level, **options)
+        if side == "greater":
+            high = math.inf
+        elif side == "less":
+            low = -math.inf
+        assert (low <= target <= high) is contains, (p, level, low, high)
+
+
+@settings(max_examples=60)
+@given(
+    counts=st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40)).filter(
+        lambda c: sum(c) > 0
+    ),
+    offset=st.floats(-3.5, 3.5),
+    method=st.sampled_from(BOOTSTRAP),
+    side=st.sampled_from(ALTERNATIVES),
+)
+def test_nps_bootstrap_test_inverts_its_interval(
+    counts: tuple[int, int, int], offset: float, method: str, side: str
+) -> None:
+    check_bootstrap_inversion(nps_counts(counts), offset, method, side)
+
+
+@settings(max_examples=40)
+@given(
+    counts=st.lists(st.integers(0, 30), min_size=5, max_size=5).filter(lambda c: sum(c) > 0),
+    offset=st.floats(-3.5, 3.5),
+    method=st.sampled_from(BOOTSTRAP),
+    side=st.sampled_from(ALTERNATIVES),
+)
+def test_csat_bootstrap_test_inverts_its_interval(
+    counts: list[int], offset: float, method: str, side: str
+) -> None:
+    check_bootstrap_inversion(lm.csat_from_counts(counts), offset, method, side)
+
+
+@settings(max_examples=40)
+@given(
+    scores=st.lists(st.integers(1, 5), min_size=1, max_size=30),
+    weights=st.data(),
+    target=st.floats(0, 100),
+    level=levels,
+    method=st.sampled_from(SHARE_ANALYTIC),
+)
+def test_weighted_csat_test_inverts_its_interval(
+    scores: list[int], weights: st.DataObject, target: float, level: float, method: str
+) -> None:
+    drawn = weights.draw(st.lists(st.floats(0.1, 5.0), min_size=len(scores), max_size=len(scores)))
+    check_inversion(lm.csat(scores, weights=drawn), target, level, method=method)
+
+
 def test_percentile_pvalue_is_the_bootstrap_distribution_below_the_target() -> None:
     # Reference: the interval's own replicates (same seed), counted by hand with
     # ties as half: "greater" p = F*(target); two-sided twice the smaller tail.
