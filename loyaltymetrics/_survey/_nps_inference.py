@@ -70,6 +70,7 @@ __all__ = [
     "NPS_METHODS",
     "DifferenceMethod",
     "NPSMethod",
+    "dirichlet_difference_cdf",
     "nps_difference",
     "nps_interval",
     "nps_interval_and_difference",
