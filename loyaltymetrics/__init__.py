@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from loyaltymetrics._clv.models._mbgnbd import MBGNBDModel, fit_mbgnbd
     from loyaltymetrics._clv.models._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
     from loyaltymetrics._engine._fitting import ConvergenceWarning
-    from loyaltymetrics._engine._results import ConfidenceInterval
+    from loyaltymetrics._engine._results import ConfidenceInterval, TargetTest
     from loyaltymetrics._retention._cohort_segments import CohortInterval, SegmentCohorts
     from loyaltymetrics._retention._cohorts import CohortTable, cohort_retention
     from loyaltymetrics._retention._durations import customer_durations
@@ -113,6 +113,7 @@ _LAZY: dict[str, str] = {
     "RestrictedMean": "loyaltymetrics._retention._survival",
     "RestrictedMeanComparison": "loyaltymetrics._retention._survival",
     "RetentionResult": "loyaltymetrics._retention._rates",
+    "TargetTest": "loyaltymetrics._engine._results",
     "SBGModel": "loyaltymetrics._retention._sbg",
     "OverTime": "loyaltymetrics._survey._over_time",
     "SegmentBreakdown": "loyaltymetrics._survey._segments",
@@ -196,6 +197,7 @@ __all__ = [
     "SequentialTest",
     "SurvivalCurve",
     "SurvivalCurves",
+    "TargetTest",
     "ValueConcentration",
     "__version__",
     "actual_repeat_transactions",

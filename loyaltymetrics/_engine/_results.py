@@ -41,6 +41,7 @@ __all__ = [
     "HeadlineResult",
     "Result",
     "TabularResult",
+    "TargetTest",
     "format_display",
     "format_pvalue",
     "format_value",
@@ -570,3 +571,53 @@ def _cell(value: object) -> str:
     if isinstance(value, str | np.str_):
         return str(value)
     return format_value(value)
+
+
+@dataclass(frozen=True, repr=False)
+class TargetTest(Result):
+    """A one-sample test of a single result's estimate against a target value.
+
+    Returned by ``test(value)`` of :class:`NPSResult`, :class:`CSATResult`
+    and :class:`CESResult`. The test inverts the interval of the same
+    method: at every confidence level, the two-sided p-value is below ``1 -
+    confidence_level`` exactly when ``target`` lies outside the two-sided
+    interval at that level, and a one-sided p-value is below it exactly when
+    the one-sided limit excludes the target.
+
+    Attributes
+    ----------
+    estimate : float
+        The estimate tested, on its reporting scale (NPS points, a score on
+        0..100, a mean on the answer scale).
+    target : float
+        The value tested against, on the same scale.
+    statistic : float
+        The method's test statistic (a z or t value; for the bootstrap, the
+        distance to the target over the bootstrap standard error); NaN for
+        methods without one (exact, Jeffreys, Bayes) and when the estimate
+        is NaN.
+    pvalue : float
+        p-value of the null hypothesis ``estimate == target`` against
+        ``alternative``; NaN when the estimate is NaN.
+    alternative : str
+        "two-sided", "greater" (the true value exceeds the target) or "less".
+    method : str
+        The interval method the test inverts.
+    n : int
+        Number of responses the estimate is based on.
+
+    Examples
+    --------
+    >>> import loyaltymetrics as lm
+    >>> lm.nps_from_counts(detractors=20, passives=30, promoters=50).test(10, method="wald")
+    TargetTest(estimate=30.0, target=10.0, statistic=2.56074, pvalue=0.010445,
+    alternative='two-sided', method='wald', n=100)
+    """
+
+    estimate: float
+    target: float
+    statistic: float
+    pvalue: float
+    alternative: str
+    method: str
+    n: int

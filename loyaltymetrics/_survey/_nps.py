@@ -21,14 +21,25 @@ from loyaltymetrics._engine._cells import (
     response_counts,
     tally_scores,
 )
-from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS
+from loyaltymetrics._engine._intervals import (
+    BOOTSTRAP_METHODS,
+    Alternative,
+    tail_pvalue,
+)
 from loyaltymetrics._engine._means import (
     BootstrapEngine,
     bootstrap_confidence_interval,
     check_engine,
+    normal_pvalue,
     scipy_bootstrap_interval,
 )
-from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
+from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult, TargetTest
+from loyaltymetrics._engine._target_tests import (
+    TargetOutcome,
+    bootstrap_test,
+    check_target,
+    normal_test,
+)
 from loyaltymetrics._engine._validation import (
     NanPolicy,
     check_choice,
@@ -43,6 +54,10 @@ from loyaltymetrics._engine._validation import (
 from loyaltymetrics._survey._nps_inference import (
     NPS_METHODS,
     NPSMethod,
+    _augmented,
+    _effective_counts,
+    _score_statistic,
+    dirichlet_difference_cdf,
     nps_interval,
     nps_means,
     nps_points,
@@ -56,6 +71,7 @@ NPS_SCALE = (0, 10)
 #: Highest detractor score and lowest promoter score (Reichheld 2003).
 DETRACTOR_MAX = 6
 PROMOTER_MIN = 9
+_ALTERNATIVES: tuple[Alternative, ...] = ("two-sided", "less", "greater")
 
 #: Band of each scale point 0..10: 0 detractor, 1 passive, 2 promoter.
 SCORE_BAND = np.array(
@@ -268,6 +284,169 @@ class NPSResult(HeadlineResult):
             prior=prior_array,
         )
         return ConfidenceInterval(float(low), float(high))
+
+    def test(
+        self,
+        value: float,
+        /,
+        *,
+        alternative: Alternative = "two-sided",
+        method: NPSMethod | None = None,
+        n_resamples: int = 9999,
+        rng: object = None,
+        prior: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        engine: BootstrapEngine = "count",
+    ) -> TargetTest:
+        """Test the score against a target value, e.g. "is our NPS above 30?".
+
+        The test inverts the interval of the same ``method``: for every
+        confidence level, the two-sided p-value is below ``1 -
+        confidence_level`` exactly when ``value`` lies outside
+        ``confidence_interval(confidence_level, method=method)``, and the
+        "greater" ("less") p-value is below it exactly when ``value`` is
+        below the one-sided lower (above the upper) limit at that level,
+        which is the two-sided limit at level ``2 * confidence_level - 1``.
+
+        Parameters
+        ----------
+        value : float
+            The target, in NPS points on -100..100 (the scale of ``score``).
+        alternative : {"two-sided", "greater", "less"}, default "two-sided"
+            The alternative hypothesis: the true score differs from,
+            exceeds, or falls short of ``value``.
+        method : str, optional
+            One of the methods of :meth:`confidence_interval`; default (None)
+            its default, "adjusted-wald". Per method the test is: "wald", a
+            z test with the interval's (estimated, not null) standard error;
+            "adjusted-wald", the same z test with the adjusted centre and
+            standard error; "score", Tango's score statistic at the target,
+            the statistic the score interval inverts; "bayes", the
+            posterior tail probability, twice the smaller of
+            ``P(NPS < value)`` and ``P(NPS > value)`` (it inverts the
+            equal-tailed credible interval); "percentile", "basic", "bca",
+            the smallest ``1 - level`` at which the bootstrap interval
+            excludes the target (through BCa's bias and acceleration for
+            "bca").
+        n_resamples, rng, prior, engine
+            As for :meth:`confidence_interval`. With the same ``rng`` seed
+            the bootstrap test uses exactly the resamples of the bootstrap
+            interval.
+
+        Returns
+        -------
+        TargetTest
+            The score, the target, the statistic (NaN for "bayes"), the
+            p-value, ``alternative``, ``method`` and ``n``. When the score
+            is NaN (``nan_policy="propagate"`` met a missing score), the
+            statistic and p-value are NaN.
+
+        Raises
+        ------
+        ValueError
+            For a target outside [-100, 100], NaN or infinite, an unknown
+            alternative or method, fewer than 2 resamples or a non-positive
+            prior.
+        TypeError
+            For a target that is not a number (booleans included) or other
+            arguments of the wrong type.
+
+        Notes
+        -----
+        Degenerate samples follow their interval. When every respondent is
+        in one band, "wald" and the bootstrap see no spread: the p-value is
+        1 at the score itself and 0 at any other target, as their
+        zero-width interval says, while "adjusted-wald", "score" and
+        "bayes" give a graded answer. A target at the boundary (-100 or
+        100) is allowed: for example with all promoters the "score" test of
+        100 has p = 1, since that interval reaches 100.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> result = lm.nps_from_counts(detractors=20, passives=30, promoters=50)
+        >>> result.test(10, alternative="greater")
+        TargetTest(estimate=30.0, target=10.0, statistic=2.48667, pvalue=0.00644733,
+        alternative='greater', method='adjusted-wald', n=100)
+        >>> round(result.test(10, method="score").pvalue, 4)
+        0.0154
+        >>> round(result.test(10, method="bca", rng=1).pvalue, 3)
+        0.014
+        """
+        target = check_target(value, low=-100.0, high=100.0)
+        side = check_choice(alternative, name="alternative", choices=_ALTERNATIVES)
+        chosen = check_choice(
+            "adjusted-wald" if method is None else method, name="method", choices=NPS_METHODS
+        )
+        resamples = check_n_resamples(n_resamples)
+        generator = check_rng(rng)
+        prior_array = check_positive_vector(prior, name="prior", size=3)
+        chosen_engine = check_engine(engine, chosen)
+        cells = self._cell_table()
+        if np.isnan(self.score):
+            statistic, pvalue = float("nan"), float("nan")
+        else:
+            outcome = _target_outcome(
+                cells,
+                target,
+                method=chosen,
+                alternative=side,
+                n_resamples=resamples,
+                rng=generator,
+                prior=prior_array,
+                engine=chosen_engine,
+            )
+            statistic, pvalue = float(outcome.statistic), float(outcome.pvalue)
+        return TargetTest(
+            estimate=self.score,
+            target=target,
+            statistic=statistic,
+            pvalue=pvalue,
+            alternative=side,
+            method=chosen,
+            n=self.n,
+        )
+
+
+def _target_outcome(
+    cells: CellTable,
+    target: float,
+    *,
+    method: NPSMethod,
+    alternative: Alternative,
+    n_resamples: int,
+    rng: np.random.Generator,
+    prior: npt.NDArray[np.float64],
+    engine: BootstrapEngine,
+) -> TargetOutcome:
+    """Statistic and p-value of ``NPS == target`` (in points) inverting ``method``'s interval."""
+    sample = nps_means(cells)
+    if method in BOOTSTRAP_METHODS:
+        return bootstrap_test(
+            sample,
+            target,
+            method=method,
+            alternative=alternative,
+            n_resamples=n_resamples,
+            rng=rng,
+            engine=engine,
+        )
+    if method == "wald":
+        return normal_test(
+            sample.statistic(sample.count), nps_standard_error(cells), target, alternative
+        )
+    effective = _effective_counts(sample)
+    if method == "adjusted-wald":
+        centre, variance = _augmented(effective)
+        return normal_test(100.0 * centre, 100.0 * np.sqrt(variance), target, alternative)
+    if method == "score":
+        statistic = _score_statistic(
+            np.asarray(target / 100.0), effective[..., 2], effective[..., 0], effective.sum(axis=-1)
+        )
+        return TargetOutcome(statistic, normal_pvalue(statistic, alternative))
+    # "bayes": the posterior probability below the target is the "greater" p-value.
+    below = dirichlet_difference_cdf(effective + prior)(np.asarray(target / 100.0))
+    below = np.clip(below, 0.0, 1.0)
+    return TargetOutcome(np.full(below.shape, np.nan), tail_pvalue(below, 1.0 - below, alternative))
 
 
 def _result_from_totals(

@@ -39,6 +39,7 @@ Efron, B. (1987). Better bootstrap confidence intervals. *JASA* 82(397): BCa.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -71,6 +72,7 @@ __all__ = [
     "NPS_METHODS",
     "DifferenceMethod",
     "NPSMethod",
+    "dirichlet_difference_cdf",
     "nps_difference",
     "nps_interval",
     "nps_interval_and_difference",
@@ -178,7 +180,18 @@ def _score_statistic(
     a = 2.0 * n
     b = -promoters - detractors + (2.0 * n - promoters + detractors) * delta
     c = -detractors * delta * (1.0 - delta)
-    root = (np.sqrt(np.maximum(b**2 - 4.0 * a * c, 0.0)) - b) / (2.0 * a)
+    # The larger root, computed without cancellation (for b > 0 as -2c / (b +
+    # sqrt(disc))) and with the discriminant scaled, so that tiny deltas (b**2
+    # below the float range) keep their exact root.
+    scale = np.maximum(np.abs(b), np.sqrt(np.abs(4.0 * a * c)))
+    safe_scale = np.where(scale > 0, scale, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root_disc = safe_scale * np.sqrt(
+            np.maximum((b / safe_scale) ** 2 - (4.0 * a * c / safe_scale) / safe_scale, 0.0)
+        )
+        root = np.where(
+            b > 0, -2.0 * c / np.where(b > 0, b + root_disc, 1.0), (root_disc - b) / (2.0 * a)
+        )
     variance = n * np.maximum(2.0 * root + delta * (1.0 - delta), 0.0)
     numerator = promoters - detractors - n * delta
     # Zero variance happens only at the boundary: the statistic is 0 where the
@@ -214,41 +227,56 @@ def _score_interval(effective: FloatArray, z: float) -> tuple[FloatArray, FloatA
     return low_bracket[1], high_bracket[0]
 
 
-def _bayes_interval(
-    effective: FloatArray, prior: FloatArray, confidence_level: float
-) -> tuple[FloatArray, FloatArray]:
-    """Equal-tailed credible interval (-1..1) of p_P - p_D under the Dirichlet posterior.
+def dirichlet_difference_cdf(alpha: FloatArray) -> Callable[[FloatArray], FloatArray]:
+    """Distribution function of p_P - p_D (-1..1) under Dirichlet(``alpha``), per group.
 
-    With alpha = (a_D, a_A, a_P) the posterior parameters, S = p_P + p_D ~
-    Beta(a_P + a_D, a_A) and U = p_P / S ~ Beta(a_P, a_D) are independent and
-    p_P - p_D = S (2U - 1). Its distribution function is therefore
-    ``F(t) = E_S[I_{(1 + t/S)/2}(a_P, a_D)]``: one regularised incomplete beta
-    function integrated over S's quantiles with Gauss-Legendre nodes. Both
-    limits are found together, by the Illinois (modified regula falsi)
-    method inside a bracket taken from the posterior mean and standard
-    deviation.
+    ``alpha`` holds the (detractor, passive, promoter) parameters, shape
+    ``(*groups, 3)``; the returned function takes points ``t`` whose shape
+    broadcasts against ``groups`` (with leading axes allowed). With S = p_P +
+    p_D ~ Beta(a_P + a_D, a_A) and U = p_P / S ~ Beta(a_P, a_D) independent,
+    p_P - p_D = S (2U - 1), so ``F(t) = E_S[I_{(1 + t/S)/2}(a_P, a_D)]``: one
+    regularised incomplete beta function integrated over S's quantiles with
+    Gauss-Legendre nodes (computed once, here).
     """
     from scipy import special
 
-    alpha = effective + prior
     a_detractor, a_passive, a_promoter = (alpha[..., j, None] for j in range(3))
     roots, node_weights = np.polynomial.legendre.leggauss(_QUADRATURE_NODES)
-    # S at the Gauss-Legendre nodes mapped to (0, 1) as quantile levels, computed once.
+    # S at the Gauss-Legendre nodes mapped to (0, 1) as quantile levels.
     s = special.betaincinv(a_promoter + a_detractor, a_passive, (roots + 1.0) / 2.0)
     node_weights = node_weights / 2.0
     positive = s > 0
     safe_s = np.where(positive, s, 1.0)
 
-    def excess(t: FloatArray, target: FloatArray) -> FloatArray:
-        from scipy import special
-
+    def cdf(t: FloatArray) -> FloatArray:
         x = np.where(
             positive,
             np.clip(1.0 + t[..., None] / safe_s, 0.0, 2.0) / 2.0,
             np.where(t[..., None] >= 0, 1.0, 0.0),
         )
-        cdf = (special.betainc(a_promoter, a_detractor, x) * node_weights).sum(axis=-1)
-        return np.asarray(cdf - target, dtype=np.float64)
+        return np.asarray(
+            (special.betainc(a_promoter, a_detractor, x) * node_weights).sum(axis=-1),
+            dtype=np.float64,
+        )
+
+    return cdf
+
+
+def _bayes_interval(
+    effective: FloatArray, prior: FloatArray, confidence_level: float
+) -> tuple[FloatArray, FloatArray]:
+    """Equal-tailed credible interval (-1..1) of p_P - p_D under the Dirichlet posterior.
+
+    The posterior distribution function is :func:`dirichlet_difference_cdf`
+    of ``alpha = effective + prior``. Both limits are found together, by the
+    Illinois (modified regula falsi) method inside a bracket taken from the
+    posterior mean and standard deviation.
+    """
+    alpha = effective + prior
+    cdf = dirichlet_difference_cdf(alpha)
+
+    def excess(t: FloatArray, target: FloatArray) -> FloatArray:
+        return np.asarray(cdf(t) - target, dtype=np.float64)
 
     tail = (1.0 - confidence_level) / 2.0
     target = np.array([tail, 1.0 - tail]).reshape((2,) + (1,) * (alpha.ndim - 1))

@@ -28,7 +28,12 @@ from loyaltymetrics._engine._cells import (
     response_counts,
     tally_scores,
 )
-from loyaltymetrics._engine._intervals import BOOTSTRAP_METHODS, Alternative, BootstrapMethod
+from loyaltymetrics._engine._intervals import (
+    BOOTSTRAP_METHODS,
+    Alternative,
+    BootstrapMethod,
+    ProportionMethod,
+)
 from loyaltymetrics._engine._means import (
     BootstrapEngine,
     CellMeans,
@@ -36,7 +41,13 @@ from loyaltymetrics._engine._means import (
     check_engine,
     scipy_bootstrap_interval,
 )
-from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult
+from loyaltymetrics._engine._results import ConfidenceInterval, HeadlineResult, TargetTest
+from loyaltymetrics._engine._target_tests import (
+    bootstrap_test,
+    check_target,
+    proportion_test,
+    t_test,
+)
 from loyaltymetrics._engine._validation import (
     NanPolicy,
     check_choice,
@@ -210,6 +221,88 @@ def _interval(
     return ConfidenceInterval(100.0 * float(low), 100.0 * float(high))
 
 
+def _target_test(
+    estimate: float,
+    n: int,
+    cells: CellTable | None,
+    value: object,
+    *,
+    scale: tuple[int, int],
+    band: tuple[int, int] | None,
+    alternative: object,
+    method: object,
+    n_resamples: object,
+    rng: object,
+    engine: object,
+) -> TargetTest:
+    """Test of the share in ``band`` (target on 0..100), or of the mean if ``band`` is None.
+
+    The test inverts :func:`_interval` of the same method; NaN statistic and
+    p-value for an undefined result (``cells`` None).
+    """
+    low, high = (float(scale[0]), float(scale[1])) if band is None else (0.0, 100.0)
+    target = check_target(value, low=low, high=high)
+    side = check_choice(alternative, name="alternative", choices=_ALTERNATIVES)
+    _, resamples, generator = _inference_options(0.95, n_resamples, rng)
+    choices: tuple[str, ...] = MEAN_METHODS if band is None else SHARE_METHODS
+    chosen = check_choice(method, name="method", choices=choices)
+    chosen_engine = check_engine(engine, chosen)
+    statistic, pvalue = float("nan"), float("nan")
+    if cells is not None:
+        in_range = None if band is None else (band[0] - scale[0], band[1] - scale[0])
+        cell_value = score_values(scale[0]) if in_range is None else in_range_values(in_range)
+        # Shares are tested on 0..1, as their intervals are computed.
+        null = target if in_range is None else target / 100.0
+        if chosen_engine == "scipy":
+            factor = 1.0 if in_range is None else 100.0
+            outcome = bootstrap_test(
+                CellMeans(cells, cell_value, factor=factor),
+                target,
+                method=cast("BootstrapMethod", chosen),
+                alternative=side,
+                n_resamples=resamples,
+                rng=generator,
+                engine="scipy",
+            )
+        elif chosen in BOOTSTRAP_METHODS:
+            outcome = bootstrap_test(
+                CellMeans(cells, cell_value),
+                null,
+                method=chosen,
+                alternative=side,
+                n_resamples=resamples,
+                rng=generator,
+            )
+        elif in_range is None:  # "t"
+            sample = CellMeans(cells, cell_value)
+            outcome = t_test(
+                sample.estimate,
+                np.sqrt(sample.linearised_variance(finite_sample=True)),
+                sample.rows - 1.0,
+                null,
+                side,
+            )
+        else:
+            sample = CellMeans(cells, cell_value)
+            outcome = proportion_test(
+                sample.estimate * sample.effective_n,
+                sample.effective_n,
+                null,
+                method=cast("ProportionMethod", chosen),
+                alternative=side,
+            )
+        statistic, pvalue = float(outcome.statistic), float(outcome.pvalue)
+    return TargetTest(
+        estimate=estimate,
+        target=target,
+        statistic=statistic,
+        pvalue=pvalue,
+        alternative=side,
+        method=chosen,
+        n=n,
+    )
+
+
 @dataclass(frozen=True, repr=False)
 class CSATResult(HeadlineResult):
     """Customer satisfaction score of a sample.
@@ -346,6 +439,102 @@ class CSATResult(HeadlineResult):
             band=self.satisfied,
             confidence_level=confidence_level,
             method=method,
+            n_resamples=n_resamples,
+            rng=rng,
+            engine=engine,
+        )
+
+    def test(
+        self,
+        value: float,
+        /,
+        *,
+        alternative: Alternative = "two-sided",
+        method: ShareMethod | None = None,
+        n_resamples: int = 9999,
+        rng: object = None,
+        engine: BootstrapEngine = "count",
+    ) -> TargetTest:
+        """Test the CSAT score against a target value, e.g. "is CSAT above 75?".
+
+        The test inverts the interval of the same ``method``: for every
+        confidence level, the two-sided p-value is below ``1 -
+        confidence_level`` exactly when ``value`` lies outside
+        ``confidence_interval(confidence_level, method=method)``, and the
+        "greater" ("less") p-value is below it exactly when ``value`` is
+        below the one-sided lower (above the upper) limit at that level,
+        the two-sided limit at level ``2 * confidence_level - 1``.
+
+        Parameters
+        ----------
+        value : float
+            The target score on 0..100 (the scale of ``score`` and of the
+            interval): 75 means a satisfied share of 0.75.
+        alternative : {"two-sided", "greater", "less"}, default "two-sided"
+            The alternative hypothesis: the true score differs from,
+            exceeds, or falls short of ``value``.
+        method : str, optional
+            One of the methods of :meth:`confidence_interval`; default (None)
+            "wilson". Per method the test is: "wilson", the score test (z
+            with the null standard error ``sqrt(p0 (1 - p0) / n)``);
+            "wald", z with the estimate's standard error;
+            "agresti-coull", the critical value at which the
+            Agresti-Coull limit (whose centre moves with the level) meets
+            the target; "exact", the central exact binomial test, twice
+            the smaller binomial tail, capped at 1 (not the
+            minimum-likelihood two-sided p-value ``scipy.stats.binomtest``
+            reports by default); "jeffreys", twice the smaller posterior
+            tail of ``Beta(x + 1/2, n - x + 1/2)`` at the target; the
+            bootstrap methods, the smallest ``1 - level`` at which the
+            bootstrap interval excludes the target.
+        n_resamples, rng, engine
+            As for :meth:`confidence_interval`. With the same ``rng`` seed
+            the bootstrap test uses exactly the resamples of the interval.
+
+        Returns
+        -------
+        TargetTest
+            The score, the target, the statistic (NaN for "exact" and
+            "jeffreys"), the p-value, ``alternative``, ``method`` and ``n``;
+            statistic and p-value NaN when the score is NaN.
+
+        Raises
+        ------
+        ValueError
+            For a target outside [0, 100], NaN or infinite, an unknown
+            alternative or method, or fewer than 2 resamples.
+        TypeError
+            For a target that is not a number (booleans included) or other
+            arguments of the wrong type.
+
+        Notes
+        -----
+        Degenerate samples follow their interval: when every answer is
+        satisfied, "wald" and the bootstrap give p = 1 at 100 and 0 at any
+        other target, while the Wilson test of a target below 100 has a
+        graded p-value (and p = 1 at 100, which its interval reaches).
+        Weighted samples use Kish's effective sample size, as the
+        intervals do.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> result = lm.csat_from_counts([5, 5, 10, 40, 40])
+        >>> result.test(70, alternative="greater")
+        TargetTest(estimate=80.0, target=70.0, statistic=2.18218, pvalue=0.0145482,
+        alternative='greater', method='wilson', n=100)
+        >>> round(result.test(70, method="exact").pvalue, 4)
+        0.0329
+        """
+        return _target_test(
+            self.score,
+            self.n,
+            None if np.isnan(self.score) else self._cells,
+            value,
+            scale=self.scale,
+            band=self.satisfied,
+            alternative=alternative,
+            method="wilson" if method is None else method,
             n_resamples=n_resamples,
             rng=rng,
             engine=engine,
@@ -505,6 +694,101 @@ class CESResult(HeadlineResult):
             scale=self.scale,
             band=None if target == "mean" else self.agree,
             confidence_level=confidence_level,
+            method=default if method is None else method,
+            n_resamples=n_resamples,
+            rng=rng,
+            engine=engine,
+        )
+
+    def test(
+        self,
+        value: float,
+        /,
+        *,
+        alternative: Alternative = "two-sided",
+        method: MeanMethod | ShareMethod | None = None,
+        of: Literal["mean", "agree_share"] = "mean",
+        n_resamples: int = 9999,
+        rng: object = None,
+        engine: BootstrapEngine = "count",
+    ) -> TargetTest:
+        """Test the mean (or the agree share) against a target value.
+
+        The test inverts the interval of the same ``method`` and ``of``: for
+        every confidence level, the two-sided p-value is below ``1 -
+        confidence_level`` exactly when ``value`` lies outside
+        ``confidence_interval(confidence_level, method=method, of=of)``, and
+        a one-sided p-value is below it exactly when the one-sided limit
+        (the two-sided limit at level ``2 * confidence_level - 1``)
+        excludes ``value``.
+
+        Parameters
+        ----------
+        value : float
+            The target: a mean on the answer scale (within ``scale``) for
+            ``of="mean"``; a score on 0..100 for ``of="agree_share"``.
+        alternative : {"two-sided", "greater", "less"}, default "two-sided"
+            The alternative hypothesis: the true value differs from,
+            exceeds, or falls short of ``value``. For the original CES
+            (lower is better) "is our effort below 2.5?" is ``"less"``.
+        method : str, optional
+            One of the methods of :meth:`confidence_interval` for ``of``;
+            default "t" for the mean (the one-sample t test,
+            ``scipy.stats.ttest_1samp``) and "wilson" for the share (the
+            tests per share method are those of :meth:`CSATResult.test`).
+            The bootstrap methods give the smallest ``1 - level`` at which
+            the bootstrap interval excludes the target.
+        of : {"mean", "agree_share"}, default "mean"
+            The estimate tested.
+        n_resamples, rng, engine
+            As for :meth:`confidence_interval`.
+
+        Returns
+        -------
+        TargetTest
+            The estimate (the mean, or ``score`` for the share), the
+            target, the statistic, the p-value, ``alternative``, ``method``
+            and ``n``. NaN statistic and p-value when the estimate is NaN,
+            and for the t test of a single answer (whose interval is NaN).
+
+        Raises
+        ------
+        ValueError
+            For a target outside its range, NaN or infinite, an unknown
+            ``of``, alternative or method (or a method that does not fit
+            ``of``), or fewer than 2 resamples.
+        TypeError
+            For a target that is not a number (booleans included) or other
+            arguments of the wrong type.
+
+        Notes
+        -----
+        When all answers are equal the t interval collapses to the mean:
+        the t test then gives p = 1 at the mean and 0 elsewhere. Weighted
+        samples use the linearised standard error with ``m - 1`` degrees of
+        freedom, as the interval does.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> result = lm.ces_from_counts([2, 3, 5, 10, 20, 30, 30])
+        >>> result.test(5.0, alternative="greater")
+        TargetTest(estimate=5.53, target=5.0, statistic=3.63116, pvalue=0.00022449,
+        alternative='greater', method='t', n=100)
+        >>> round(result.test(70, of="agree_share").pvalue, 4)
+        0.0291
+        """
+        target = check_choice(of, name="of", choices=_ESTIMANDS)
+        estimate = self.mean if target == "mean" else self.score
+        default = "t" if target == "mean" else "wilson"
+        return _target_test(
+            estimate,
+            self.n,
+            None if np.isnan(self.mean) else self._cells,
+            value,
+            scale=self.scale,
+            band=None if target == "mean" else self.agree,
+            alternative=alternative,
             method=default if method is None else method,
             n_resamples=n_resamples,
             rng=rng,

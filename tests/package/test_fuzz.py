@@ -924,6 +924,57 @@ TARGETS: dict[str, Callable[[st.DataObject], Call]] = {
             "rng": RNG,
         },
     ),
+    "NPSResult.test": _method(
+        "NPSResult",
+        "test",
+        [odd(30, -100, 100, 0.5, -30.0)],
+        {
+            "alternative": ALTERNATIVE,
+            "method": odd(
+                None, "adjusted-wald", "wald", "score", "bayes", "percentile", "basic", "bca", "x"
+            ),
+            "n_resamples": RESAMPLES,
+            "rng": RNG,
+            "prior": odd((1.0, 1.0, 1.0), (0.5, 0.5, 0.5), (0.0, 0.0, 0.0), (1.0, 1.0)),
+            "engine": odd("count", "scipy", "x"),
+        },
+    ),
+    "CSATResult.test": _method(
+        "CSATResult",
+        "test",
+        [odd(75, 0, 100, 50.5, 0.75)],
+        {
+            "alternative": ALTERNATIVE,
+            "method": odd(
+                None,
+                "wilson",
+                "wald",
+                "agresti-coull",
+                "jeffreys",
+                "exact",
+                "percentile",
+                "bca",
+                "clopper-pearson",
+                "t",
+            ),
+            "n_resamples": RESAMPLES,
+            "rng": RNG,
+            "engine": odd("count", "scipy", "x"),
+        },
+    ),
+    "CESResult.test": _method(
+        "CESResult",
+        "test",
+        [odd(5, 1, 7, 4.5, 70, 100)],
+        {
+            "alternative": ALTERNATIVE,
+            "method": odd(None, "t", "wilson", "exact", "basic", "bca"),
+            "of": odd("mean", "agree_share", "share"),
+            "n_resamples": RESAMPLES,
+            "rng": RNG,
+            "engine": odd("count", "scipy", "x"),
+        },
+    ),
     "MeanResult.confidence_interval": _method(
         "MeanResult",
         "confidence_interval",

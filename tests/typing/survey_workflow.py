@@ -32,6 +32,11 @@ satisfaction_interval = satisfaction.confidence_interval(method="jeffreys")
 effort = lm.ces(pd.Series([7, 6, 5, 5, 3, 7]), version="2.0")
 effort_interval = effort.confidence_interval(method="t")
 
+above_target: lm.TargetTest = result.test(30, alternative="greater", method="score")
+target_pvalue: float = above_target.pvalue
+satisfaction_test = satisfaction.test(75, method="exact")
+effort_test = effort.test(70, of="agree_share", method="bca", rng=1)
+
 comparison = lm.compare_nps(scores, [9, 10, 3, 8], method="wald", alternative="greater")
 pvalue: float = comparison.pvalue
 difference_interval: lm.ConfidenceInterval = comparison.confidence_interval()

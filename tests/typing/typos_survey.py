@@ -18,6 +18,10 @@ def typos() -> None:
     lm.csat(scores, nan_policy="ignore")  # expect-error
     lm.csat([5, 4]).confidence_interval(method="adjusted-wald")  # expect-error
     lm.ces([7, 6]).confidence_interval(method="welch")  # expect-error
+    lm.nps(scores).test(30, alternative="above")  # expect-error
+    lm.nps(scores).test(30, method="wilson")  # expect-error
+    lm.csat([5, 4]).test(75, method="t")  # expect-error
+    lm.ces([7, 6]).test("5")  # expect-error
     lm.compare_nps(scores, scores, method="score")  # expect-error
     lm.compare_nps(scores, scores, alternative="two_sided")  # expect-error
     lm.compare_csat([5], [4], method="wilson")  # expect-error
