@@ -6,13 +6,16 @@ A key column becomes integer codes without sorting its rows:
   wider than the number of rows are their own codes (value minus the
   minimum), with no hashing at all; floats that hold whole numbers (scores
   with missing answers) likewise;
-* any other column is factorized by a hash table: pyarrow's dictionary
-  encoding for fixed-width strings, ``pandas.factorize`` for everything else
+* any other column is factorized by a hash table: fixed-width strings of up
+  to 16 ASCII characters as their bytes packed into one or two 64-bit
+  integers (``pandas.factorize``), longer ones by pyarrow's dictionary
+  encoding, ``pandas.factorize`` for everything else
   (a pandas categorical gives its own codes). Without pandas and pyarrow a
   sort-based ``numpy.unique`` is the fallback.
 
 Several keys combine into one integer code (mixed radix), counted by one
-``numpy.bincount`` when the combinations fit a dense table, or hashed once
+``numpy.bincount`` when the combinations fit a dense table (after dropping
+the unused levels of offset codes, if that makes them fit), or hashed once
 more when they do not. Per-group sums, counts, minima and maxima are then
 ``bincount`` with weights or ``ufunc.at``: every step is O(rows).
 
