@@ -147,25 +147,33 @@ def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     """Factorize short ASCII strings as integers: their bytes packed into one or two words.
 
     Hashing a 64-bit integer is far cheaper than hashing text; ids of up to 16
-    ASCII characters (``"c123456"``) fit in two words. None for longer or
-    non-ASCII text (hashed as text then).
+    ASCII characters (``"c123456"``) fit in two words, whatever the width of
+    the dtype. None for longer or non-ASCII text (hashed as text then).
     """
     width = values.dtype.itemsize // (4 if values.dtype.kind == "U" else 1)
-    if width > 16 or values.shape[0] == 0:
+    n = values.shape[0]
+    if n == 0 or width == 0 or width > 64:
         return None
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is installed in the test extra
         return None
-    words = 1 if width <= 8 else 2
-    n = values.shape[0]
-    characters = np.ascontiguousarray(values).view(
-        np.uint32 if values.dtype.kind == "U" else np.uint8
+    characters = (
+        np.ascontiguousarray(values)
+        .view(np.uint32 if values.dtype.kind == "U" else np.uint8)
+        .reshape(n, width)
     )
+    if width > 16:
+        # A wide dtype (numpy sizes string results generously) may hold short ids.
+        if characters[:, 16:].any():
+            return None
+        characters = characters[:, :16]
+    used = characters.shape[1]
     if values.dtype.kind == "U" and int(characters.max(initial=0)) >= 128:
         return None  # not ASCII: one byte per character would not do
+    words = 1 if used <= 8 else 2
     raw = np.zeros((n, 8 * words), dtype=np.uint8)
-    raw[:, :width] = characters.reshape(n, width)
+    raw[:, :used] = characters
     packed = raw.view(np.uint64)
     codes, uniques = pd.factorize(packed[:, 0])
     if words == 2:
@@ -180,7 +188,10 @@ def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
         )
     else:
         level_words = np.asarray(uniques).reshape(-1, 1)
-    level_bytes = np.ascontiguousarray(level_words, dtype=np.uint64).view(np.uint8)[:, :width]
+    level_bytes = np.zeros((level_words.shape[0], width), dtype=np.uint8)
+    level_bytes[:, :used] = np.ascontiguousarray(level_words, dtype=np.uint64).view(np.uint8)[
+        :, :used
+    ]
     levels = np.ascontiguousarray(
         level_bytes.astype(np.uint32) if values.dtype.kind == "U" else level_bytes
     ).view(values.dtype)
