@@ -131,6 +131,10 @@ def as_narwhals_frame(data: object, *, name: str = "data") -> Any:
     return wrapped if isinstance(wrapped, nw.DataFrame | nw.LazyFrame) else None
 
 
+# Values of a pandas object column looked at before it is scanned for dates.
+_DATE_PROBE = 64
+
+
 def _object_dates_as_datetimes(nw: ModuleType, wrapped: Any, native: Any) -> Any:
     """Read pandas object columns of ``datetime.date`` values as datetimes (a copy).
 
@@ -141,11 +145,18 @@ def _object_dates_as_datetimes(nw: ModuleType, wrapped: Any, native: Any) -> Any
         return wrapped
     import pandas as pd
 
+    def all_dates(values: Any) -> bool:
+        # A column of dates has only dates (or missing values) in its head too:
+        # the head rules out a column of strings without a pass over every row.
+        head = pd.api.types.infer_dtype(values.iloc[:_DATE_PROBE], skipna=True)
+        return head in ("date", "empty") and (
+            pd.api.types.infer_dtype(values, skipna=True) == "date"
+        )
+
     converted = {
         column: pd.to_datetime(native[column])
         for column in native.columns
-        if native[column].dtype == object
-        and pd.api.types.infer_dtype(native[column], skipna=True) == "date"
+        if native[column].dtype == object and all_dates(native[column])
     }
     if not converted:
         return wrapped

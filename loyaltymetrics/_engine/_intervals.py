@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -212,11 +212,15 @@ class BootstrapInterval:
 
 
 CountStatistic = Callable[..., FloatArray]
+# RandomSource is a string alias: evaluating it would import numpy.random,
+# which a point estimate never needs.
 #: A generator for the whole batch, or one entry per element of a
 #: one-dimensional batch: a generator (split into one child per sample when
 #: there are several samples), or a sequence of generators, one per sample
 #: (see ``count_bootstrap``).
-RandomSource = np.random.Generator | Sequence[np.random.Generator | Sequence[np.random.Generator]]
+RandomSource: TypeAlias = (
+    "np.random.Generator | Sequence[np.random.Generator | Sequence[np.random.Generator]]"
+)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,16 @@ A key column becomes integer codes without sorting its rows:
   wider than the number of rows are their own codes (value minus the
   minimum), with no hashing at all; floats that hold whole numbers (scores
   with missing answers) likewise;
-* any other column is factorized by a hash table: pyarrow's dictionary
-  encoding for fixed-width strings, ``pandas.factorize`` for everything else
+* any other column is factorized by a hash table: fixed-width strings of up
+  to 16 ASCII characters as their bytes packed into one or two 64-bit
+  integers (``pandas.factorize``), longer ones by pyarrow's dictionary
+  encoding, ``pandas.factorize`` for everything else
   (a pandas categorical gives its own codes). Without pandas and pyarrow a
   sort-based ``numpy.unique`` is the fallback.
 
 Several keys combine into one integer code (mixed radix), counted by one
-``numpy.bincount`` when the combinations fit a dense table, or hashed once
+``numpy.bincount`` when the combinations fit a dense table (after dropping
+the unused levels of offset codes, if that makes them fit), or hashed once
 more when they do not. Per-group sums, counts, minima and maxima are then
 ``bincount`` with weights or ``ufunc.at``: every step is O(rows).
 
@@ -116,6 +119,9 @@ def _hashed(values: Any) -> KeyCodes:
     """Factorize any column by a hash table (missing values get a level of their own)."""
     codes: CodeArray
     if isinstance(values, np.ndarray) and values.dtype.kind in "US":
+        packed = _packed_text_codes(values)
+        if packed is not None:
+            return packed
         try:
             import pyarrow as pa
         except ImportError:  # pragma: no cover - pyarrow is installed in the test extra
@@ -135,6 +141,61 @@ def _hashed(values: Any) -> KeyCodes:
         codes[missing] = levels.shape[0]
         levels = _with_missing(levels)
     return KeyCodes(codes, levels)
+
+
+def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
+    """Factorize short ASCII strings as integers: their bytes packed into one or two words.
+
+    Hashing a 64-bit integer is far cheaper than hashing text; ids of up to 16
+    ASCII characters (``"c123456"``) fit in two words, whatever the width of
+    the dtype. None for longer or non-ASCII text (hashed as text then).
+    """
+    width = values.dtype.itemsize // (4 if values.dtype.kind == "U" else 1)
+    n = values.shape[0]
+    if n == 0 or width == 0 or width > 64:
+        return None
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is installed in the test extra
+        return None
+    characters = (
+        np.ascontiguousarray(values)
+        .view(np.uint32 if values.dtype.kind == "U" else np.uint8)
+        .reshape(n, width)
+    )
+    if width > 16:
+        # A wide dtype (numpy sizes string results generously) may hold short ids.
+        if characters[:, 16:].any():
+            return None
+        characters = characters[:, :16]
+    used = characters.shape[1]
+    if values.dtype.kind == "U" and int(characters.max(initial=0)) >= 128:
+        return None  # not ASCII: one byte per character would not do
+    words = 1 if used <= 8 else 2
+    raw = np.zeros((n, 8 * words), dtype=np.uint8)
+    raw[:, :used] = characters
+    packed = raw.view(np.uint64)
+    codes, uniques = pd.factorize(packed[:, 0])
+    if words == 2:
+        second, second_uniques = pd.factorize(packed[:, 1])
+        pair = codes.astype(np.int64) * second_uniques.shape[0] + second
+        codes, pair_uniques = pd.factorize(pair)
+        level_words = np.column_stack(
+            (
+                uniques[pair_uniques // second_uniques.shape[0]],
+                second_uniques[pair_uniques % second_uniques.shape[0]],
+            )
+        )
+    else:
+        level_words = np.asarray(uniques).reshape(-1, 1)
+    level_bytes = np.zeros((level_words.shape[0], width), dtype=np.uint8)
+    level_bytes[:, :used] = np.ascontiguousarray(level_words, dtype=np.uint64).view(np.uint8)[
+        :, :used
+    ]
+    levels = np.ascontiguousarray(
+        level_bytes.astype(np.uint32) if values.dtype.kind == "U" else level_bytes
+    ).view(values.dtype)
+    return KeyCodes(codes.astype(np.intp, copy=False), levels.reshape(-1))
 
 
 def _arrow_codes(array: Any, empty: npt.NDArray[Any]) -> KeyCodes:
@@ -234,6 +295,22 @@ def group_codes(
         pair_of_group = pair_levels[level_codes[0]]
         split = (pair_of_group // second.size, pair_of_group % second.size)
         return group, tuple(np.asarray(code, np.intp) for code in split) + level_codes[1:], rows
+    back: dict[int, CodeArray] = {}
+    if total > _dense_limit(n):
+        # Offset codes may leave most levels unused (period starts counted in
+        # days): dropping them, smallest key first, often makes the table dense.
+        for index in sorted(range(len(keys)), key=lambda position: sizes[position]):
+            if total <= _dense_limit(n) or sizes[index] > _dense_limit(n):
+                break
+            used = np.flatnonzero(np.bincount(keys[index].codes, minlength=sizes[index]))
+            if used.shape[0] == sizes[index]:
+                continue
+            lookup = np.zeros(sizes[index], dtype=np.intp)
+            lookup[used] = np.arange(used.shape[0], dtype=np.intp)
+            keys = [*keys[:index], KeyCodes(lookup[keys[index].codes], used), *keys[index + 1 :]]
+            back[index] = used
+            total = total // sizes[index] * max(used.shape[0], 1)
+            sizes[index] = max(used.shape[0], 1)
     combined = keys[0].codes
     for index, (key, size) in enumerate(zip(keys[1:], sizes[1:], strict=True)):
         if index == 0:
@@ -255,7 +332,12 @@ def group_codes(
         hashed = _hashed(combined)
         group, cells, rows = hashed.codes, hashed.levels.astype(np.int64), None
     level_codes = np.unravel_index(cells, tuple(sizes))
-    return group, tuple(np.asarray(code, dtype=np.intp) for code in level_codes), rows
+    # Level codes of compacted keys go back to the caller's levels.
+    out = tuple(
+        np.asarray(back[index][code] if index in back else code, dtype=np.intp)
+        for index, code in enumerate(level_codes)
+    )
+    return group, out, rows
 
 
 def group_reduce(

@@ -43,12 +43,17 @@ from loyaltymetrics._engine._results import (
 )
 from loyaltymetrics._engine._validation import check_choice, check_confidence_level, is_real_number
 from loyaltymetrics._retention._survival_tally import (
+    BLOCK,
     IntArray,
     SurvivalInputs,
     Tally,
     factorize_labels,
+    group_event_keys,
+    keys_all_distinct,
+    looks_continuous,
     segment_cumsum,
     segment_first,
+    sorted_event_keys,
     survival_inputs,
     tally,
     weighted_count,
@@ -684,25 +689,38 @@ def _survival(factor: FloatArray, counts: Tally, first: IntArray) -> FloatArray:
 
 
 def _limits(
-    survival: FloatArray, greenwood: FloatArray, z: float, interval: IntervalType
+    survival: FloatArray,
+    greenwood: FloatArray,
+    z: float,
+    interval: IntervalType,
+    out: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Pointwise limits: exponential Greenwood (log-log) or on the log scale."""
+    """Pointwise limits: exponential Greenwood (log-log) or on the log scale.
+
+    ``out`` gives the buffers for the low and high limits and a scratch array
+    of the same length (all three are written); by default they are new.
+    """
+    low, high, scratch = (
+        (np.empty_like(survival), np.empty_like(survival), np.empty_like(survival))
+        if out is None
+        else out
+    )
     if interval == "log":
         spread = z * np.sqrt(greenwood)
-        low = np.where(survival > 0.0, survival * np.exp(-spread), 0.0)
-        high = np.where(survival > 0.0, np.minimum(1.0, survival * np.exp(spread)), 0.0)
+        np.copyto(low, np.where(survival > 0.0, survival * np.exp(-spread), 0.0))
+        np.copyto(high, np.where(survival > 0.0, np.minimum(1.0, survival * np.exp(spread)), 0.0))
         return low, high
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_s = np.log(survival)
+        log_s = np.log(survival, out=scratch)
         # exp(-exp(log(-log S) -/+ c)) = S ** exp(-/+ c), with c = z sqrt(V) / log S.
-        stretch = np.sqrt(greenwood)
+        stretch = np.sqrt(greenwood, out=high)
         stretch *= z
         stretch /= log_s
         np.exp(stretch, out=stretch)
-        low = np.divide(log_s, stretch)
+        np.divide(log_s, stretch, out=low)
         np.exp(low, out=low)
         np.multiply(log_s, stretch, out=stretch)
-        high = np.exp(stretch, out=stretch)
+        np.exp(stretch, out=stretch)
     # S = 1 (no event yet) and S = 0 (everyone gone): both limits equal S.
     edge = np.flatnonzero((survival <= 0.0) | (survival >= 1.0))
     low[edge] = survival[edge]
@@ -712,24 +730,31 @@ def _limits(
 
 def _first_time_at_or_below_half(
     values: FloatArray,
-    usable: npt.NDArray[np.bool_],
-    counts: Tally,
+    survival: FloatArray | None,
+    times: FloatArray,
+    group: IntArray,
     first: IntArray,
     *,
     tolerance: float = _HALF_TOLERANCE,
 ) -> FloatArray:
-    """Per group, the first time a curve is at or below 0.5 (``inf`` if never)."""
-    if counts.n_groups == 1:
+    """Per group, the first time a curve is at or below 0.5 (``inf`` if never).
+
+    With ``survival``, only points where it is positive count (a band is
+    undefined where S = 0).
+    """
+    if first.shape[0] == 1:
         # Unusable points (S = 0) form the curve's tail: the first point at or
         # below 0.5 decides alone, with no full-length mask of usable points.
         index = int(np.argmax(values <= 0.5 + tolerance))
-        hit = values[index] <= 0.5 + tolerance and bool(usable[index])
-        return np.array([counts.times[index] if hit else np.inf])
-    below = usable & (values <= 0.5 + tolerance)
+        hit = values[index] <= 0.5 + tolerance and (survival is None or survival[index] > 0.0)
+        return np.array([times[index] if hit else np.inf])
+    below = values <= 0.5 + tolerance
+    if survival is not None:
+        below &= survival > 0.0
     position = np.where(below, np.arange(values.shape[0]), values.shape[0])
     earliest = np.minimum.reduceat(position, first) if values.shape[0] else position
     found = earliest < values.shape[0]
-    return np.where(found, counts.times[np.minimum(earliest, values.shape[0] - 1)], np.inf)
+    return np.where(found, times[np.minimum(earliest, values.shape[0] - 1)], np.inf)
 
 
 def _estimate(counts: Tally, level: float, interval: IntervalType) -> _Estimates:
@@ -754,18 +779,17 @@ def _estimate(counts: Tally, level: float, interval: IntervalType) -> _Estimates
     # The limits of the median are where the bands cross 0.5 (Brookmeyer &
     # Crowley 1982, "A confidence interval for the median survival time",
     # Biometrics 38(1)); R's survfit leaves a band undefined where S = 0.
-    defined = survival > 0.0
-    everywhere = np.ones(survival.shape[0], dtype=bool)
+    times, group = counts.times, counts.group
     return _Estimates(
         at_risk=at_risk,
         survival=survival,
         low=low,
         high=high,
         median=_first_time_at_or_below_half(
-            survival, everywhere, counts, first, tolerance=_ROUNDING
+            survival, None, times, group, first, tolerance=_ROUNDING
         ),
-        median_low=_first_time_at_or_below_half(low, defined, counts, first),
-        median_high=_first_time_at_or_below_half(high, defined, counts, first),
+        median_low=_first_time_at_or_below_half(low, survival, times, group, first),
+        median_high=_first_time_at_or_below_half(high, survival, times, group, first),
         n=weighted_count(counts.group, counts.exits, counts.n_groups),
         n_events=weighted_count(counts.group, counts.events, counts.n_groups),
     )
@@ -833,6 +857,75 @@ def _single_curve(counts: Tally, level: float, interval: IntervalType) -> Surviv
         median_low=float(fit.median_low[0]),
         median_high=float(fit.median_high[0]),
         interval=interval,
+    )
+
+
+def _distinct_curve(key: npt.NDArray[np.uint64], level: float, kind: IntervalType) -> SurvivalCurve:
+    """One unweighted curve where every duration is distinct: stage 2 fused, block by block.
+
+    With one subject per time, n_i = n - i and the cells need no counting.
+    Each block runs the whole chain (event bits, factors, products, Greenwood
+    sums, limits) while it is in cache; a running product or sum continues
+    across blocks by folding the previous block's last value into the first
+    element, so every number equals that of :func:`_estimate`.
+    """
+    n = key.shape[0]
+    z = normal_quantile(level)
+    events, at_risk, survival, low, high, censored = (np.empty(n) for _ in range(6))
+    size = min(BLOCK, n)
+    countdown = -np.arange(size, dtype=np.float64)
+    factor, terms, scratch = np.empty(size), np.empty(size), np.empty(size)
+    product, greenwood = 1.0, 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for start in range(0, n, size):
+            stop = min(start + size, n)
+            m = stop - start
+            block = slice(start, stop)
+            d, risk, s = events[block], at_risk[block], survival[block]
+            f, v = factor[:m], terms[:m]
+            np.bitwise_and(key[block], np.uint64(1), out=d, casting="unsafe")
+            np.add(countdown[:m], float(n - start), out=risk)
+            np.subtract(1.0, d, out=censored[block])
+            np.divide(d, risk, out=f)
+            np.subtract(1.0, f, out=f)
+            np.subtract(risk, d, out=v)
+            np.multiply(risk, v, out=v)
+            np.divide(d, v, out=v)
+            if stop == n and d[-1] == 1.0:
+                v[-1] = 0.0  # the last subject has the event alone: n - d = 0 adds nothing
+            f[0] *= product
+            np.cumprod(f, out=s)
+            product = float(s[-1])
+            v[0] += greenwood
+            np.cumsum(v, out=v)
+            greenwood = float(v[-1])
+            _limits(s, v, z, kind, out=(low[block], high[block], scratch[:m]))
+    key >>= np.uint64(1)
+    times = key.view(np.float64)
+    first = np.zeros(1, dtype=np.intp)
+    median, median_low, median_high = (
+        float(_first_time_at_or_below_half(values, defined, times, first, first, tolerance=tol)[0])
+        for values, defined, tol in (
+            (survival, None, _ROUNDING),
+            (low, survival, _HALF_TOLERANCE),
+            (high, survival, _HALF_TOLERANCE),
+        )
+    )
+    return SurvivalCurve(
+        times=times,
+        survival=survival,
+        survival_low=low,
+        survival_high=high,
+        at_risk=at_risk,
+        events=events,
+        censored=censored,
+        median=median,
+        n=float(n),
+        n_events=float(np.count_nonzero(events)),
+        confidence_level=level,
+        median_low=median_low,
+        median_high=median_high,
+        interval=kind,
     )
 
 
@@ -1000,7 +1093,16 @@ def kaplan_meier(
     kind = check_choice(interval, name="interval", choices=_INTERVALS)
     inputs = survival_inputs(durations, observed, weights, by, duration)
     if inputs.labels is None:
-        counts = tally(inputs.durations, inputs.observed, inputs.weights)
+        if inputs.weights is None and looks_continuous(inputs.durations):
+            floats = inputs.durations.astype(np.float64, copy=False)
+            key = sorted_event_keys(floats, inputs.observed)
+            if keys_all_distinct(key):
+                return _distinct_curve(key, level, kind)
+            times, exits, events = group_event_keys(key)
+            group = np.zeros(times.shape[0], dtype=np.intp)
+            counts = Tally(group=group, times=times, exits=exits, events=events, n_groups=1)
+        else:
+            counts = tally(inputs.durations, inputs.observed, inputs.weights)
         return _single_curve(counts, level, kind)
     counts, groups = grouped_tally(inputs)
     return _grouped_curves(counts, groups, level, kind)

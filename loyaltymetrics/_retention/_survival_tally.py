@@ -33,13 +33,18 @@ from loyaltymetrics._engine._validation import (
 )
 
 __all__ = [
+    "BLOCK",
     "SurvivalInputs",
     "Tally",
     "check_survival_data",
     "factorize_labels",
+    "group_event_keys",
     "integer_ranks",
+    "keys_all_distinct",
+    "looks_continuous",
     "segment_cumsum",
     "segment_first",
+    "sorted_event_keys",
     "survival_inputs",
     "tally",
     "weighted_count",
@@ -47,6 +52,10 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
+# Values looked at before a full pass decides that durations are whole numbers.
+_PROBE = 1024
+# Elements per block in blockwise passes: a few float64 blocks stay in cache.
+BLOCK = 1 << 15
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,8 @@ def weighted_count(index: npt.NDArray[Any], weights: npt.ArrayLike, size: int) -
 
 def segment_first(group: IntArray, n_groups: int) -> IntArray:
     """Index of each group's first cell (cells sorted by group, every group present)."""
+    if n_groups == 1:
+        return np.zeros(1, dtype=np.intp)
     counts = np.bincount(group, minlength=n_groups)
     return np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
 
@@ -137,10 +148,20 @@ def segment_cumsum(values: FloatArray, group: IntArray, first: IntArray) -> Floa
     return np.asarray(running - before[first][group], dtype=np.float64)
 
 
+def _whole(values: npt.NDArray[Any]) -> bool:
+    return bool(np.all(values == np.floor(values)))
+
+
+def looks_continuous(values: npt.NDArray[Any]) -> bool:
+    """Float durations whose first values are not all whole: no integer ranks (cheap test)."""
+    return values.dtype.kind == "f" and not _whole(values[:_PROBE])
+
+
 def integer_ranks(values: npt.NDArray[Any]) -> tuple[FloatArray, IntArray, int] | None:
     """Time ranks by offset for integer-valued durations on a compact range."""
     if values.dtype.kind not in "iu" and (
-        not bool(np.all(values == np.floor(values))) or values.max() >= 2**53
+        # A look at the first values rejects continuous durations without a full pass.
+        looks_continuous(values) or not _whole(values) or values.max() >= 2**53
     ):
         return None
     low = int(values.min())
@@ -178,20 +199,46 @@ def _single_group(
     return times, exits, events
 
 
+def sorted_event_keys(
+    floats: FloatArray, observed: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.uint64]:
+    """Sorted keys ``bits << 1 | observed`` of non-negative float durations.
+
+    The bits of a non-negative float64 order like the number itself and leave
+    the sign bit 0, so the keys sort by time (events of a time after its
+    censorings) without an argsort or a second sort; the shift also drops the
+    sign bit of -0.0, which becomes 0.0. ``key >> 1`` viewed as float64 is the
+    time, ``key & 1`` the event bit.
+    """
+    key = np.left_shift(floats.view(np.uint64), np.uint64(1))
+    np.bitwise_or(key, observed, out=key)
+    key.sort()
+    return key
+
+
+def keys_all_distinct(key: npt.NDArray[np.uint64]) -> bool:
+    """Whether sorted event keys hold every time once (neighbours differ beyond the event bit)."""
+    scratch = np.empty(min(BLOCK, key.shape[0]), dtype=np.uint64)
+    for start in range(0, key.shape[0] - 1, BLOCK):
+        stop = min(start + BLOCK, key.shape[0] - 1)
+        size = stop - start
+        np.bitwise_xor(key[start + 1 : stop + 1], key[start:stop], out=scratch[:size])
+        if int(scratch[:size].min()) < 2:
+            return False
+    return True
+
+
 def _sorted_with_events(
     floats: FloatArray, observed: npt.NDArray[np.bool_]
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Tally by one sort of keys that carry the event bit: (times, exits, events).
+    """Tally by one sort of keys that carry the event bit: (times, exits, events)."""
+    return group_event_keys(sorted_event_keys(floats, observed))
 
-    The bits of a non-negative float64 order like the number itself and leave
-    the sign bit 0, so ``bits << 1 | observed`` sorts by time (events of a
-    time after its censorings) without an argsort or a second sort.
-    """
-    key = np.add(floats, 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
-    key <<= np.uint64(1)
-    np.bitwise_or(key, observed, out=key)
-    key.sort()
-    event_bit = (key & np.uint64(1)).astype(np.float64)
+
+def group_event_keys(key: npt.NDArray[np.uint64]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Count (times, exits, events) from sorted event keys; ``key`` is shifted in place."""
+    event_bit = np.empty(key.shape[0], dtype=np.float64)
+    np.bitwise_and(key, np.uint64(1), out=event_bit, casting="unsafe")
     key >>= np.uint64(1)
     new = np.empty(key.shape[0], dtype=bool)
     new[0] = True

@@ -166,3 +166,54 @@ def test_a_chain_of_steps_gives_the_same_table_in_every_engine(kind: str) -> Non
     assert out.keys["first"][order].tolist() == [3, 2, 4]
     assert out.values["pairs"][order].tolist() == [1, 2, 1]
     assert out.values["total"][order].tolist() == [2.0, 24.0, 12.0]
+
+
+@given(
+    st.one_of(
+        st.lists(st.text(alphabet=st.sampled_from("ab\x007 "), max_size=16), min_size=1),
+        st.lists(st.text(alphabet=st.sampled_from("abé7"), max_size=18), min_size=1),
+    ),
+    st.booleans(),
+)
+def test_packed_text_codes_give_pandas_groups(labels: list[str], as_bytes: bool) -> None:
+    # Ids of up to 16 ASCII characters (NULs included) are hashed as packed integers,
+    # the rest as text: either way the rows group as equal strings do.
+    values = np.array(labels)
+    if as_bytes:
+        values = np.array([label.encode() for label in labels])
+    coded = _keys.factorize(values)
+    assert coded.levels.dtype == values.dtype
+    assert coded.levels[coded.codes].tolist() == values.tolist()
+    # The reference groups by Python equality (pandas' string table stops at a
+    # NUL character, so it is no reference here).
+    first_seen: dict[object, int] = {}
+    reference = np.array([first_seen.setdefault(v, len(first_seen)) for v in values.tolist()])
+    assert _groups(values) == _groups(reference)
+
+
+def test_unused_offset_levels_are_dropped_before_keys_combine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Periods counted in days (every 30th value used) times 300 customers would
+    # need 300 * 2,971 cells: with the unused levels dropped, one dense count.
+    rng = np.random.default_rng(3)
+    customer = rng.integers(0, 300, 5_000)
+    period = 30 * rng.integers(0, 100, 5_000)
+    keys = [_keys.factorize(np.char.add("c", customer.astype(str))), _keys.factorize(period)]
+    assert keys[0].size * keys[1].size > _keys._dense_limit(5_000)
+
+    def no_hashing(values: object) -> _keys.KeyCodes:
+        raise AssertionError("the combined codes were hashed")
+
+    monkeypatch.setattr(_keys, "_hashed", no_hashing)
+    group, level_codes, rows = _keys.group_codes(keys, 5_000, need_group=True)
+    assert group is not None
+    assert rows is not None
+    ours = {
+        (keys[0].levels[a], int(keys[1].levels[b])): int(count)
+        for a, b, count in zip(*level_codes, rows, strict=True)
+    }
+    frame = pd.DataFrame({"customer": np.char.add("c", customer.astype(str)), "period": period})
+    expected = frame.value_counts(["customer", "period"]).to_dict()  # pandas' own group-by
+    assert ours == {(str(a), int(b)): int(c) for (a, b), c in expected.items()}
+    assert (rows[group] == np.bincount(group)[group]).all()

@@ -355,3 +355,29 @@ def test_by_group_property_equals_each_group_alone(rows) -> None:
     for label in curves.groups:
         rows_of = labels == label
         _assert_same_curve(curves[label], lm.kaplan_meier(durations[rows_of], observed[rows_of]))
+
+
+@pytest.mark.parametrize("interval", ["log-log", "log"])
+def test_distinct_durations_give_the_counting_path_exactly(interval: str) -> None:
+    # Distinct continuous durations take a blockwise path that counts nothing;
+    # unit weights take the general tally. Both must give the same numbers to
+    # the bit, across block boundaries (more than two blocks here).
+    rng = np.random.default_rng(11)
+    durations = rng.exponential(400.0, 70_001)
+    observed = rng.random(70_001) < 0.7
+    observed[np.argmax(durations)] = True  # the last event empties the risk set
+    fast = lm.kaplan_meier(durations, observed, interval=interval)
+    counted = lm.kaplan_meier(
+        durations, observed, weights=np.ones(durations.shape[0]), interval=interval
+    )
+    for name in ("times", "survival", "survival_low", "survival_high", "at_risk", "events"):
+        assert getattr(fast, name).tobytes() == getattr(counted, name).tobytes(), name
+    assert fast.censored.tobytes() == counted.censored.tobytes()
+    assert (fast.median, fast.median_low, fast.median_high, fast.n, fast.n_events) == (
+        counted.median,
+        counted.median_low,
+        counted.median_high,
+        counted.n,
+        counted.n_events,
+    )
+    assert fast.survival[-1] == 0.0
