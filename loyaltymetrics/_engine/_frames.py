@@ -127,8 +127,16 @@ def as_narwhals_frame(data: object, *, name: str = "data") -> Any:
             raise ValueError(f"`{name}` must have unique column names; {error}") from None
         if type(data).__module__.startswith("pandas"):
             wrapped = _object_dates_as_datetimes(nw, wrapped, data)
-    # Series and arrays come back unchanged: they are one column, not a table.
-    return wrapped if isinstance(wrapped, nw.DataFrame | nw.LazyFrame) else None
+    if not isinstance(wrapped, nw.DataFrame | nw.LazyFrame):
+        return None  # Series and arrays come back unchanged: one column, not a table.
+    # Spark accepts duplicated names (which narwhals' schema folds into one) and
+    # fails only when one is used: the native frame's own list tells.
+    native_names = getattr(data, "columns", None)
+    names = list(native_names) if isinstance(native_names, list | tuple) else []
+    repeated = sorted({column for column in names if names.count(column) > 1}, key=str)
+    if repeated:
+        raise ValueError(f"`{name}` must have unique column names; repeated: {repeated}")
+    return wrapped
 
 
 def _object_dates_as_datetimes(nw: ModuleType, wrapped: Any, native: Any) -> Any:

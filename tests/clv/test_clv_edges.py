@@ -177,3 +177,14 @@ def test_simulators_beyond_drawable_purchase_counts_name_the_parameters(
 def test_gamma_gamma_simulator_beyond_the_float_range_names_the_parameters(kwargs) -> None:
     with pytest.raises(ValueError, match="`p`, `q`, `v` and `frequency` give a spend"):
         datasets.simulate_gamma_gamma([1.0, 2.0], **kwargs, rng=0)
+
+
+def test_value_concentration_with_a_tiny_share_keeps_quiet() -> None:
+    import warnings
+
+    # Found by the property test: the logit interval's spread overflows exp.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = lm.value_concentration([4.0, 4036.0, 1.192092896e-07], top=0.5)
+    low, high = result.top_share_interval
+    assert 0.0 <= low <= result.top_share <= high <= 1.0
