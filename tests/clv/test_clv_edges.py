@@ -188,3 +188,20 @@ def test_value_concentration_with_a_tiny_share_keeps_quiet() -> None:
         result = lm.value_concentration([4.0, 4036.0, 1.192092896e-07], top=0.5)
     low, high = result.top_share_interval
     assert 0.0 <= low <= result.top_share <= high <= 1.0
+
+
+def test_rfm_scores_of_a_frame_with_missing_values_names_the_column() -> None:
+    import numpy as np
+    import pandas as pd
+
+    # Found by the fuzz test: pandas' integer cast of the ranks raised for a NaN.
+    summary = pd.DataFrame(
+        {
+            "recency": [0.0, 2.0],
+            "frequency": [0, 1],
+            "monetary_value": [0.0, 3.0],
+            "T": [np.nan, 4.0],
+        }
+    )
+    with pytest.raises(ValueError, match="`T` column 'T' must not contain missing values"):
+        lm.rfm_scores(summary)
