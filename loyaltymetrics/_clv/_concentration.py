@@ -116,8 +116,10 @@ def _logit_interval(
     safe = np.where(inside, estimate, 0.5)
     centre = np.log(safe / (1 - safe))
     spread = z * np.where(inside, se, 0.0) / (safe * (1 - safe))
-    low = np.where(inside, 1 / (1 + np.exp(-(centre - spread))), estimate)
-    high = np.where(inside, 1 / (1 + np.exp(-(centre + spread))), estimate)
+    # exp overflows to inf for a spread far beyond the centre: the limit is then 0.
+    with np.errstate(over="ignore"):
+        low = np.where(inside, 1 / (1 + np.exp(-(centre - spread))), estimate)
+        high = np.where(inside, 1 / (1 + np.exp(-(centre + spread))), estimate)
     return low, high
 
 

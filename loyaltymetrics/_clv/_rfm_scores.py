@@ -140,6 +140,23 @@ def _arrays(
     return out
 
 
+def _check_frame_finite(nw: Any, frame: Any, columns: dict[str, str]) -> None:
+    """Refuse missing or infinite values, as the arrays path does (ranks need numbers)."""
+    bad = frame.select(
+        *[
+            (nw.col(name).is_null() | ~nw.col(name).cast(nw.Float64).is_finite())
+            .fill_null(True)
+            .any()
+            .alias(role)
+            for role, name in columns.items()
+        ]
+    )
+    found = (bad.collect() if isinstance(bad, nw.LazyFrame) else bad).to_dict(as_series=False)
+    for role, name in columns.items():
+        if found[role][0]:
+            raise ValueError(f"`{role}` column {name!r} must not contain missing values")
+
+
 def _frame(frame: Any, columns: dict[str, str], bins: int, segments: tuple[Segment, ...]) -> Any:
     nw = import_narwhals()
     schema = frame.collect_schema()
@@ -150,6 +167,8 @@ def _frame(frame: Any, columns: dict[str, str], bins: int, segments: tuple[Segme
             raise TypeError(
                 f"`{role}` column {name!r} must be numeric; its dtype is {schema[name]}"
             )
+
+    _check_frame_finite(nw, frame, columns)
 
     def score(expression: Any) -> Any:
         rank = expression.rank(method="min") - 1

@@ -45,6 +45,26 @@ def _check_horizon(T: object, n: int) -> FloatArray:
     return big_t
 
 
+# Poisson counts are drawn as integers and returned as floats: means up to 1e15
+# keep every count exact (below 2**53) and well inside numpy's sampler.
+_MAX_POISSON_MEAN = 1e15
+
+
+def _poisson(
+    generator: np.random.Generator, rate: FloatArray, time: FloatArray, *, names: str
+) -> npt.NDArray[np.int64]:
+    """Poisson counts of mean ``rate * time``; a mean out of range names the parameters."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = rate * time
+    bad = ~(mean <= _MAX_POISSON_MEAN)
+    if bad.any():
+        raise ValueError(
+            f"{names} give a customer {mean[bad][0]:g} expected purchases; "
+            f"at most {_MAX_POISSON_MEAN:g} can be simulated"
+        )
+    return generator.poisson(mean)
+
+
 __all__ = [
     "simulate_bgbb",
     "simulate_bgnbd",
@@ -149,7 +169,7 @@ def _simulate_beta_geometric(
     dropout = generator.beta(a, b, size=n)
     # Guard against p == 0 from floating-point underflow (geometric needs p > 0).
     last_possible = generator.geometric(np.maximum(dropout, 1e-300)) - int(at_start)
-    available = generator.poisson(rate * big_t)
+    available = _poisson(generator, rate, big_t, names="`r`, `alpha` and `T`")
     frequency = np.minimum(available, last_possible).astype(np.float64)
     recency = np.zeros(n)
     repeat = frequency > 0
@@ -188,7 +208,16 @@ def simulate_gamma_gamma(
     x = model_array(frequency, name="frequency")
     nu = generator.gamma(q, 1.0 / v, size=x.shape)
     safe_x = np.maximum(x, 1.0)
-    spend = generator.gamma(p * safe_x, 1.0 / (safe_x * nu))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        shape = p * safe_x
+        scale = 1.0 / (safe_x * nu)
+        mean = shape * scale
+    if not np.all(np.isfinite(mean)):
+        raise ValueError(
+            "`p`, `q`, `v` and `frequency` give a spend distribution beyond the float range "
+            f"(a customer's mean spend {mean[~np.isfinite(mean)][0]:g})"
+        )
+    spend = generator.gamma(shape, scale)
     return np.where(x > 0, spend, 0.0)
 
 
@@ -226,7 +255,7 @@ def simulate_pareto_nbd(
     with np.errstate(divide="ignore", over="ignore"):
         lifetime = generator.exponential(1.0, size=n) / death_rate
     active = np.minimum(lifetime, big_t)
-    frequency = generator.poisson(rate * active).astype(np.float64)
+    frequency = _poisson(generator, rate, active, names="`r`, `alpha` and `T`").astype(np.float64)
     repeat = frequency > 0
     recency = np.zeros(n)
     recency[repeat] = active[repeat] * generator.uniform(size=int(repeat.sum())) ** (

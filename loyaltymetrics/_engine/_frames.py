@@ -127,8 +127,17 @@ def as_narwhals_frame(data: object, *, name: str = "data") -> Any:
             raise ValueError(f"`{name}` must have unique column names; {error}") from None
         if type(data).__module__.startswith("pandas"):
             wrapped = _object_dates_as_datetimes(nw, wrapped, data)
-    # Series and arrays come back unchanged: they are one column, not a table.
-    return wrapped if isinstance(wrapped, nw.DataFrame | nw.LazyFrame) else None
+    if not isinstance(wrapped, nw.DataFrame | nw.LazyFrame):
+        return None  # Series and arrays come back unchanged: one column, not a table.
+    # Spark accepts duplicated names (which narwhals' schema folds into one) and
+    # fails only when one is used: the native frame's own list tells.
+    spark = type(data).__module__.startswith("pyspark")
+    native_names = getattr(data, "columns", None) if spark else None
+    names = list(native_names) if isinstance(native_names, list | tuple) else []
+    repeated = sorted({column for column in names if names.count(column) > 1}, key=str)
+    if repeated:
+        raise ValueError(f"`{name}` must have unique column names; repeated: {repeated}")
+    return wrapped
 
 
 # Values of a pandas object column looked at before it is scanned for dates.
@@ -301,24 +310,10 @@ def as_table(
                 f"such as {value!r} need `data` to be a dataframe"
             )
         if role in key_roles:
-            several = (
-                isinstance(value, list | tuple)
-                and len(value) > 0
-                and all(map(_is_array_like, value))
-            )
-            parts = list(value) if several else [value]  # type: ignore[call-overload]
-            names = tuple(
-                _array_name(part, role=role, index=index, several=several)
-                for index, part in enumerate(parts)
-            )
             taken = set(arrays) | {other for other in roles if other != role}
-            if len(set(names)) != len(names) or taken & set(names):
-                # Series names that repeat, or clash with another argument's
-                # column, fall back to positional names.
-                names = tuple(f"{role}_{index}" if several else role for index in range(len(parts)))
-            for name, part in zip(names, parts, strict=True):
-                arrays[name] = key_array(part, name=role, n=n)
-            resolved_arrays[role] = names
+            keys = _key_arrays(value, role=role, n=n, taken=taken)
+            arrays.update(keys)
+            resolved_arrays[role] = tuple(keys)
         else:
             array = as_1d_array(value, name=role)
             if array.shape[0] != n:
@@ -328,6 +323,23 @@ def as_table(
             arrays[role] = array
             resolved_arrays[role] = (role,)
     return Table(kind="arrays", columns=resolved_arrays, _arrays=arrays)
+
+
+def _key_arrays(
+    value: object, *, role: str, n: int, taken: set[str]
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the key arrays of ``role`` (one array-like, or a list of them) by column name."""
+    several = isinstance(value, list | tuple) and len(value) > 0 and all(map(_is_array_like, value))
+    parts = list(value) if several else [value]  # type: ignore[call-overload]
+    names = tuple(
+        _array_name(part, role=role, index=index, several=several)
+        for index, part in enumerate(parts)
+    )
+    if len(set(names)) != len(names) or taken & set(names):
+        # Series names that repeat, or clash with another argument's column,
+        # fall back to positional names.
+        names = tuple(f"{role}_{index}" if several else role for index in range(len(parts)))
+    return {name: key_array(part, name=role, n=n) for name, part in zip(names, parts, strict=True)}
 
 
 def _array_name(part: object, *, role: str, index: int, several: bool) -> str:

@@ -133,7 +133,7 @@ def _reduce_arrays(
     return cell_ids[starts], cell_time[starts], np.where(np.isfinite(churn), churn, np.nan)
 
 
-def _frame_time(nw: Any, schema: Any, time: str) -> tuple[Any, bool]:
+def _frame_time(nw: Any, schema: Any, time: str, *, spark_like: bool = False) -> tuple[Any, bool]:
     dtype = schema[time]
     column = nw.col(time)
     if dtype == nw.Date:
@@ -147,8 +147,30 @@ def _frame_time(nw: Any, schema: Any, time: str) -> tuple[Any, bool]:
         raise TypeError(
             f"`time` column {time!r} must hold dates, datetimes or numbers; got {dtype}"
         )
+    if spark_like:
+        return _epoch_microseconds(nw, column).cast(nw.Float64), True
     micros = (column - nw.lit(_EPOCH)).dt.total_microseconds()
     return micros.cast(nw.Float64), True
+
+
+def _epoch_microseconds(nw: Any, column: Any) -> Any:
+    """Microseconds since 1970-01-01 from the calendar fields of a naive datetime.
+
+    For engines whose durations have no ``total_microseconds`` (Spark). Days
+    since the epoch in the proleptic Gregorian calendar: 365 a year plus the
+    leap days before the year (every 4th year, not every 100th, every 400th),
+    plus the day of the year.
+    """
+    year = column.dt.year().cast(nw.Int64)
+    leap_days = (year - 1969) // 4 - (year - 1901) // 100 + (year - 1601) // 400
+    days = (year - 1970) * 365 + leap_days + column.dt.ordinal_day().cast(nw.Int64) - 1
+    seconds = (
+        days * 86_400
+        + column.dt.hour().cast(nw.Int64) * 3_600
+        + column.dt.minute().cast(nw.Int64) * 60
+        + column.dt.second().cast(nw.Int64)
+    )
+    return seconds * 1_000_000 + column.dt.microsecond().cast(nw.Int64)
 
 
 def _next_purchase(nw: Any, rows: Any, customer: str) -> tuple[Any, Any]:
@@ -174,7 +196,8 @@ def _reduce_frame(
     for name in (customer, time):
         if name not in schema:
             raise ValueError(f"`transactions` has no column {name!r}")
-    instant, is_datetime = _frame_time(nw, schema, time)
+    spark_like = frame.implementation.is_pyspark() or frame.implementation.is_pyspark_connect()
+    instant, is_datetime = _frame_time(nw, schema, time, spark_like=spark_like)
     checks = lazy.select(
         nw.col(customer).is_null().any().alias("ids"),
         nw.col(time).is_null().any().alias("times"),

@@ -836,8 +836,14 @@ def _restricted_means(
         terms = np.where(
             survivors > 0, events / (at_risk * np.where(survivors > 0, survivors, 1.0)), 0.0
         )
-    variance = weighted_count(group, area_after**2 * terms, n_groups)
-    return mean, np.sqrt(variance)
+    with np.errstate(over="ignore", invalid="ignore"):
+        variance = weighted_count(group, area_after**2 * terms, n_groups)
+    if np.isfinite(variance).all():
+        return mean, np.sqrt(variance)
+    # Horizons beyond about 1e154 square out of range: the same sum in units of
+    # the horizon (each area is at most the horizon).
+    scaled = weighted_count(group, (area_after / horizon) ** 2 * terms, n_groups)
+    return mean, horizon * np.sqrt(scaled)
 
 
 def _single_curve(counts: Tally, level: float, interval: IntervalType) -> SurvivalCurve:

@@ -70,3 +70,138 @@ def test_simulate_gamma_gamma_names_a_non_numeric_frequency() -> None:
 
     with pytest.raises(TypeError, match="`frequency` must be numeric"):
         datasets.simulate_gamma_gamma([dt.date(2020, 1, 1)], p=6.0, q=4.0, v=15.0)
+
+
+# Edges of floating point (each was a known failure of the fuzz test).
+
+
+def test_bgbb_opportunities_beyond_the_limit_name_the_argument() -> None:
+    from loyaltymetrics._clv.models._bgbb import MAX_OPPORTUNITIES
+
+    model = lm.BGBBModel(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+    limit = f"at most {MAX_OPPORTUNITIES}"
+    with pytest.raises(ValueError, match=f"`t` must be whole numbers >= 0 and {limit}"):
+        model.expected_purchases_new(1e16)
+    with pytest.raises(ValueError, match=f"`t` must be whole numbers >= 0 and {limit}"):
+        model.probability_of_purchases(2, 1e16)
+    with pytest.raises(ValueError, match=f"`t` must be whole numbers >= 0 and {limit}"):
+        model.expected_purchases(1e300, 2, 3, 6)
+    with pytest.raises(ValueError, match=f"`n_periods` must be whole numbers >= 1 and {limit}"):
+        lm.fit_bgbb([0, 1], [0, 1], [1e7, 3])
+
+
+def test_bgbb_at_the_opportunity_limit_matches_the_closed_form() -> None:
+    import math
+
+    from loyaltymetrics._clv.models._bgbb import MAX_OPPORTUNITIES
+
+    alpha, beta, gamma, delta = 1.204, 0.750, 0.657, 2.783
+    model = lm.BGBBModel(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
+    t = MAX_OPPORTUNITIES
+    # Fader, Hardie & Shang (2010), eq. 7 in closed form, evaluated with math.lgamma:
+    # alpha / (alpha + beta) * delta / (gamma - 1) *
+    # [1 - Gamma(gamma + delta) Gamma(1 + delta + t) / (Gamma(gamma + delta + t) Gamma(1 + delta))]
+    ratio = math.exp(
+        math.lgamma(gamma + delta)
+        + math.lgamma(1 + delta + t)
+        - math.lgamma(gamma + delta + t)
+        - math.lgamma(1 + delta)
+    )
+    expected = alpha / (alpha + beta) * delta / (gamma - 1) * (1 - ratio)
+    assert float(model.expected_purchases_new(t)) == pytest.approx(expected, rel=1e-9)
+    total = float(sum(model.probability_of_purchases([0, 1, 2, 3], t)))
+    assert 0.0 < total <= 1.0
+
+
+def test_gamma_gamma_spend_near_the_float_maximum_is_exact() -> None:
+    import warnings
+    from fractions import Fraction
+
+    p, q, v = 6.25, 3.74, 15.45
+    model = lm.GammaGammaModel(p=p, q=q, v=v)
+    for x, m in [(1e308, 1e308), (1.0, 1e308), (3.0, 1e308)]:
+        # p (v + x m) / (p x + q - 1) in exact rational arithmetic, then rounded once.
+        exact = Fraction(p) * (Fraction(v) + Fraction(x) * Fraction(m))
+        exact /= Fraction(p) * Fraction(x) + Fraction(q) - 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = float(model.expected_spend(x, m))
+        assert got == pytest.approx(float(exact), rel=1e-12)
+
+
+def test_pareto_nbd_count_distribution_at_the_float_maximum_horizon() -> None:
+    import warnings
+
+    from scipy import stats
+
+    model = lm.ParetoNBDModel(r=0.8, alpha=4.25, s=5.24, beta=150.9)
+    # scipy's direct pmf overflows for such a count and success chance ...
+    with pytest.raises(OverflowError):
+        stats.nbinom.pmf(1e10, 0.8, 4.25 / (4.25 + 1e308))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = float(model.probability_of_purchases(1e10, 1e308))
+    assert 0.0 <= huge <= 1.0
+    # ... and at an ordinary horizon the result is the one the direct pmf gives.
+    ordinary = model.probability_of_purchases([0, 1, 2], 39.0)
+    assert float(sum(ordinary)) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("simulate", "kwargs", "names"),
+    [
+        (datasets.simulate_bgnbd, {"r": 1e308, "alpha": 2.0, "a": 0.6, "b": 2.5, "T": 30.0}, "`r`"),
+        (datasets.simulate_bgnbd, {"r": 0.5, "alpha": 2.0, "a": 0.6, "b": 2.5, "T": 1e308}, "`T`"),
+        (
+            datasets.simulate_mbgnbd,
+            {"r": 0.5, "alpha": 1e-300, "a": 0.6, "b": 2.5, "T": 30.0},
+            "`alpha`",
+        ),
+        (
+            datasets.simulate_pareto_nbd,
+            {"r": 1e308, "alpha": 2.0, "s": 0.6, "beta": 2.5, "T": 30.0},
+            "`r`",
+        ),
+    ],
+)
+def test_simulators_beyond_drawable_purchase_counts_name_the_parameters(
+    simulate, kwargs, names
+) -> None:
+    with pytest.raises(ValueError, match=f"{names}.* expected purchases; at most 1e\\+15"):
+        simulate(20, **kwargs, rng=0)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"p": 1e308, "q": 4.0, "v": 15.0}, {"p": 6.0, "q": 1e-300, "v": 15.0}]
+)
+def test_gamma_gamma_simulator_beyond_the_float_range_names_the_parameters(kwargs) -> None:
+    with pytest.raises(ValueError, match="`p`, `q`, `v` and `frequency` give a spend"):
+        datasets.simulate_gamma_gamma([1.0, 2.0], **kwargs, rng=0)
+
+
+def test_value_concentration_with_a_tiny_share_keeps_quiet() -> None:
+    import warnings
+
+    # Found by the property test: the logit interval's spread overflows exp.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = lm.value_concentration([4.0, 4036.0, 1.192092896e-07], top=0.5)
+    low, high = result.top_share_interval
+    assert 0.0 <= low <= result.top_share <= high <= 1.0
+
+
+def test_rfm_scores_of_a_frame_with_missing_values_names_the_column() -> None:
+    import numpy as np
+    import pandas as pd
+
+    # Found by the fuzz test: pandas' integer cast of the ranks raised for a NaN.
+    summary = pd.DataFrame(
+        {
+            "recency": [0.0, 2.0],
+            "frequency": [0, 1],
+            "monetary_value": [0.0, 3.0],
+            "T": [np.nan, 4.0],
+        }
+    )
+    with pytest.raises(ValueError, match="`T` column 'T' must not contain missing values"):
+        lm.rfm_scores(summary)

@@ -44,3 +44,27 @@ def test_survival_queries_name_their_bad_arguments() -> None:
 def test_sbg_cohort_beyond_exact_float_range_names_alive() -> None:
     with pytest.raises(ValueError, match="`alive` must be at most 2\\*\\*53"):
         lm.fit_sbg([10**30, 10**29, 10**28])
+
+
+def test_restricted_mean_at_huge_horizons_is_finite_and_hand_checked() -> None:
+    import warnings
+
+    # kaplan_meier([1, 2, 2, 5, 8], [1, 1, 0, 1, 0]) by hand: S = 4/5 after t = 1,
+    # 3/5 after t = 2 (4 at risk), 3/10 after t = 5 (2 at risk). Far beyond the last
+    # time the area is tau * 3/10 plus a constant, and each event's area-after is
+    # tau * 3/10 plus a constant, so se / tau -> 3/10 * sqrt(1/(5*4) + 1/(4*3) + 1/(2*1)).
+    curve = lm.kaplan_meier([1, 2, 2, 5, 8], [1, 1, 0, 1, 0])
+    slope = 0.3 * (1 / 20 + 1 / 12 + 1 / 2) ** 0.5
+    for tau in (1e166, 1e308):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = curve.restricted_mean(tau)
+        assert result.estimate == pytest.approx(0.3 * tau, rel=1e-12)
+        assert result.standard_error == pytest.approx(slope * tau, rel=1e-12)
+    curves = lm.kaplan_meier(
+        [1, 2, 2, 5, 8, 3, 4], [1, 1, 0, 1, 0, 1, 1], by=["a", "a", "a", "b", "b", "b", "b"]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        comparison = curves.compare_restricted_means(1e166, "a", "b")
+    assert abs(comparison.difference) < 1e166

@@ -48,13 +48,24 @@ __all__ = ["BGBBModel", "bgbb_objective", "bgbb_pmf", "check_bgbb_history", "fit
 _PARAMETERS = ("alpha", "beta", "gamma", "delta")
 
 
+# Opportunities are counted one by one (the likelihood, the pmf and the sums of
+# survival chances have one term per opportunity), so counts are capped well
+# below what would exhaust memory; no discrete-time history comes near it.
+MAX_OPPORTUNITIES = 100_000
+
+
 def _whole(values: object, *, name: str, low: float) -> FloatArray:
     array = model_array(values, name=name)
-    bad = ~np.isfinite(array) | (array < low) | (array != np.floor(array))
+    bad = (
+        ~np.isfinite(array)
+        | (array < low)
+        | (array > MAX_OPPORTUNITIES)
+        | (array != np.floor(array))
+    )
     if bad.any():
         position = int(np.flatnonzero(bad.reshape(-1))[0])
         raise ValueError(
-            f"`{name}` must be whole numbers >= {low:g}; found "
+            f"`{name}` must be whole numbers >= {low:g} and at most {MAX_OPPORTUNITIES}; found "
             f"{array.reshape(-1)[position]}" + (f" at position {position}" if array.ndim else "")
         )
     return array

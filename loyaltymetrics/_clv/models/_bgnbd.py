@@ -48,6 +48,7 @@ from loyaltymetrics._engine._validation import broadcast_named
 
 __all__ = [
     "BGNBDModel",
+    "BetaGeometricModelBase",
     "beta_geometric_pmf",
     "beta_geometric_survival",
     "bgnbd_objective",
@@ -185,8 +186,83 @@ def _factor_by_quadrature(a: float, shape: float, b_shifted: float, z: float) ->
     return float(np.sum(weights * values) / np.sum(weights))
 
 
+class BetaGeometricModelBase(PurchaseModelBase):
+    """What the BG/NBD and the MBG/NBD share: alive at ``T``, a customer is a new BG/NBD customer.
+
+    The posterior is ``lambda ~ Gamma(r + x, alpha + T)`` and ``p ~ Beta(a, b
+    + x + shift)``, with ``shift`` the dropout chances survived before the
+    first repeat purchase (0 for the BG/NBD, 1 for the MBG/NBD, where a
+    customer may drop out at the first purchase).
+    """
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+    _dropout_shift: ClassVar[float] = 0.0
+
+    def _posterior_b(self, x: FloatArray) -> FloatArray:
+        shifted: FloatArray = (
+            self.b + x + self._dropout_shift if self._dropout_shift else self.b + x
+        )
+        return shifted
+
+    def _survival_ahead(
+        self, m: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        return beta_geometric_survival(
+            m, self.r + x, self.alpha + big_t, self.a, self._posterior_b(x)
+        )
+
+    def _pmf_given_alive(
+        self, n: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        return beta_geometric_pmf(
+            n, t, self.r + x, self.alpha + big_t, self.a, self._posterior_b(x)
+        )
+
+    def _conditional_expected_purchases(
+        self, t: object, frequency: object, recency: object, T: object
+    ) -> FloatArray | float:
+        """``P(alive)`` times a new customer's expected purchases under the posterior."""
+        horizon = check_time(t)
+        x, t_x, big_t = check_history(frequency, recency, T)
+        horizon, x, t_x, big_t = broadcast_named(
+            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
+        )
+        return output(self._expected_purchases(horizon, x, t_x, big_t))
+
+    def _expected_purchases(
+        self, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    ) -> FloatArray:
+        r, alpha = self.r, self.alpha
+        z = t / (alpha + big_t + t)
+        log_discount = (r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t))
+        expected = _purchases_factor(self.a, r + x, self._posterior_b(x), log_discount, z)
+        out: FloatArray = np.where(t > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
+        return out
+
+    def _simulate_future(
+        self,
+        generator: np.random.Generator,
+        x: FloatArray,
+        t_x: FloatArray,
+        big_t: FloatArray,
+        ends: FloatArray,
+    ) -> FloatArray:
+        """Draw each customer's purchases in the steps ending at ``ends``, given the history."""
+        alive = self._probability_alive(x, t_x, big_t)
+        return simulate_beta_geometric_future(
+            generator,
+            alive,
+            rate=(self.r + x, self.alpha + big_t),
+            dropout=(self.a, self._posterior_b(x)),
+            ends=ends,
+        )
+
+
 @dataclass(frozen=True, repr=False)
-class BGNBDModel(PurchaseModelBase):
+class BGNBDModel(BetaGeometricModelBase):
     """A fitted BG/NBD model (beta-geometric / negative binomial distribution).
 
     Rates ``alpha`` and all times are in the units of the ``recency`` and
@@ -263,16 +339,6 @@ class BGNBDModel(PurchaseModelBase):
         """
         return output(self._alive(frequency, recency, T, ahead))
 
-    def _survival_ahead(
-        self, m: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
-    ) -> FloatArray:
-        return beta_geometric_survival(m, self.r + x, self.alpha + big_t, self.a, self.b + x)
-
-    def _pmf_given_alive(
-        self, n: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
-    ) -> FloatArray:
-        return beta_geometric_pmf(n, t, self.r + x, self.alpha + big_t, self.a, self.b + x)
-
     def _probability_alive(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> FloatArray:
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
         x_safe = np.maximum(x, 1.0)
@@ -306,43 +372,10 @@ class BGNBDModel(PurchaseModelBase):
         >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 4)
         1.2274
         """
-        horizon = _check_time(t)
-        x, t_x, big_t = check_history(frequency, recency, T)
-        horizon, x, t_x, big_t = broadcast_named(
-            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
-        )
-        return _output(self._expected_purchases(horizon, x, t_x, big_t))
-
-    def _expected_purchases(
-        self, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
-    ) -> FloatArray:
-        r, alpha, b = self.r, self.alpha, self.b
-        z = t / (alpha + big_t + t)
-        log_discount = (r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t))
-        expected = _purchases_factor(self.a, r + x, b + x, log_discount, z)
-        out: FloatArray = np.where(t > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
-        return out
+        return self._conditional_expected_purchases(t, frequency, recency, T)
 
     def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> BGNBDModel:
         return fit_bgnbd(*columns, weights=weights)
-
-    def _simulate_future(
-        self,
-        generator: np.random.Generator,
-        x: FloatArray,
-        t_x: FloatArray,
-        big_t: FloatArray,
-        ends: FloatArray,
-    ) -> FloatArray:
-        """Draw each customer's purchases in the steps ending at ``ends``, given the history."""
-        alive = self._probability_alive(x, t_x, big_t)
-        return simulate_beta_geometric_future(
-            generator,
-            alive,
-            rate=(self.r + x, self.alpha + big_t),
-            dropout=(self.a, self.b + x),
-            ends=ends,
-        )
 
     def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.

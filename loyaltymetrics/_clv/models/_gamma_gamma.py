@@ -133,14 +133,32 @@ class GammaGammaModel(FittedModel):
         35.04
         """
         x, m = _check_spend(frequency, monetary_value)
-        denominator = self.p * x + self.q - 1.0
-        spend = self.p * (self.v + x * np.where(x > 0, m, 0.0))
+        with np.errstate(over="ignore"):
+            denominator = self.p * x + self.q - 1.0
+            spend = self.p * (self.v + x * np.where(x > 0, m, 0.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.where(
                 denominator > 0, spend / np.where(denominator > 0, denominator, 1.0), np.inf
             )
+        huge = (x > 0) & ~np.isfinite(spend)
+        if huge.any():
+            out = np.where(huge, self._expected_spend_of_huge(x, m), out)
         result: FloatArray | float = out[()] if out.ndim == 0 else out
         return result
+
+    def _expected_spend_of_huge(self, x: FloatArray, m: FloatArray) -> FloatArray:
+        """``expected_spend`` where ``p (v + x m)`` overflows: the same value, rearranged.
+
+        ``p (v + x m) / (p x + q - 1) = w (m + v / x)`` with the credibility
+        weight ``w = 1 / (1 + (q - 1) / (p x))``, which stays in range; the
+        result is ``inf`` only where the expectation itself exceeds the float
+        range.
+        """
+        safe_x = np.where(x > 0, x, 1.0)
+        with np.errstate(over="ignore", divide="ignore"):
+            weight = 1.0 / (1.0 + (self.q - 1.0) / self.p / safe_x)
+            out: FloatArray = np.where(weight > 0, weight * (m + self.v / safe_x), np.inf)
+        return out
 
     def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> GammaGammaModel:
         return fit_gamma_gamma(*columns, weights=weights)

@@ -31,19 +31,15 @@ from scipy import special, stats
 
 from loyaltymetrics._clv._fitting import (
     FloatArray,
-    check_history,
     warn_unless_converged,
 )
 from loyaltymetrics._clv.models._bgnbd import (
+    BetaGeometricModelBase,
     _check_time,
     _output,
     _purchases_factor,
-    beta_geometric_pmf,
-    beta_geometric_survival,
     fit_beta_geometric,
-    simulate_beta_geometric_future,
 )
-from loyaltymetrics._clv.models._purchase import PurchaseModelBase
 from loyaltymetrics._clv.models._purchase import check_counts as _check_counts
 from loyaltymetrics._engine._validation import broadcast_named
 
@@ -53,7 +49,7 @@ _PARAMETERS = ("r", "alpha", "a", "b")
 
 
 @dataclass(frozen=True, repr=False)
-class MBGNBDModel(PurchaseModelBase):
+class MBGNBDModel(BetaGeometricModelBase):
     """A fitted MBG/NBD model (modified beta-geometric / negative binomial).
 
     Rates ``alpha`` and all times are in the units of the ``recency`` and
@@ -95,6 +91,7 @@ class MBGNBDModel(PurchaseModelBase):
     a: float
     b: float
     _parameters: ClassVar[tuple[str, ...]] = _PARAMETERS
+    _dropout_shift: ClassVar[float] = 1.0
 
     def probability_alive(
         self,
@@ -122,18 +119,6 @@ class MBGNBDModel(PurchaseModelBase):
         0.5207
         """
         return _output(self._alive(frequency, recency, T, ahead))
-
-    def _survival_ahead(
-        self, m: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
-    ) -> FloatArray:
-        return beta_geometric_survival(m, self.r + x, self.alpha + big_t, self.a, self.b + x + 1.0)
-
-    def _pmf_given_alive(
-        self, n: FloatArray, t: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
-    ) -> FloatArray:
-        # Alive at T, the customer has survived x + 1 dropout chances and from now
-        # on drops out only after purchases: a new BG/NBD customer's distribution.
-        return beta_geometric_pmf(n, t, self.r + x, self.alpha + big_t, self.a, self.b + x + 1.0)
 
     def _probability_alive(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> FloatArray:
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
@@ -163,38 +148,12 @@ class MBGNBDModel(PurchaseModelBase):
         >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 4)
         1.2649
         """
-        horizon = _check_time(t)
-        x, t_x, big_t = check_history(frequency, recency, T)
-        horizon, x, t_x, big_t = broadcast_named(
-            "`t`, `frequency`, `recency` and `T`", horizon, x, t_x, big_t
-        )
-        r, alpha = self.r, self.alpha
-        z = horizon / (alpha + big_t + horizon)
-        log_discount = (r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + horizon))
-        expected = _purchases_factor(self.a, r + x, self.b + x + 1.0, log_discount, z)
-        out = np.where(horizon > 0, expected * self._probability_alive(x, t_x, big_t), 0.0)
-        return _output(out)
+        # Alive at T, the customer has survived x + 1 dropout chances and from now
+        # on drops out only after purchases: a new BG/NBD customer with b + x + 1.
+        return self._conditional_expected_purchases(t, frequency, recency, T)
 
     def _refit(self, columns: Sequence[FloatArray], weights: FloatArray) -> MBGNBDModel:
         return fit_mbgnbd(*columns, weights=weights)
-
-    def _simulate_future(
-        self,
-        generator: np.random.Generator,
-        x: FloatArray,
-        t_x: FloatArray,
-        big_t: FloatArray,
-        ends: FloatArray,
-    ) -> FloatArray:
-        """Draw each customer's purchases in the steps ending at ``ends``, given the history."""
-        alive = self._probability_alive(x, t_x, big_t)
-        return simulate_beta_geometric_future(
-            generator,
-            alive,
-            rate=(self.r + x, self.alpha + big_t),
-            dropout=(self.a, self.b + x + 1.0),
-            ends=ends,
-        )
 
     def expected_purchases_new(self, t: npt.ArrayLike, /) -> FloatArray | float:
         """Return the expected repeat purchases of a new customer in their first ``t`` time units.

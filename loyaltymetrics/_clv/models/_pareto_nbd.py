@@ -472,11 +472,25 @@ def pareto_nbd_pmf(
     s_node = s[..., None]
     density = s_node * np.exp(-s_node * rho) * (span[..., None] / 2.0) * node_weights
     with np.errstate(all="ignore"):
-        inside = stats.nbinom.pmf(
+        inside = _nbinom_pmf(
             n[..., None], r[..., None], alpha[..., None] / (alpha[..., None] + omega)
         )
-        survive = np.exp(-s * span) * stats.nbinom.pmf(n, r, alpha / (alpha + t))
+        survive = np.exp(-s * span) * _nbinom_pmf(n, r, alpha / (alpha + t))
     out: FloatArray = survive + np.sum(inside * density, axis=-1)
+    return out
+
+
+def _nbinom_pmf(n: FloatArray, r: FloatArray, p: FloatArray) -> FloatArray:
+    """``NB(n; r, p)``, from its logarithm where scipy's direct form overflows.
+
+    For success chances near the smallest float (horizons near the largest)
+    and large counts, scipy's pmf raises ``OverflowError`` from its incomplete
+    beta derivative; its log-pmf (gamma functions and logarithms) does not.
+    """
+    try:
+        out: FloatArray = stats.nbinom.pmf(n, r, p)
+    except OverflowError:
+        out = np.exp(stats.nbinom.logpmf(n, r, p))
     return out
 
 
