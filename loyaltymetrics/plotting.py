@@ -1203,8 +1203,8 @@ def plot_expected_purchases_matrix(
 
 
 _TREND_COLUMNS = frozenset(
-    {"period", "window_start", "reference", "n", "responses", "score", "mean", "low", "high"}
-    | {"difference", "difference_low", "difference_high", "statistic", "pvalue"}
+    {"period", "window_start", "reference", "n", "weight_total", "effective_n", "score", "mean"}
+    | {"low", "high", "difference", "difference_low", "difference_high", "statistic", "pvalue"}
     | {"pvalue_corrected", "significant", "n_omitted"}
 )
 

@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, as_reported_count
+from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._corrections import correct_pvalues
 from loyaltymetrics._engine._frames import (
     Ops,
@@ -84,6 +84,8 @@ from loyaltymetrics._survey._segments import (
     _Inferred,
     _Options,
     _Reduced,
+    count_columns,
+    overall_counts,
 )
 
 __all__ = ["OverTime", "over_time"]
@@ -121,8 +123,8 @@ class OverTime(TabularResult):
         The estimate on all the data.
     overall_interval : ConfidenceInterval
         Its confidence interval.
-    n : float
-        Responses counted overall (the sum of their weights when weighted).
+    n : int
+        Responses counted overall (rows, also when weighted).
     n_periods : int
         Rows per segment.
     n_segments : int
@@ -138,6 +140,9 @@ class OverTime(TabularResult):
         "previous", "first", the baseline period's first day, or None.
     correction : str or None
         Multiple-testing correction over every change in the table.
+    weight_total, effective_n : float or None
+        Sum of the weights and Kish's effective sample size overall, as in
+        :class:`SegmentBreakdown`.
     """
 
     table: Any = field(compare=False)
@@ -147,7 +152,7 @@ class OverTime(TabularResult):
     window: int | None
     overall: float
     overall_interval: ConfidenceInterval
-    n: float
+    n: int
     n_periods: int
     n_segments: int
     confidence_level: float
@@ -155,6 +160,8 @@ class OverTime(TabularResult):
     comparison_method: str | None
     compare: str | None
     correction: str | None
+    weight_total: float | None = None
+    effective_n: float | None = None
     _columns: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict, compare=False)
     _counts: CellTable | None = field(default=None, compare=False)
     _values: FloatArray = field(default_factory=lambda: np.zeros(0), compare=False)
@@ -169,6 +176,8 @@ class OverTime(TabularResult):
         "overall",
         "overall_interval",
         "n",
+        "weight_total",
+        "effective_n",
         "n_periods",
         "n_segments",
         "method",
@@ -584,14 +593,11 @@ def _assemble(
     starts: dict[str, npt.NDArray[Any]],
 ) -> dict[str, npt.NDArray[Any]]:
     """Return the result columns after the keys, in display order."""
-    weighted = reduced.weight is not None
-    segment_n = rows.segments.weight_total
     values: dict[str, npt.NDArray[Any]] = {**starts}
     reference = values.pop("reference")
     values.update(
         {
-            "n": segment_n if weighted else segment_n.astype(np.int64),
-            "responses": rows.responses,
+            **count_columns(rows.segments, rows.responses, weighted=reduced.weight is not None),
             options.metric.estimate: inferred.segments.estimate,
             "low": inferred.segments.low,
             "high": inferred.segments.high,
@@ -720,7 +726,8 @@ def over_time(
         ``table`` has, per row: the segment key column(s) with ``by``;
         ``period`` (first day of the row's period, the last of its window);
         ``window_start`` (first day of the window, with ``window`` > 1);
-        ``n`` (responses, or the sum of their weights); ``responses``; the
+        ``n`` (responses counted, an integer also when weighted); with
+        weights, ``weight_total`` and ``effective_n`` (Kish's); the
         estimate (``score``, or ``mean`` for the CES mean) with ``low`` and
         ``high``; with a comparison, ``reference`` (the ``period`` of the
         row compared with, NaT for none), ``difference`` (this period minus
@@ -854,7 +861,6 @@ def _over_time(
     key_rows = np.repeat(reduced.segment_rows, per_segment)
     columns = {key: reduced.grouped.keys[key][key_rows] for key in reduced.keys}
     columns.update(values)
-    weighted = reduced.weight is not None
     has_by = bool(reduced.keys)
     has_missing = np.asarray(per_period.has_missing.reshape(n_segments, -1).any(axis=1))
     overall = inferred.overall
@@ -866,7 +872,7 @@ def _over_time(
         window=None if window == 1 else window,
         overall=float(overall.estimate),
         overall_interval=ConfidenceInterval(float(overall.low), float(overall.high)),
-        n=as_reported_count(float(per_period.overall.weight_total), weighted=weighted),
+        **overall_counts(per_period.overall),
         n_periods=per_segment,
         n_segments=n_segments,
         confidence_level=options.level,

@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, as_reported_count
+from loyaltymetrics._engine._cells import CellTable, response_counts
 from loyaltymetrics._engine._corrections import CORRECTIONS, Correction, correct_pvalues
 from loyaltymetrics._engine._frames import (
     Grouped,
@@ -392,6 +392,35 @@ def _cells(reduced: _Reduced, metric: Metric, missing: npt.NDArray[np.bool_]) ->
 # --- infer ----------------------------------------------------------------
 
 
+def count_columns(
+    cells: CellTable, responses: IntArray, *, weighted: bool
+) -> dict[str, npt.NDArray[Any]]:
+    """The count columns of a breakdown table: ``n``, and with weights the weight totals.
+
+    ``n`` is the number of responses of each group (an integer, also when
+    weighted); with weights, ``weight_total`` is the sum of their weights
+    and ``effective_n`` Kish's ``(sum w)**2 / sum w**2`` (0 for a group
+    without weight), as the single results' fields of those names.
+    """
+    columns: dict[str, npt.NDArray[Any]] = {"n": np.asarray(responses, dtype=np.int64)}
+    if weighted:
+        full = cells.broadcast()
+        mass = full.count * full.weight
+        total = mass.sum(axis=-1)
+        squares = (mass * full.weight).sum(axis=-1)
+        effective = np.divide(
+            total * total, squares, out=np.zeros(total.shape), where=squares > 0
+        )
+        columns.update(weight_total=total, effective_n=effective)
+    return columns
+
+
+def overall_counts(cells: CellTable) -> dict[str, Any]:
+    """A breakdown's overall ``n``, ``weight_total`` and ``effective_n`` fields."""
+    n, weight_total, effective_n = response_counts(cells)
+    return {"n": n, "weight_total": weight_total, "effective_n": effective_n}
+
+
 def _blank(mask: npt.NDArray[np.bool_], *arrays: FloatArray) -> list[FloatArray]:
     return [np.asarray(np.where(mask, np.nan, array), dtype=np.float64) for array in arrays]
 
@@ -421,8 +450,8 @@ class SegmentBreakdown(TabularResult):
         The estimate on all the data.
     overall_interval : ConfidenceInterval
         Its confidence interval.
-    n : float
-        Responses counted overall (the sum of their weights when weighted).
+    n : int
+        Responses counted overall (rows, also when weighted).
     n_segments : int
         Number of segments (rows of ``table``).
     confidence_level : float
@@ -436,6 +465,12 @@ class SegmentBreakdown(TabularResult):
         What each segment is compared with.
     correction : {"holm", "bonferroni", "fdr_bh"} or None
         Multiple-testing correction of the comparisons' p-values.
+    weight_total : float or None
+        Sum of the weights overall (``n`` without weights); shown only when
+        it differs from ``n``.
+    effective_n : float or None
+        Kish's effective sample size ``(sum w)**2 / sum w**2`` overall
+        (``n`` without weights); shown only when it differs from ``n``.
     """
 
     table: Any = field(compare=False)
@@ -443,13 +478,15 @@ class SegmentBreakdown(TabularResult):
     estimate: str
     overall: float
     overall_interval: ConfidenceInterval
-    n: float
+    n: int
     n_segments: int
     confidence_level: float
     method: str
     comparison_method: str | None
     compare: str | None
     correction: str | None
+    weight_total: float | None = None
+    effective_n: float | None = None
     _columns: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict, compare=False)
 
     _display_fields: ClassVar[tuple[str, ...] | None] = (
@@ -457,6 +494,8 @@ class SegmentBreakdown(TabularResult):
         "overall",
         "overall_interval",
         "n",
+        "weight_total",
+        "effective_n",
         "n_segments",
         "method",
         "compare",
@@ -483,7 +522,8 @@ class SegmentBreakdown(TabularResult):
 
 _RESULT_COLUMNS = (
     "n",
-    "responses",
+    "weight_total",
+    "effective_n",
     "score",
     "share",
     "mean",
@@ -598,13 +638,16 @@ def by_segment(
     Returns
     -------
     SegmentBreakdown
-        ``table`` has, per segment: the key column(s); ``n`` (responses, or
-        the sum of their weights); ``responses`` (rows counted); the estimate
+        ``table`` has, per segment: the key column(s); ``n`` (responses
+        counted, an integer also when weighted); with weights,
+        ``weight_total`` (the sum of their weights) and ``effective_n``
+        (Kish's ``(sum w)**2 / sum w**2``); the estimate
         (``score``; ``mean`` for the CES mean and "mean"; ``share`` for
-        "share") with ``low`` and ``high``; for "mean", ``total`` (``n`` times
-        the mean: the segment's sum of the column, its customer equity for a
-        value column) with ``total_low`` and ``total_high`` (the mean's
-        limits times ``n``: an interval for a segment of that size);
+        "share") with ``low`` and ``high``; for "mean", ``total`` (``n``, or
+        with weights ``weight_total``, times the mean: the segment's sum of
+        the column, its customer equity for a value column) with
+        ``total_low`` and ``total_high`` (the mean's limits times the same
+        size: an interval for a segment of that size);
         with a comparison, ``difference`` (segment minus rest or overall, on
         the estimate's scale), ``difference_low``, ``difference_high``,
         ``statistic``, ``pvalue``, ``pvalue_corrected`` and ``significant``;
@@ -830,8 +873,7 @@ def _assemble(
     weighted = reduced.weight is not None
     segment_n = cells.segments.weight_total
     values: dict[str, npt.NDArray[Any]] = {
-        "n": segment_n if weighted else segment_n.astype(np.int64),
-        "responses": cells.responses,
+        **count_columns(cells.segments, cells.responses, weighted=weighted),
         options.metric.estimate: inferred.segments.estimate,
         "low": inferred.segments.low,
         "high": inferred.segments.high,
@@ -870,7 +912,7 @@ def _assemble(
         estimate=options.metric.estimate,
         overall=float(overall.estimate),
         overall_interval=ConfidenceInterval(float(overall.low), float(overall.high)),
-        n=as_reported_count(float(cells.overall.weight_total), weighted=weighted),
+        **overall_counts(cells.overall),
         n_segments=reduced.n_segments,
         confidence_level=options.level,
         method=options.method,
