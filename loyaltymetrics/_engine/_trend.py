@@ -152,8 +152,7 @@ class LinearTrend(Result):
         """
         if np.ndim(self.low) != 0:
             raise ValueError(
-                "`confidence_interval` is defined for one series; use `low` and `high` "
-                "for a batch"
+                "`confidence_interval` is defined for one series; use `low` and `high` for a batch"
             )
         if confidence_level is None:
             return ConfidenceInterval(float(self.low), float(self.high))

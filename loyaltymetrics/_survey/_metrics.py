@@ -121,6 +121,8 @@ class Metric:
     accepts_boolean: bool = False
     #: Whether breakdowns also report the total, weight total x estimate.
     reports_total: bool = False
+    #: Bound the reported interval is clipped to (``[-bound, bound]``), if any.
+    interval_bound: float | None = None
 
     @property
     def n_cells(self) -> int:
@@ -270,6 +272,7 @@ def _nps(options: Mapping[str, object]) -> Metric:
         difference=difference,
         joint=joint,
         cell_value=np.array([-100.0, 0.0, 100.0]),
+        interval_bound=100.0,
     )
 
 

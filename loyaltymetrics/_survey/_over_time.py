@@ -56,6 +56,7 @@ from loyaltymetrics._engine._frames import (
     regroup,
 )
 from loyaltymetrics._engine._intervals import Alternative
+from loyaltymetrics._engine._means import BootstrapEngine
 from loyaltymetrics._engine._periods import (
     CALENDAR_PERIODS,
     Period,
@@ -649,6 +650,7 @@ def over_time(
     method: str | None = None,
     n_resamples: int = 9999,
     rng: object = None,
+    engine: BootstrapEngine = "count",
     **metric_options: object,
 ) -> OverTime:
     """NPS, CSAT or CES per period, with intervals and period-over-period changes.
@@ -717,6 +719,11 @@ def over_time(
         with ``rng=children[1 + i]`` on its own and its comparison period's
         responses, and the interval of the single-group function called
         with ``rng=children[1 + i].spawn(2)[0]`` (both use the same resamples).
+    engine : {"count", "scipy"}, default "count"
+        For the bootstrap methods: "scipy" runs ``scipy.stats.bootstrap`` on
+        each row's respondents (its two-sample bootstrap for the change), as
+        in :func:`by_segment`; the interval uses the stream above and the
+        change ``rng=children[1 + i]``.
     **metric_options
         ``nan_policy``, and the metric's options, as in :func:`by_segment`.
 
@@ -795,6 +802,7 @@ def over_time(
         n_resamples=n_resamples,
         rng=rng,
         metric_options=metric_options,
+        engine=engine,
     )
     chosen_period = check_period(period, choices=CALENDAR_PERIODS)
     rule = _check_compare(compare, chosen_period)

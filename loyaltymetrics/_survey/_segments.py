@@ -48,8 +48,15 @@ from loyaltymetrics._engine._frames import (
     regroup,
 )
 from loyaltymetrics._engine._intervals import spawn_generators
-from loyaltymetrics._engine._means import Difference, Interval
+from loyaltymetrics._engine._means import (
+    BootstrapEngine,
+    CellMeans,
+    Difference,
+    Interval,
+    check_engine,
+)
 from loyaltymetrics._engine._results import ConfidenceInterval, TabularResult, format_value
+from loyaltymetrics._engine._scipy_rows import scipy_difference, scipy_interval
 from loyaltymetrics._engine._validation import (
     check_choice,
     check_confidence_level,
@@ -395,7 +402,7 @@ def _cells(reduced: _Reduced, metric: Metric, missing: npt.NDArray[np.bool_]) ->
 def count_columns(
     cells: CellTable, responses: IntArray, *, weighted: bool
 ) -> dict[str, npt.NDArray[Any]]:
-    """The count columns of a breakdown table: ``n``, and with weights the weight totals.
+    """Return the count columns of a breakdown table: ``n``, and the weight totals.
 
     ``n`` is the number of responses of each group (an integer, also when
     weighted); with weights, ``weight_total`` is the sum of their weights
@@ -408,15 +415,13 @@ def count_columns(
         mass = full.count * full.weight
         total = mass.sum(axis=-1)
         squares = (mass * full.weight).sum(axis=-1)
-        effective = np.divide(
-            total * total, squares, out=np.zeros(total.shape), where=squares > 0
-        )
+        effective = np.divide(total * total, squares, out=np.zeros(total.shape), where=squares > 0)
         columns.update(weight_total=total, effective_n=effective)
     return columns
 
 
 def overall_counts(cells: CellTable) -> dict[str, Any]:
-    """A breakdown's overall ``n``, ``weight_total`` and ``effective_n`` fields."""
+    """Return a breakdown's overall ``n``, ``weight_total`` and ``effective_n`` fields."""
     n, weight_total, effective_n = response_counts(cells)
     return {"n": n, "weight_total": weight_total, "effective_n": effective_n}
 
@@ -559,6 +564,7 @@ def by_segment(
     min_n: int = 30,
     n_resamples: int = 9999,
     rng: object = None,
+    engine: BootstrapEngine = "count",
     **metric_options: object,
 ) -> SegmentBreakdown:
     """Break NPS, CSAT, CES, or the share or mean of any column down by segment.
@@ -626,7 +632,19 @@ def by_segment(
         ``rng=children[1 + i]`` and the interval of the single-group function
         called with ``rng=children[1 + i].spawn(2)[0]`` (the stream that
         resamples the segment in that comparison: both use the same
-        resamples).
+        resamples). With ``engine="scipy"`` the interval uses that stream and
+        the comparison runs ``scipy.stats.bootstrap`` with
+        ``rng=children[1 + i]``.
+    engine : {"count", "scipy"}, default "count"
+        For the bootstrap methods: "count" resamples every segment's cell
+        counts at once; "scipy" runs ``scipy.stats.bootstrap`` on each
+        segment's respondent rows (rebuilt from the counts, paired with
+        their weights when weighted), one segment at a time, and its
+        two-sample bootstrap for the comparison, whose p-value inverts the
+        bootstrap interval as the count engine's does. Both are the same row
+        bootstrap and agree within Monte-Carlo error; "scipy" costs O(n) per
+        resample (O(n^2) memory for BCa's jackknife) where "count" costs
+        O(cells). Another ``method`` with "scipy" is a ValueError.
     **metric_options
         ``nan_policy`` ("raise", "omit" or "propagate", default "raise") for
         every metric; ``prior`` for NPS (the "bayes" method); ``scale`` and
@@ -730,6 +748,7 @@ def by_segment(
         n_resamples=n_resamples,
         rng=rng,
         metric_options=metric_options,
+        engine=engine,
     )
     reduced = _reduce(
         data,
@@ -769,6 +788,7 @@ class _Options:
     min_n: int
     n_resamples: int
     generator: np.random.Generator
+    engine: BootstrapEngine = "count"
 
     @classmethod
     def check(
@@ -783,6 +803,7 @@ class _Options:
         n_resamples: object,
         rng: object,
         metric_options: Mapping[str, object],
+        engine: object = "count",
     ) -> _Options:
         level = check_confidence_level(confidence_level)
         entry = definition(metric)
@@ -809,6 +830,7 @@ class _Options:
             smallest,
             resamples,
             generator,
+            check_engine(engine, chosen),
         )
 
     @property
@@ -831,7 +853,21 @@ class _Inferred:
 
 
 def _infer(options: _Options, cells: _Breakdown) -> _Inferred:
-    """Stage 2: every segment's interval (and comparison), and the overall figure, batched."""
+    """Stage 2: every segment's interval (and comparison), and the overall figure."""
+    infer = _infer_rows if options.engine == "scipy" else _infer_counts
+    interval, differences, overall = infer(options, cells)
+    empty = (cells.segments.weight_total <= 0) | cells.has_missing
+    segments = Interval(*_blank(empty, *interval))
+    if cells.has_missing.any():
+        overall = Interval(*(np.array(np.nan),) * 3)
+    return _Inferred(segments, overall, differences, empty)
+
+
+_Inference = tuple[Interval, Difference | None, Interval]
+
+
+def _infer_counts(options: _Options, cells: _Breakdown) -> _Inference:
+    """Run the count engine: every segment at once, on the reported scale."""
     metric, level, resamples = options.metric, options.level, options.n_resamples
     # Segment i's pair of streams: (its own rows, the rest); see the module notes.
     generator = options.generator
@@ -856,14 +892,56 @@ def _infer(options: _Options, cells: _Breakdown) -> _Inferred:
                     cells.segments, cells.rest, options.comparison_method, level, resamples, pairs
                 )
             )
-    empty = (cells.segments.weight_total <= 0) | cells.has_missing
-    segments = Interval(*_blank(empty, *metric.report(interval)))
     overall = metric.report(
         metric.interval(cells.overall, options.method, level, resamples, children[0])
     )
-    if cells.has_missing.any():
-        overall = Interval(*(np.array(np.nan),) * 3)
-    return _Inferred(segments, overall, differences, empty)
+    return metric.report(interval), differences, overall
+
+
+def _infer_rows(options: _Options, cells: _Breakdown) -> _Inference:
+    """``engine="scipy"``: scipy.stats.bootstrap on each segment's rows, one at a time.
+
+    Segment ``i``'s interval uses the stream of its own rows as the count
+    engine does (``children[1 + i].spawn(2)[0]``) and its comparison runs
+    scipy's two-sample bootstrap with ``children[1 + i]``; values are on the
+    reported scale, so nothing is rescaled.
+    """
+    metric = options.metric
+    value = metric.cell_value
+    children = spawn_generators(options.generator, cells.responses.shape[0] + 1)
+    settings: dict[str, Any] = {
+        "confidence_level": options.level,
+        "method": options.method,
+        "n_resamples": options.n_resamples,
+    }
+
+    def means(table: CellTable, group: int | None = None) -> CellMeans:
+        one = table if group is None else table.take(np.asarray(group, dtype=np.intp))
+        return CellMeans(one, lambda point: np.asarray(value[point], dtype=np.float64))
+
+    intervals: list[Interval] = []
+    comparisons: list[Difference] = []
+    for index, child in enumerate(children[1:]):
+        own = means(cells.segments, index)
+        stream = spawn_generators(child, 2)[0]
+        intervals.append(scipy_interval(own, rng=stream, bound=metric.interval_bound, **settings))
+        if options.compare is not None:
+            rest = means(cells.rest, index)
+            comparisons.append(
+                scipy_difference(own, rest, rng=child, bound=metric.difference_bound, **settings)
+            )
+    overall = scipy_interval(
+        means(cells.overall), rng=children[0], bound=metric.interval_bound, **settings
+    )
+    interval = Interval(
+        *(np.array(column, dtype=np.float64) for column in zip(*intervals, strict=True))
+    )
+    differences = None
+    if comparisons:
+        differences = Difference(
+            *(np.array(column, dtype=np.float64) for column in zip(*comparisons, strict=True))
+        )
+    return interval, differences, overall
 
 
 def _assemble(

@@ -195,7 +195,8 @@ def test_each_segment_equals_the_single_group_functions(
                 rtol=1e-12,
             )
         else:
-            assert "weight_total" not in table and "effective_n" not in table
+            assert "weight_total" not in table
+            assert "effective_n" not in table
         if n_segments == 1:
             assert np.isnan(table["difference"][index])
             continue
@@ -642,4 +643,5 @@ def test_count_fields_with_weights() -> None:
     assert "weight_total=7" in repr(result)
     unweighted = lm.by_segment([10, 9, 0], by=["a", "a", "b"], compare=None)
     assert "weight_total" not in unweighted.table
-    assert unweighted.n == 3 and "weight_total" not in repr(unweighted)
+    assert unweighted.n == 3
+    assert "weight_total" not in repr(unweighted)
