@@ -782,16 +782,17 @@ def _labels(table: _Table, name: str) -> npt.NDArray[np.object_]:
 
 # --------------------------------------------------------------------------- report
 
-#: Columns of a segment's comparison with the rest of the data, in output order.
-_COMPARISON_COLUMNS = (
+#: Columns of a period's change against the previous period, in output order.
+_CHANGE_COLUMNS = (
     "difference",
     "difference_low",
     "difference_high",
     "pvalue",
     "pvalue_corrected",
     "significant",
-    "small",
 )
+#: Columns of a segment's comparison with the rest of the data, in output order.
+_COMPARISON_COLUMNS = (*_CHANGE_COLUMNS, "small")
 _MIN_N = 30
 
 
@@ -968,17 +969,6 @@ def _build_report(args: argparse.Namespace) -> _Report:
         period=(args.period or "month") if args.over is not None else None,
         trends=trends,
     )
-
-
-#: Columns of a period's change against the previous period, in output order.
-_CHANGE_COLUMNS = (
-    "difference",
-    "difference_low",
-    "difference_high",
-    "pvalue",
-    "pvalue_corrected",
-    "significant",
-)
 
 
 def _over_time_records(

@@ -39,15 +39,12 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable
-from loyaltymetrics._engine._corrections import correct_pvalues
 from loyaltymetrics._engine._frames import (
-    Ops,
     Table,
     as_narwhals_frame,
     as_table,
     check_numeric,
     check_temporal,
-    column_dtype,
     columns_to_frame,
     derive,
     group_aggregate,
@@ -62,12 +59,11 @@ from loyaltymetrics._engine._periods import (
     Period,
     check_period,
     day_of,
-    period_expression,
+    period_column,
     period_index,
     period_start,
-    wall_clock,
 )
-from loyaltymetrics._engine._results import ConfidenceInterval, TabularResult
+from loyaltymetrics._engine._results import ConfidenceInterval
 from loyaltymetrics._engine._trend import TREND_ERRORS, LinearTrend, TrendError, linear_trend
 from loyaltymetrics._engine._validation import (
     check_choice,
@@ -75,16 +71,17 @@ from loyaltymetrics._engine._validation import (
 )
 from loyaltymetrics._survey._segments import (
     _RESULT_COLUMNS,
+    _ROWS,
+    BreakdownResult,
     _as_float,
-    _bind_values,
     _Breakdown,
     _cells,
-    _check_scores,
-    _check_weights,
+    _checked_cells,
     _infer,
     _Inferred,
     _Options,
     _Reduced,
+    comparison_columns,
     count_columns,
     overall_counts,
 )
@@ -95,13 +92,12 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _PERIOD = "__loyaltymetrics_period"
-_ROWS = "__loyaltymetrics_rows"
 _RULES = ("previous", "first")
 _TIME_COLUMNS = ("period", "window_start", "reference")
 
 
 @dataclass(frozen=True, repr=False)
-class OverTime(TabularResult):
+class OverTime(BreakdownResult):
     """A metric per period (per segment), with period-over-period changes.
 
     Attributes
@@ -185,28 +181,6 @@ class OverTime(TabularResult):
         "compare",
         "correction",
     )
-
-    def _table(self) -> dict[str, Any]:
-        return dict(self._columns)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the fields as plain Python values, the table as a dict of lists.
-
-        Examples
-        --------
-        >>> import loyaltymetrics as lm
-        >>> days = ["2025-01-03", "2025-01-20", "2025-02-11", "2025-02-12"]
-        >>> result = lm.over_time([10, 9, 3, 8], time=days, compare=None)
-        >>> result.to_dict()["table"]["score"]
-        [100.0, -50.0]
-        """
-        out = {
-            name: value
-            for name, value in super().to_dict().items()
-            if name not in ("table", "_counts", "_values", "_propagated")
-        }
-        out["table"] = {name: np.asarray(values).tolist() for name, values in self._columns.items()}
-        return out
 
     def trend(
         self,
@@ -365,21 +339,6 @@ class _TimeReduced(_Reduced):
         return ", ".join(where)
 
 
-def _period_of(table: Table, time: str, period: Period) -> Any:
-    """Build the period index of ``time``: missing for a missing time, in every engine."""
-    dtype = column_dtype(table, time)
-
-    def build(ops: Ops) -> Any:
-        if ops.nw is None:
-            moments = ops.col(time)
-            index = period_index(moments, period)
-            missing = np.isnat(moments)
-            return np.where(missing, np.nan, index) if missing.any() else index
-        return period_expression(ops.nw, wall_clock(ops.nw, time, dtype), period, integer=False)
-
-    return build
-
-
 def _table(
     data: object,
     *,
@@ -429,7 +388,7 @@ def _reduce(table: Table, *, period: Period, has_by: bool) -> _TimeReduced:
             f"`by` must not include the score, time or weights column; got "
             f"{sorted(set(keys) & set(used))}"
         )
-    dated = derive(table, {_PERIOD: _period_of(table, time_column, period)})
+    dated = derive(table, {_PERIOD: period_column(table, time_column, period, integer=False)})
     group_keys = [*keys, _PERIOD, score_column] + ([weight_column] if weight_column else [])
     grouped = group_aggregate(dated, group_keys, {_ROWS: ("len", None)})
     if grouped.n_groups == 0:
@@ -537,23 +496,7 @@ def _changes(
     """Each row against its comparison period, with p-values corrected over the table."""
     assert inferred.differences is not None
     undefined = inferred.empty | inferred.empty[reference] | ~valid
-    blanked = [
-        np.asarray(np.where(undefined, np.nan, column), dtype=np.float64)
-        for column in inferred.differences
-    ]
-    difference, low, high, statistic, pvalue = blanked
-    corrected = correct_pvalues(pvalue, correction)
-    with np.errstate(invalid="ignore"):
-        significant = corrected <= alpha
-    return {
-        "difference": difference,
-        "difference_low": low,
-        "difference_high": high,
-        "statistic": statistic,
-        "pvalue": pvalue,
-        "pvalue_corrected": corrected,
-        "significant": significant,
-    }
+    return comparison_columns(inferred.differences, undefined, correction=correction, alpha=alpha)
 
 
 # --- assemble -------------------------------------------------------------
@@ -816,20 +759,9 @@ def over_time(
         boolean_score=options.metric.accepts_boolean,
     )
     reduced = _reduce(table, period=chosen_period, has_by=by is not None)
-    clash = set(reduced.keys) & (set(_RESULT_COLUMNS) | set(_TIME_COLUMNS))
-    if clash:
-        raise ValueError(
-            f"`by` column {sorted(clash)[0]!r} has the name of a result column; rename it"
-        )
-    _check_weights(reduced)
-    missing = _check_scores(reduced, options.metric)
-    options, reduced = _bind_values(options, reduced, missing)
-    per_period = _cells(reduced, options.metric, missing)
-    if per_period.responses.sum() == 0:
-        raise ValueError(
-            "`score` has no non-missing responses left after omitting "
-            f"{int(per_period.n_omitted.sum())} missing values"
-        )
+    options, reduced, per_period = _checked_cells(
+        options, reduced, reserved=(*_RESULT_COLUMNS, *_TIME_COLUMNS)
+    )
     return _over_time(options, reduced, per_period, rule=rule, window=span)
 
 

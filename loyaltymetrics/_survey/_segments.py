@@ -430,8 +430,34 @@ def _blank(mask: npt.NDArray[np.bool_], *arrays: FloatArray) -> list[FloatArray]
     return [np.asarray(np.where(mask, np.nan, array), dtype=np.float64) for array in arrays]
 
 
+class BreakdownResult(TabularResult):
+    """A breakdown whose table is also kept as numpy columns (``_columns``).
+
+    The shared behaviour of :class:`SegmentBreakdown` and ``OverTime``.
+    """
+
+    _columns: Mapping[str, npt.NDArray[Any]]
+
+    def _table(self) -> dict[str, Any]:
+        return dict(self._columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as plain Python values, the table as a dict of lists.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> result = lm.by_segment([10, 9, 3, 8], by=["a", "a", "b", "b"], compare=None)
+        >>> result.to_dict()["table"]["score"]
+        [100.0, -50.0]
+        """
+        out = {name: value for name, value in super().to_dict().items() if name != "table"}
+        out["table"] = {name: np.asarray(values).tolist() for name, values in self._columns.items()}
+        return out
+
+
 @dataclass(frozen=True, repr=False)
-class SegmentBreakdown(TabularResult):
+class SegmentBreakdown(BreakdownResult):
     """A metric broken down by segment, with intervals and comparisons.
 
     Attributes
@@ -506,23 +532,6 @@ class SegmentBreakdown(TabularResult):
         "compare",
         "correction",
     )
-
-    def _table(self) -> dict[str, Any]:
-        return dict(self._columns)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the fields as plain Python values, the table as a dict of lists.
-
-        Examples
-        --------
-        >>> import loyaltymetrics as lm
-        >>> result = lm.by_segment([10, 9, 3, 8], by=["a", "a", "b", "b"], compare=None)
-        >>> result.to_dict()["table"]["score"]
-        [100.0, -50.0]
-        """
-        out = {name: value for name, value in super().to_dict().items() if name != "table"}
-        out["table"] = {name: np.asarray(values).tolist() for name, values in self._columns.items()}
-        return out
 
 
 _RESULT_COLUMNS = (
@@ -757,7 +766,21 @@ def by_segment(
         weights=weights,
         boolean_score=options.metric.accepts_boolean,
     )
-    clash = set(reduced.keys) & set(_RESULT_COLUMNS)
+    options, reduced, cells = _checked_cells(options, reduced, reserved=_RESULT_COLUMNS)
+    inferred = _infer(options, cells)
+    return _assemble(options, reduced, cells, inferred)
+
+
+def _checked_cells(
+    options: _Options, reduced: _R, *, reserved: tuple[str, ...]
+) -> tuple[_Options, _R, _Breakdown]:
+    """Check the collected table (key names, weights, scores) and build the groups' cells.
+
+    ``reserved`` are the result's own column names, which a key must not take.
+    Returns the options and table bound to a mean's distinct values (see
+    :func:`_bind_values`) and the cells.
+    """
+    clash = set(reduced.keys) & set(reserved)
     if clash:
         raise ValueError(
             f"`by` column {sorted(clash)[0]!r} has the name of a result column; rename it"
@@ -771,8 +794,7 @@ def by_segment(
             "`score` has no non-missing responses left after omitting "
             f"{int(cells.n_omitted.sum())} missing values"
         )
-    inferred = _infer(options, cells)
-    return _assemble(options, reduced, cells, inferred)
+    return options, reduced, cells
 
 
 @dataclass(frozen=True)
@@ -1023,9 +1045,27 @@ def _comparisons(
         with np.errstate(invalid="ignore", divide="ignore"):
             factor = rest_n / cells.overall.weight_total
         difference, low, high = difference * factor, low * factor, high * factor
-    difference, low, high, statistic, pvalue = _blank(
-        undefined, difference, low, high, statistic, pvalue
+    return comparison_columns(
+        Difference(difference, low, high, statistic, pvalue),
+        undefined,
+        correction=correction,
+        alpha=alpha,
     )
+
+
+def comparison_columns(
+    differences: Difference,
+    undefined: npt.NDArray[np.bool_],
+    *,
+    correction: Any,
+    alpha: float,
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the comparison columns of a breakdown table, NaN where ``undefined``.
+
+    p-values are corrected over the table (the undefined ones left out);
+    ``significant`` where the corrected p-value is at most ``alpha``.
+    """
+    difference, low, high, statistic, pvalue = _blank(undefined, *differences)
     corrected = correct_pvalues(pvalue, correction)
     with np.errstate(invalid="ignore"):
         significant = corrected <= alpha
