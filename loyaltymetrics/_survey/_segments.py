@@ -412,10 +412,14 @@ def count_columns(
     columns: dict[str, npt.NDArray[Any]] = {"n": np.asarray(responses, dtype=np.int64)}
     if weighted:
         full = cells.broadcast()
-        mass = full.count * full.weight
-        total = mass.sum(axis=-1)
-        squares = (mass * full.weight).sum(axis=-1)
-        effective = np.divide(total * total, squares, out=np.zeros(total.shape), where=squares > 0)
+        total = (full.count * full.weight).sum(axis=-1)
+        # Kish's n does not change with the weights' scale: divide by the largest
+        # weight first, so that squaring a huge weight cannot overflow.
+        largest = full.weight.max(initial=0.0)
+        scaled = full.weight / largest if largest > 0 else full.weight
+        mass = full.count * scaled
+        sums, squares = mass.sum(axis=-1), (mass * scaled).sum(axis=-1)
+        effective = np.divide(sums * sums, squares, out=np.zeros(total.shape), where=squares > 0)
         columns.update(weight_total=total, effective_n=effective)
     return columns
 
