@@ -13,26 +13,31 @@ from __future__ import annotations
 import argparse
 import contextvars
 import csv
+import datetime
 import io
 import json
 import math
+import re
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO, cast, overload
 
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._engine._periods import CALENDAR_PERIODS
 from loyaltymetrics._engine._validation import (
     check_confidence_level,
     first_invalid_score,
     first_invalid_weight,
 )
 from loyaltymetrics._survey._metrics import METRICS, MetricDefinition
+from loyaltymetrics._survey._over_time import over_time
 from loyaltymetrics._survey._segments import by_segment
 
 __all__ = ["main"]
@@ -41,6 +46,8 @@ FloatArray = npt.NDArray[np.float64]
 _MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none"})
 _MISSING_LABEL = "(missing)"
 _FORMATS = ("table", "markdown", "csv", "json")
+#: A date written the ISO way, optionally with a time: what ``--over`` reads from text.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 
 
 class CommandError(Exception):
@@ -62,6 +69,29 @@ def _confidence_level(text: str) -> float:
         ) from None
 
 
+_REPORT_DESCRIPTION = (
+    "Report a survey metric (NPS by default, or CSAT or CES) overall and by\n"
+    "segment: each figure with its confidence interval, and each segment\n"
+    "compared with the rest of the data (p-values Holm-corrected). With --over,\n"
+    "the metric per period of a date column instead: each period against the\n"
+    "previous one, and the linear trend per period.\n\n"
+    "FILE is a CSV file (comma, semicolon or tab separated, with a header\n"
+    "row) or, when pyarrow is installed, a Parquet file. Missing answers in\n"
+    "the score column (empty cells, NA, NaN, null) are left out and counted.\n"
+    "Without FILE, the report runs on the bundled example survey (synthetic\n"
+    "data, score columns nps, csat and ces, segments region, plan, channel,\n"
+    "dates in column date)."
+)
+_REPORT_EPILOG = (
+    "examples:\n"
+    "  loyaltymetrics report\n"
+    "  loyaltymetrics report survey.csv --score likelihood --by region\n"
+    "  loyaltymetrics report survey.csv --score q1 --by region --by region,plan\n"
+    "  loyaltymetrics report survey.parquet --score q1 --weights w --format json\n"
+    "  loyaltymetrics report survey.csv --score q1 --over date --period quarter --by region"
+)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="loyaltymetrics",
@@ -71,26 +101,19 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     report = commands.add_parser(
         "report",
-        help="report a survey metric overall and by segment",
+        help="report a survey metric overall and by segment, or per period",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=(
-            "Report a survey metric (NPS by default, or CSAT or CES) overall and by\n"
-            "segment: each figure with its confidence interval, and each segment\n"
-            "compared with the rest of the data (p-values Holm-corrected).\n\n"
-            "FILE is a CSV file (comma, semicolon or tab separated, with a header\n"
-            "row) or, when pyarrow is installed, a Parquet file. Missing answers in\n"
-            "the score column (empty cells, NA, NaN, null) are left out and counted.\n"
-            "Without FILE, the report runs on the bundled example survey (synthetic\n"
-            "data, score columns nps, csat and ces, segments region, plan, channel)."
-        ),
-        epilog=(
-            "examples:\n"
-            "  loyaltymetrics report\n"
-            "  loyaltymetrics report survey.csv --score likelihood --by region\n"
-            "  loyaltymetrics report survey.csv --score q1 --by region --by region,plan\n"
-            "  loyaltymetrics report survey.parquet --score q1 --weights w --format json"
-        ),
+        description=_REPORT_DESCRIPTION,
+        epilog=_REPORT_EPILOG,
     )
+    _add_input_options(report)
+    _add_breakdown_options(report)
+    _add_output_options(report)
+    _add_reading_options(report)
+    return parser
+
+
+def _add_input_options(report: argparse.ArgumentParser) -> None:
     report.add_argument(
         "file",
         nargs="?",
@@ -103,15 +126,6 @@ def _build_parser() -> argparse.ArgumentParser:
         help="column holding the answers (required with FILE; the example uses the metric name)",
     )
     report.add_argument(
-        "--by",
-        metavar="COL",
-        action="append",
-        help=(
-            "segment column for a breakdown; repeat for several breakdowns, or join "
-            "columns with commas (region,plan) to cross them (example default: region)"
-        ),
-    )
-    report.add_argument(
         "--metric",
         choices=tuple(name for name, entry in METRICS.items() if entry.summarise),
         default="nps",
@@ -122,6 +136,35 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="COL",
         help="column of survey weights: finite, non-negative numbers, none missing",
     )
+
+
+def _add_breakdown_options(report: argparse.ArgumentParser) -> None:
+    report.add_argument(
+        "--by",
+        metavar="COL",
+        action="append",
+        help=(
+            "segment column for a breakdown; repeat for several breakdowns, or join "
+            "columns with commas (region,plan) to cross them (example default: region, "
+            "none with --over)"
+        ),
+    )
+    report.add_argument(
+        "--over",
+        metavar="COL",
+        help=(
+            "date or datetime column: report the metric per period (per segment with "
+            "--by), each period against the previous one, and the trend per period"
+        ),
+    )
+    report.add_argument(
+        "--period",
+        choices=CALENDAR_PERIODS,
+        help="calendar period of --over; weeks start on Monday (default: month)",
+    )
+
+
+def _add_output_options(report: argparse.ArgumentParser) -> None:
     report.add_argument(
         "--confidence-level",
         type=_confidence_level,
@@ -135,8 +178,6 @@ def _build_parser() -> argparse.ArgumentParser:
         default="table",
         help="output format (default: %(default)s)",
     )
-    _add_reading_options(report)
-    return parser
 
 
 def _skip_rows(text: str) -> int:
@@ -220,11 +261,39 @@ class _Table:
     #: The decimal mark of numbers written as text ("." or ",").
     decimal: str = "."
 
-    def column(self, name: str) -> _Column:
+    def column(self, name: str, *, option: str | None = None) -> _Column:
         if name not in self.columns:
             known = ", ".join(repr(column) for column in self.columns)
-            raise CommandError(f"no column {name!r} in {self.source}; the columns are {known}")
+            where = f"{option}: " if option else ""
+            raise CommandError(
+                f"{where}no column {name!r} in {self.source}; the columns are {known}"
+            )
         return self.columns[name]
+
+    def times(self, name: str, *, needed: BoolArray) -> npt.NDArray[np.datetime64]:
+        """Return the date column ``name`` (of ``--over``) as datetime64, NaT where missing.
+
+        A missing date is an error only in a row whose answer is ``needed``.
+        """
+        _stage(f"checking column {name!r}")
+        column = self.column(name, option="--over")
+        missing = _is_missing(column)
+        values = _as_times(column, missing)
+        if values is None:
+            texts = _to_objects(column)
+            position = next((int(i) for i in np.flatnonzero(~missing) if not _is_date(texts[i])), 0)
+            raise CommandError(
+                f"--over column {name!r}, {self.locations[position]}: {texts[position]!r} is "
+                "not a date (write dates as 2025-01-31, or date and time as 2025-01-31 09:30)"
+            )
+        absent = np.flatnonzero(missing & needed)
+        if absent.size:
+            raise CommandError(
+                f"--over column {name!r}, {self.locations[int(absent[0])]}: the date is "
+                "missing; every answer needs one"
+            )
+        _stage("computing the report")
+        return values
 
     def numbers(self, name: str, *, what: str) -> FloatArray:
         """Return the column as float64, NaN where missing; a non-number is a located error."""
@@ -326,6 +395,52 @@ def _as_numbers(column: _Column, missing: BoolArray, decimal: str) -> FloatArray
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return np.where(missing, np.nan, numbers)
+
+
+def _as_times(column: _Column, missing: BoolArray) -> npt.NDArray[np.datetime64] | None:
+    """Return a date column as datetime64 (NaT where missing), or None if a cell is no date.
+
+    Text must be an ISO date (2025-01-31) or date and time without a zone;
+    a Parquet date or timestamp column is taken as it is.
+    """
+    if not isinstance(column, np.ndarray):
+        import pyarrow as pa
+
+        if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+            column = column.to_numpy()
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = np.asarray(column.to_numpy(zero_copy_only=False).astype(str))
+        else:
+            return None
+    if column.dtype.kind == "M":
+        return np.asarray(column)
+    if column.dtype.kind not in "UO":
+        return None
+    texts = np.char.strip(np.asarray(column, dtype=str))
+    distinct = np.unique(texts[~missing])
+    if not all(_ISO_DATE.match(text) for text in distinct.tolist()):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            times = np.where(missing, "NaT", texts).astype("datetime64[us]")
+    except (ValueError, DeprecationWarning, UserWarning):
+        return None
+    return np.asarray(times)
+
+
+def _is_date(value: object) -> bool:
+    """Whether one cell is a date ``--over`` reads (for locating the first that is not)."""
+    if isinstance(value, datetime.date | np.datetime64):
+        return True
+    text = str(value).strip()
+    if not _ISO_DATE.match(text):
+        return False
+    try:
+        np.datetime64(text.replace(" ", "T"))
+    except ValueError:
+        return False
+    return True
 
 
 def _as_text(column: _Column) -> npt.NDArray[np.object_]:
@@ -667,16 +782,17 @@ def _labels(table: _Table, name: str) -> npt.NDArray[np.object_]:
 
 # --------------------------------------------------------------------------- report
 
-#: Columns of a segment's comparison with the rest of the data, in output order.
-_COMPARISON_COLUMNS = (
+#: Columns of a period's change against the previous period, in output order.
+_CHANGE_COLUMNS = (
     "difference",
     "difference_low",
     "difference_high",
     "pvalue",
     "pvalue_corrected",
     "significant",
-    "small",
 )
+#: Columns of a segment's comparison with the rest of the data, in output order.
+_COMPARISON_COLUMNS = (*_CHANGE_COLUMNS, "small")
 _MIN_N = 30
 
 
@@ -690,8 +806,14 @@ class _Report:
     responses: int
     #: The metric's result on all the data (for the shares shown in the title).
     overall: Any
-    #: One flat record per line: the overall figure, then each breakdown's segments.
+    #: One flat record per line: the overall figure, then each breakdown's segments;
+    #: with ``over``, one per period (per segment) instead.
     records: list[dict[str, Any]]
+    #: The date column of a report over time, and its calendar period.
+    over: str | None = None
+    period: str | None = None
+    #: With ``over``: the linear trend per period, one record per series.
+    trends: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _breakdowns(specs: Sequence[str]) -> list[list[str]]:
@@ -705,20 +827,28 @@ def _breakdowns(specs: Sequence[str]) -> list[list[str]]:
 
 
 def _overall_record(
-    metric: MetricDefinition, result: Any, confidence_level: float
+    metric: MetricDefinition, result: Any, confidence_level: float, *, weighted: bool
 ) -> dict[str, Any]:
     low, high = result.confidence_interval(confidence_level, method=metric.default_method)
     record: dict[str, Any] = {
         "breakdown": "",
         "segment": "overall",
         "label": "overall",
-        "n": float(result.weight_total),  # as the table's `n`: the weight total
+        **_counts(result.n, result.weight_total, result.effective_n, weighted=weighted),
         metric.estimate: float(getattr(result, metric.estimate)),
         "ci_low": float(low),
         "ci_high": float(high),
     }
     record.update(dict.fromkeys(_COMPARISON_COLUMNS))
     return record
+
+
+def _counts(n: Any, weight_total: Any, effective_n: Any, *, weighted: bool) -> dict[str, Any]:
+    """``n`` (responses, an integer), and with weights the weight total and Kish's n."""
+    counts: dict[str, Any] = {"n": int(n)}
+    if weighted:
+        counts.update(weight_total=float(weight_total), effective_n=float(effective_n))
+    return counts
 
 
 def _segment_records(
@@ -754,7 +884,12 @@ def _segment_records(
             "label": ", ".join(
                 f"{name}={value}" for name, value in zip(names, values, strict=True)
             ),
-            "n": float(columns["n"][row]),
+            **_counts(
+                columns["n"][row],
+                columns["weight_total"][row] if weights is not None else None,
+                columns["effective_n"][row] if weights is not None else None,
+                weighted=weights is not None,
+            ),
             metric.estimate: float(columns[metric.estimate][row]),
             "ci_low": float(columns["low"][row]),
             "ci_high": float(columns["high"][row]),
@@ -766,12 +901,26 @@ def _segment_records(
     return records
 
 
-def _build_report(args: argparse.Namespace) -> _Report:
-    metric = METRICS[args.metric]
+@dataclass(frozen=True)
+class _Input:
+    """The columns a report reads, parsed and checked."""
+
+    table: _Table
+    score_name: str
+    breakdowns: list[list[str]]
+    scores: FloatArray
+    weights: FloatArray | None
+    labels: dict[str, npt.NDArray[np.object_]]
+
+
+def _read_input(args: argparse.Namespace, metric: MetricDefinition) -> _Input:
+    if args.period is not None and args.over is None:
+        raise CommandError("--period needs --over: name the date column to count periods of")
     if args.file is None:
         table = _example_table()
         score_name = args.score or metric.name
-        specs = args.by if args.by is not None else ["region"]
+        default = ["region"] if args.over is None else []
+        specs = args.by if args.by is not None else default
     else:
         table = _read_file(Path(args.file), decimal=args.decimal, skip_rows=args.skip_rows)
         if args.score is None:
@@ -779,32 +928,151 @@ def _build_report(args: argparse.Namespace) -> _Report:
             raise CommandError(f"--score is required with FILE: name the {low}..{high} column")
         score_name = args.score
         specs = args.by or []
-
     breakdowns = _breakdowns(specs)
     scores = _scores(table, score_name, metric)
     weights = None if args.weights is None else _weights(table, args.weights, scores)
     labels = {name: _labels(table, name) for names in breakdowns for name in names}
+    return _Input(table, score_name, breakdowns, scores, weights, labels)
+
+
+def _build_report(args: argparse.Namespace) -> _Report:
+    metric = METRICS[args.metric]
+    data = _read_input(args, metric)
+    times = None
+    if args.over is not None:
+        times = data.table.times(args.over, needed=~np.isnan(data.scores))
     level = args.confidence_level
     assert metric.summarise is not None  # the parser offers only metrics that have one
+    weighted = data.weights is not None
+    trends: list[dict[str, Any]] = []
     try:
-        overall = metric.summarise(scores, weights=weights, nan_policy="omit")
-        records = [_overall_record(metric, overall, level)]
-        for names in breakdowns:
-            records += _segment_records(
-                metric, scores, weights, names, [labels[name] for name in names], level
-            )
+        overall = metric.summarise(data.scores, weights=data.weights, nan_policy="omit")
+        if times is None:
+            records = [_overall_record(metric, overall, level, weighted=weighted)]
+            for names in data.breakdowns:
+                labels = [data.labels[name] for name in names]
+                records += _segment_records(metric, data.scores, data.weights, names, labels, level)
+        else:
+            records, trends = _over_time_records(metric, data, times, args.period or "month", level)
     except ValueError as error:
-        raise CommandError(f"column {score_name!r}: {error}") from None
+        raise CommandError(f"column {data.score_name!r}: {error}") from None
     return _Report(
         metric=metric,
-        source=table.source,
-        score_column=score_name,
+        source=data.table.source,
+        score_column=data.score_name,
         weights_column=args.weights,
         confidence_level=level,
-        responses=int(np.count_nonzero(~np.isnan(scores))),
+        responses=int(np.count_nonzero(~np.isnan(data.scores))),
         overall=overall,
         records=records,
+        over=args.over,
+        period=(args.period or "month") if args.over is not None else None,
+        trends=trends,
     )
+
+
+def _over_time_records(
+    metric: MetricDefinition,
+    data: _Input,
+    times: npt.NDArray[np.datetime64],
+    period: str,
+    confidence_level: float,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One record per period (per segment of each breakdown), and each series' trend."""
+    # Rows without an answer and without a date carry nothing: leave them out.
+    keep = ~np.isnat(times)
+    records: list[dict[str, Any]] = []
+    trends: list[dict[str, Any]] = []
+    for names in data.breakdowns or [[]]:
+        labels = [data.labels[name][keep] for name in names]
+        result = over_time(
+            data.scores[keep],
+            metric=cast("Any", metric.name),
+            time=times[keep],
+            period=cast("Any", period),
+            by=None if not labels else labels[0] if len(labels) == 1 else labels,
+            weights=None if data.weights is None else data.weights[keep],
+            confidence_level=confidence_level,
+            method=cast("Any", metric.default_method),
+            compare="previous",
+            correction="holm",
+            nan_policy="omit",
+        )
+        series = _series_labels(result.table, names, result.n_segments * result.n_periods)
+        records += _period_records(metric, result, names, series, weighted=data.weights is not None)
+        trends += _trend_records(result, names, series[:: result.n_periods])
+    return records, trends
+
+
+def _series_labels(columns: Any, names: list[str], n_rows: int) -> list[tuple[str, str]]:
+    """(segment, label) of each row of an over-time table: "overall" without segments."""
+    if not names:
+        return [("overall", "overall")] * n_rows
+    # The key columns lead the table, one per segment column, in the order given.
+    keys = [columns[key] for key in list(columns)[: len(names)]]
+    out = []
+    for row in range(n_rows):
+        values = [_MISSING_LABEL if key[row] is None else str(key[row]) for key in keys]
+        label = ", ".join(f"{name}={value}" for name, value in zip(names, values, strict=True))
+        out.append((" / ".join(values), label))
+    return out
+
+
+def _period_records(
+    metric: MetricDefinition,
+    result: Any,
+    names: list[str],
+    series: list[tuple[str, str]],
+    *,
+    weighted: bool,
+) -> list[dict[str, Any]]:
+    columns = result.table
+    records = []
+    for row, (segment, label) in enumerate(series):
+        record: dict[str, Any] = {
+            "breakdown": ",".join(names),
+            "segment": segment,
+            "label": label,
+            "period": str(columns["period"][row]),
+            **_counts(
+                columns["n"][row],
+                columns["weight_total"][row] if weighted else None,
+                columns["effective_n"][row] if weighted else None,
+                weighted=weighted,
+            ),
+            metric.estimate: float(columns[metric.estimate][row]),
+            "ci_low": float(columns["low"][row]),
+            "ci_high": float(columns["high"][row]),
+        }
+        for name in _CHANGE_COLUMNS:
+            value = columns[name][row]
+            record[name] = bool(value) if name == "significant" else float(value)
+        records.append(record)
+    return records
+
+
+def _trend_records(
+    result: Any, names: list[str], series: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    fit = result.trend()
+    records = []
+    for index, (segment, label) in enumerate(series):
+
+        def value(name: str, index: int = index) -> float:
+            return float(np.asarray(getattr(fit, name)).reshape(-1)[index])
+
+        records.append(
+            {
+                "breakdown": ",".join(names),
+                "segment": segment,
+                "label": label,
+                "slope": value("slope"),
+                "slope_low": value("low"),
+                "slope_high": value("high"),
+                "pvalue": value("pvalue"),
+            }
+        )
+    return records
 
 
 # --------------------------------------------------------------------------- output
@@ -830,40 +1098,65 @@ def _note(record: dict[str, Any]) -> str:
     notes = []
     if record["significant"]:
         notes.append("differs")
-    if record["small"]:
+    if record.get("small"):
         notes.append(f"n<{_MIN_N}")
     return ", ".join(notes)
+
+
+def _interval(low: float, high: float, digits: int) -> str:
+    text = f"{_number(low, digits)} to {_number(high, digits)}"
+    return text if text != " to " else ""
 
 
 def _display_cells(report: _Report) -> tuple[list[str], list[list[str]]]:
     """Header and rows of human-readable cells for the table and Markdown formats."""
     metric = report.metric
+    over = report.over is not None
     header = [
         "segment",
+        *(["period"] if over else []),
         "n",
         metric.display_name,
         f"{100 * report.confidence_level:g}% CI",
-        "vs rest",
+        "vs previous" if over else "vs rest",
         "p (Holm)",
         "",
     ]
     body = []
     for record in report.records:
-        interval = (
-            f"{_number(record['ci_low'], metric.digits)} to "
-            f"{_number(record['ci_high'], metric.digits)}"
-        )
         body.append(
             [
                 record["label"],
+                *([record["period"]] if over else []),
                 _count(record["n"]),
                 _number(record[metric.estimate], metric.digits),
-                interval if interval != " to " else "",
+                _interval(record["ci_low"], record["ci_high"], metric.digits),
                 _number(record["difference"], metric.digits, sign=True),
                 _pvalue(record["pvalue_corrected"]),
                 _note(record),
             ]
         )
+    return header, body
+
+
+def _trend_cells(report: _Report) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the trend table of a report over time."""
+    digits = report.metric.digits + 1
+    header = [
+        "trend",
+        f"per {report.period}",
+        f"{100 * report.confidence_level:g}% CI",
+        "p",
+    ]
+    body = [
+        [
+            record["label"],
+            _number(record["slope"], digits, sign=True),
+            _interval(record["slope_low"], record["slope_high"], digits),
+            _pvalue(record["pvalue"]),
+        ]
+        for record in report.trends
+    ]
     return header, body
 
 
@@ -879,13 +1172,21 @@ def _extras(report: _Report) -> str:
 def _title(report: _Report) -> list[str]:
     weighted = f", weighted by {report.weights_column!r}" if report.weights_column else ""
     n_omitted = report.overall.n_omitted
+    per = f", per {report.period} of {report.over!r}" if report.over else ""
     lines = [
-        f"{report.metric.title} of {report.source}",
+        f"{report.metric.title} of {report.source}{per}",
         f"score column {report.score_column!r}{weighted}: {report.responses} answers, "
         f"{n_omitted} missing omitted; overall: {_extras(report)}",
         f"{100 * report.confidence_level:g}% confidence intervals: {report.metric.default_method}",
     ]
-    if len(report.records) > 1:
+    if report.over is not None:
+        lines += [
+            f"vs previous: this {report.period} minus the previous one; p Holm-corrected "
+            f"over each table; differs: p <= {1 - report.confidence_level:.3g}",
+            f"trend: least-squares change per {report.period} on the answers, HC3 "
+            "standard error, t-test of no trend",
+        ]
+    elif len(report.records) > 1:
         lines.append(
             "vs rest: segment minus the rest of the data; p Holm-corrected per breakdown; "
             f"differs: p <= {1 - report.confidence_level:.3g}; n<{_MIN_N}: small segment"
@@ -893,8 +1194,13 @@ def _title(report: _Report) -> list[str]:
     return lines
 
 
-def _format_table(report: _Report) -> str:
-    header, body = _display_cells(report)
+def _group(record: dict[str, Any], report: _Report) -> tuple[str, str]:
+    """Return the block a record belongs to: its breakdown, over time its segment too."""
+    return record["breakdown"], record["segment"] if report.over is not None else ""
+
+
+def _aligned(header: list[str], body: list[list[str]]) -> Callable[[list[str]], str]:
+    """Return the line maker of a plain-text table: first cell left-aligned, others right."""
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -902,34 +1208,53 @@ def _format_table(report: _Report) -> str:
         rest = [cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True)]
         return "  ".join([first, *rest]).rstrip()
 
+    return line
+
+
+def _format_table(report: _Report) -> str:
+    header, body = _display_cells(report)
+    line = _aligned(header, body)
     lines = [*_title(report), "", line(header)]
-    previous = ""
+    # A blank line before each breakdown (over time: each series) after the first.
+    previous = ("", "") if report.over is None else _group(report.records[0], report)
     for record, cells in zip(report.records, body, strict=True):
-        if record["breakdown"] != previous:
-            lines.append("")  # a blank line before each breakdown
-            previous = record["breakdown"]
+        if _group(record, report) != previous:
+            lines.append("")
+            previous = _group(record, report)
         lines.append(line(cells))
+    if report.trends:
+        header, body = _trend_cells(report)
+        line = _aligned(header, body)
+        lines += ["", line(header), *(line(cells) for cells in body)]
     return "\n".join(lines)
 
 
-def _format_markdown(report: _Report) -> str:
-    header, body = _display_cells(report)
-
+def _markdown_table(header: list[str], body: list[list[str]]) -> list[str]:
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
     rule = "|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|"
+    return [line(header), rule, *(line(cells) for cells in body)]
+
+
+def _format_markdown(report: _Report) -> str:
     title, *details = _title(report)
-    return "\n".join(
-        [f"**{title}**", "", *(f"{detail}  " for detail in details), "", line(header), rule]
-        + [line(cells) for cells in body]
-    )
+    lines = [f"**{title}**", "", *(f"{detail}  " for detail in details), ""]
+    lines += _markdown_table(*_display_cells(report))
+    if report.trends:
+        lines += ["", *_markdown_table(*_trend_cells(report))]
+    return "\n".join(lines)
 
 
 def _format_csv(report: _Report) -> str:
+    """Return the records as CSV; over time, each series' trend follows as a "trend" row."""
     records = report.records
+    fieldnames = list(records[0])
+    if report.trends:
+        fieldnames += ["slope", "slope_low", "slope_high"]
+        records = [*records, *({**record, "period": "trend"} for record in report.trends)]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n", restval="")
     writer.writeheader()
     for record in records:
         writer.writerow(
@@ -953,7 +1278,11 @@ def _format_json(report: _Report) -> str:
         "weights_column": report.weights_column,
         "confidence_level": report.confidence_level,
         "interval_method": report.metric.default_method,
-        "comparison": "segment minus the rest of the data, Holm-corrected p-values",
+        "comparison": (
+            f"this {report.period} minus the previous one, Holm-corrected p-values"
+            if report.over
+            else "segment minus the rest of the data, Holm-corrected p-values"
+        ),
         "responses": report.responses,
         "n_omitted": report.overall.n_omitted,
         "overall": {key: _json_value(value) for key, value in report.overall.to_dict().items()},
@@ -961,6 +1290,11 @@ def _format_json(report: _Report) -> str:
             {key: _json_value(value) for key, value in record.items()} for record in report.records
         ],
     }
+    if report.over is not None:
+        document["over"], document["period"] = report.over, report.period
+        document["trend"] = [
+            {key: _json_value(value) for key, value in record.items()} for record in report.trends
+        ]
     return json.dumps(document, indent=2, allow_nan=False)
 
 

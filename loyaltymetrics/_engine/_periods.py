@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from loyaltymetrics._engine import _frames
 from loyaltymetrics._engine._validation import check_choice
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Period",
     "check_period",
     "day_of",
+    "period_column",
     "period_expression",
     "period_index",
     "period_start",
@@ -192,3 +194,31 @@ def period_expression(
         return days // 7 - _WEEK_1970
     assert isinstance(period, int)
     return (days - _DAY_1970 - origin) // int(period)
+
+
+def period_column(
+    table: _frames.Table,
+    time: str,
+    period: Period | int,
+    *,
+    origin: int = 0,
+    integer: bool = True,
+) -> Any:
+    """Build the period index of the column ``time`` for ``_frames.derive``, in every engine.
+
+    For numpy columns :func:`period_index`, NaN where the time is missing
+    (NaT); in a dataframe engine :func:`period_expression` of the column's
+    wall-clock time (:func:`wall_clock`), missing where the time is.
+    """
+    dtype = _frames.column_dtype(table, time)
+
+    def build(ops: _frames.Ops) -> Any:
+        if ops.nw is None:
+            moments = ops.col(time)
+            index = period_index(moments, period, origin=origin)
+            missing = np.isnat(moments)
+            return np.where(missing, np.nan, index) if missing.any() else index
+        moment = wall_clock(ops.nw, time, dtype)
+        return period_expression(ops.nw, moment, period, origin=origin, integer=integer)
+
+    return build

@@ -40,7 +40,7 @@ axes of the count array are a batch dimension (segments).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -48,6 +48,7 @@ from scipy import stats
 
 from loyaltymetrics._engine._intervals import Alternative, tail_pvalue
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
+from loyaltymetrics._engine._validation import check_confidence_level
 
 __all__ = ["TREND_ERRORS", "LinearTrend", "TrendError", "linear_trend"]
 
@@ -116,12 +117,57 @@ class LinearTrend(Result):
         "method",
     )
 
-    @property
-    def confidence_interval(self) -> ConfidenceInterval:
-        """The interval ``(low, high)`` of a single series as a :class:`ConfidenceInterval`."""
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+        """Return the interval for the slope of a single series, by default the fitted one.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Coverage; default the level the trend was fitted at. Another level
+            recomputes the limits from the slope, its standard error and the
+            Student t quantile with ``df`` degrees of freedom, on the fit's
+            ``alternative`` (a one-sided fit keeps its open side).
+
+        Returns
+        -------
+        ConfidenceInterval
+            Without arguments, exactly ``(low, high)``.
+
+        Raises
+        ------
+        ValueError
+            For a batch of series (use ``low`` and ``high``), or a level
+            outside (0, 1).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from loyaltymetrics._engine._trend import linear_trend
+        >>> counts = np.array([[30, 30, 40], [25, 30, 45], [20, 30, 50]])
+        >>> fit = linear_trend(counts, [-1.0, 0.0, 1.0], method="classical")
+        >>> fit.confidence_interval()
+        ConfidenceInterval(low=-0.0128549, high=0.212855)
+        >>> fit.confidence_interval(0.9)
+        ConfidenceInterval(low=0.00537969, high=0.19462)
+        """
         if np.ndim(self.low) != 0:
-            raise ValueError("`confidence_interval` is defined for one series; use `low`, `high`")
-        return ConfidenceInterval(float(self.low), float(self.high))
+            raise ValueError(
+                "`confidence_interval` is defined for one series; use `low` and `high` for a batch"
+            )
+        if confidence_level is None:
+            return ConfidenceInterval(float(self.low), float(self.high))
+        level = check_confidence_level(confidence_level)
+        refit = _trend_result(
+            np.asarray(self.slope, dtype=np.float64),
+            np.asarray(self.intercept, dtype=np.float64),
+            np.asarray(self.standard_error, dtype=np.float64) ** 2,
+            np.asarray(self.n, dtype=np.float64),
+            np.asarray(self.df, dtype=np.float64),
+            level,
+            cast("Alternative", self.alternative),
+            cast("TrendError", self.method),
+        )
+        return ConfidenceInterval(float(refit.low), float(refit.high))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from loyaltymetrics._engine._periods import (
     Period,
     check_period,
     day_of,
-    period_expression,
+    period_column,
     period_index,
     period_start,
     wall_clock,
@@ -187,21 +187,6 @@ class _Reduced:
     grouped: _frames.Grouped | None = None
 
 
-def _period_column(
-    table: _frames.Table, time: str, period: Period | int, origin: int, *, integer: bool = True
-) -> Any:
-    """Build the period index of ``time``, in the engine or in numpy (see ``_periods``)."""
-    dtype = _frames.column_dtype(table, time)
-
-    def build(ops: _frames.Ops) -> Any:
-        if ops.nw is None:
-            return period_index(ops.col(time), period, origin=origin)
-        moment = wall_clock(ops.nw, time, dtype)
-        return period_expression(ops.nw, moment, period, origin=origin, integer=integer)
-
-    return build
-
-
 def _overview(table: _frames.Table, customer: str, time: str) -> tuple[int, int]:
     """Check for an empty log and missing values; return the first and last day."""
     dtype = _frames.column_dtype(table, time)
@@ -266,7 +251,7 @@ def _reduce(
     if end_day is not None:
         last_day = end_day
     end_period = _end_period(last_day, period, origin)
-    activity = _frames.derive(table, {_PERIOD: _period_column(table, time, period, origin)})
+    activity = _frames.derive(table, {_PERIOD: period_column(table, time, period, origin=origin)})
     if end_day is not None:
         activity = _frames.keep_rows(activity, lambda ops: ops.col(_PERIOD) <= end_period)
     if kind == "unbounded":

@@ -38,7 +38,6 @@ _AFTER_ESTIMATE: tuple[tuple[str, str], ...] = (
 )
 #: The remaining columns that have a display format.
 _REST: dict[str, DisplayFormat | str] = {
-    "responses": "count",
     "effective_n": "count",
     "total": "",
     "total_low": "",
@@ -88,10 +87,10 @@ def breakdown_columns(
 
     Examples
     --------
-    >>> names = ["region", "n", "responses", "score", "low", "high", "pvalue"]
+    >>> names = ["region", "n", "effective_n", "score", "low", "high", "pvalue"]
     >>> shown = breakdown_columns(names, metric=None, estimate="score")
     >>> list(shown)
-    ['region', 'n', 'score', 'low', 'high', 'responses', 'pvalue']
+    ['region', 'n', 'score', 'low', 'high', 'effective_n', 'pvalue']
     >>> shown["score"], shown["pvalue"]
     ('points', 'pvalue')
     """

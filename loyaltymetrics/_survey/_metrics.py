@@ -124,6 +124,8 @@ class Metric:
     #: Whether a higher answer is better (False for the original CES): the
     #: order of the answers in a plot of their distribution.
     higher_is_better: bool = True
+    #: Bound the reported interval is clipped to (``[-bound, bound]``), if any.
+    interval_bound: float | None = None
 
     @property
     def n_cells(self) -> int:
@@ -273,6 +275,7 @@ def _nps(options: Mapping[str, object]) -> Metric:
         difference=difference,
         joint=joint,
         cell_value=np.array([-100.0, 0.0, 100.0]),
+        interval_bound=100.0,
     )
 
 

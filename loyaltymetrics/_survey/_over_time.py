@@ -38,16 +38,13 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, as_reported_count
-from loyaltymetrics._engine._corrections import correct_pvalues
+from loyaltymetrics._engine._cells import CellTable
 from loyaltymetrics._engine._frames import (
-    Ops,
     Table,
     as_narwhals_frame,
     as_table,
     check_numeric,
     check_temporal,
-    column_dtype,
     columns_to_frame,
     derive,
     group_aggregate,
@@ -56,17 +53,17 @@ from loyaltymetrics._engine._frames import (
     regroup,
 )
 from loyaltymetrics._engine._intervals import Alternative
+from loyaltymetrics._engine._means import BootstrapEngine
 from loyaltymetrics._engine._periods import (
     CALENDAR_PERIODS,
     Period,
     check_period,
     day_of,
-    period_expression,
+    period_column,
     period_index,
     period_start,
-    wall_clock,
 )
-from loyaltymetrics._engine._results import ConfidenceInterval, DisplayFormat, TabularResult
+from loyaltymetrics._engine._results import ConfidenceInterval, DisplayFormat
 from loyaltymetrics._engine._trend import TREND_ERRORS, LinearTrend, TrendError, linear_trend
 from loyaltymetrics._engine._validation import (
     check_choice,
@@ -76,16 +73,19 @@ from loyaltymetrics._survey._display import breakdown_columns
 from loyaltymetrics._survey._metrics import Metric
 from loyaltymetrics._survey._segments import (
     _RESULT_COLUMNS,
+    _ROWS,
+    BreakdownResult,
     _as_float,
-    _bind_values,
     _Breakdown,
     _cells,
-    _check_scores,
-    _check_weights,
+    _checked_cells,
     _infer,
     _Inferred,
     _Options,
     _Reduced,
+    comparison_columns,
+    count_columns,
+    overall_counts,
 )
 
 __all__ = ["OverTime", "over_time"]
@@ -94,13 +94,12 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _PERIOD = "__loyaltymetrics_period"
-_ROWS = "__loyaltymetrics_rows"
 _RULES = ("previous", "first")
 _TIME_COLUMNS = ("period", "window_start", "reference")
 
 
 @dataclass(frozen=True, repr=False)
-class OverTime(TabularResult):
+class OverTime(BreakdownResult):
     """A metric per period (per segment), with period-over-period changes.
 
     Attributes
@@ -123,8 +122,8 @@ class OverTime(TabularResult):
         The estimate on all the data.
     overall_interval : ConfidenceInterval
         Its confidence interval.
-    n : float
-        Responses counted overall (the sum of their weights when weighted).
+    n : int
+        Responses counted overall (rows, also when weighted).
     n_periods : int
         Rows per segment.
     n_segments : int
@@ -140,6 +139,9 @@ class OverTime(TabularResult):
         "previous", "first", the baseline period's first day, or None.
     correction : str or None
         Multiple-testing correction over every change in the table.
+    weight_total, effective_n : float or None
+        Sum of the weights and Kish's effective sample size overall, as in
+        :class:`SegmentBreakdown`.
     """
 
     table: Any = field(compare=False)
@@ -149,7 +151,7 @@ class OverTime(TabularResult):
     window: int | None
     overall: float
     overall_interval: ConfidenceInterval
-    n: float
+    n: int
     n_periods: int
     n_segments: int
     confidence_level: float
@@ -157,6 +159,8 @@ class OverTime(TabularResult):
     comparison_method: str | None
     compare: str | None
     correction: str | None
+    weight_total: float | None = None
+    effective_n: float | None = None
     _columns: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict, compare=False)
     _counts: CellTable | None = field(default=None, compare=False)
     _values: FloatArray = field(default_factory=lambda: np.zeros(0), compare=False)
@@ -173,6 +177,8 @@ class OverTime(TabularResult):
         "overall",
         "overall_interval",
         "n",
+        "weight_total",
+        "effective_n",
         "n_periods",
         "n_segments",
         "method",
@@ -180,30 +186,8 @@ class OverTime(TabularResult):
         "correction",
     )
 
-    def _table(self) -> dict[str, Any]:
-        return dict(self._columns)
-
     def _display_columns(self) -> dict[str, DisplayFormat | None]:
         return breakdown_columns(self._columns, metric=self._metric, estimate=self.estimate)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the fields as plain Python values, the table as a dict of lists.
-
-        Examples
-        --------
-        >>> import loyaltymetrics as lm
-        >>> days = ["2025-01-03", "2025-01-20", "2025-02-11", "2025-02-12"]
-        >>> result = lm.over_time([10, 9, 3, 8], time=days, compare=None)
-        >>> result.to_dict()["table"]["score"]
-        [100.0, -50.0]
-        """
-        out = {
-            name: value
-            for name, value in super().to_dict().items()
-            if name not in ("table", "_counts", "_values", "_propagated")
-        }
-        out["table"] = {name: np.asarray(values).tolist() for name, values in self._columns.items()}
-        return out
 
     def trend(
         self,
@@ -362,21 +346,6 @@ class _TimeReduced(_Reduced):
         return ", ".join(where)
 
 
-def _period_of(table: Table, time: str, period: Period) -> Any:
-    """Build the period index of ``time``: missing for a missing time, in every engine."""
-    dtype = column_dtype(table, time)
-
-    def build(ops: Ops) -> Any:
-        if ops.nw is None:
-            moments = ops.col(time)
-            index = period_index(moments, period)
-            missing = np.isnat(moments)
-            return np.where(missing, np.nan, index) if missing.any() else index
-        return period_expression(ops.nw, wall_clock(ops.nw, time, dtype), period, integer=False)
-
-    return build
-
-
 def _table(
     data: object,
     *,
@@ -426,7 +395,7 @@ def _reduce(table: Table, *, period: Period, has_by: bool) -> _TimeReduced:
             f"`by` must not include the score, time or weights column; got "
             f"{sorted(set(keys) & set(used))}"
         )
-    dated = derive(table, {_PERIOD: _period_of(table, time_column, period)})
+    dated = derive(table, {_PERIOD: period_column(table, time_column, period, integer=False)})
     group_keys = [*keys, _PERIOD, score_column] + ([weight_column] if weight_column else [])
     grouped = group_aggregate(dated, group_keys, {_ROWS: ("len", None)})
     if grouped.n_groups == 0:
@@ -534,23 +503,7 @@ def _changes(
     """Each row against its comparison period, with p-values corrected over the table."""
     assert inferred.differences is not None
     undefined = inferred.empty | inferred.empty[reference] | ~valid
-    blanked = [
-        np.asarray(np.where(undefined, np.nan, column), dtype=np.float64)
-        for column in inferred.differences
-    ]
-    difference, low, high, statistic, pvalue = blanked
-    corrected = correct_pvalues(pvalue, correction)
-    with np.errstate(invalid="ignore"):
-        significant = corrected <= alpha
-    return {
-        "difference": difference,
-        "difference_low": low,
-        "difference_high": high,
-        "statistic": statistic,
-        "pvalue": pvalue,
-        "pvalue_corrected": corrected,
-        "significant": significant,
-    }
+    return comparison_columns(inferred.differences, undefined, correction=correction, alpha=alpha)
 
 
 # --- assemble -------------------------------------------------------------
@@ -591,14 +544,11 @@ def _assemble(
     starts: dict[str, npt.NDArray[Any]],
 ) -> dict[str, npt.NDArray[Any]]:
     """Return the result columns after the keys, in display order."""
-    weighted = reduced.weight is not None
-    segment_n = rows.segments.weight_total
     values: dict[str, npt.NDArray[Any]] = {**starts}
     reference = values.pop("reference")
     values.update(
         {
-            "n": segment_n if weighted else segment_n.astype(np.int64),
-            "responses": rows.responses,
+            **count_columns(rows.segments, rows.responses, weighted=reduced.weight is not None),
             options.metric.estimate: inferred.segments.estimate,
             "low": inferred.segments.low,
             "high": inferred.segments.high,
@@ -650,6 +600,7 @@ def over_time(
     method: str | None = None,
     n_resamples: int = 9999,
     rng: object = None,
+    engine: BootstrapEngine = "count",
     **metric_options: object,
 ) -> OverTime:
     """NPS, CSAT or CES per period, with intervals and period-over-period changes.
@@ -718,6 +669,11 @@ def over_time(
         with ``rng=children[1 + i]`` on its own and its comparison period's
         responses, and the interval of the single-group function called
         with ``rng=children[1 + i].spawn(2)[0]`` (both use the same resamples).
+    engine : {"count", "scipy"}, default "count"
+        For the bootstrap methods: "scipy" runs ``scipy.stats.bootstrap`` on
+        each row's respondents (its two-sample bootstrap for the change), as
+        in :func:`by_segment`; the interval uses the stream above and the
+        change ``rng=children[1 + i]``.
     **metric_options
         ``nan_policy``, and the metric's options, as in :func:`by_segment`.
 
@@ -727,7 +683,8 @@ def over_time(
         ``table`` has, per row: the segment key column(s) with ``by``;
         ``period`` (first day of the row's period, the last of its window);
         ``window_start`` (first day of the window, with ``window`` > 1);
-        ``n`` (responses, or the sum of their weights); ``responses``; the
+        ``n`` (responses counted, an integer also when weighted); with
+        weights, ``weight_total`` and ``effective_n`` (Kish's); the
         estimate (``score``, or ``mean`` for the CES mean) with ``low`` and
         ``high``; with a comparison, ``reference`` (the ``period`` of the
         row compared with, NaT for none), ``difference`` (this period minus
@@ -795,6 +752,7 @@ def over_time(
         n_resamples=n_resamples,
         rng=rng,
         metric_options=metric_options,
+        engine=engine,
     )
     chosen_period = check_period(period, choices=CALENDAR_PERIODS)
     rule = _check_compare(compare, chosen_period)
@@ -808,20 +766,9 @@ def over_time(
         boolean_score=options.metric.accepts_boolean,
     )
     reduced = _reduce(table, period=chosen_period, has_by=by is not None)
-    clash = set(reduced.keys) & (set(_RESULT_COLUMNS) | set(_TIME_COLUMNS))
-    if clash:
-        raise ValueError(
-            f"`by` column {sorted(clash)[0]!r} has the name of a result column; rename it"
-        )
-    _check_weights(reduced)
-    missing = _check_scores(reduced, options.metric)
-    options, reduced = _bind_values(options, reduced, missing)
-    per_period = _cells(reduced, options.metric, missing)
-    if per_period.responses.sum() == 0:
-        raise ValueError(
-            "`score` has no non-missing responses left after omitting "
-            f"{int(per_period.n_omitted.sum())} missing values"
-        )
+    options, reduced, per_period = _checked_cells(
+        options, reduced, reserved=(*_RESULT_COLUMNS, *_TIME_COLUMNS)
+    )
     return _over_time(options, reduced, per_period, rule=rule, window=span)
 
 
@@ -861,7 +808,6 @@ def _over_time(
     key_rows = np.repeat(reduced.segment_rows, per_segment)
     columns = {key: reduced.grouped.keys[key][key_rows] for key in reduced.keys}
     columns.update(values)
-    weighted = reduced.weight is not None
     has_by = bool(reduced.keys)
     has_missing = np.asarray(per_period.has_missing.reshape(n_segments, -1).any(axis=1))
     overall = inferred.overall
@@ -873,7 +819,7 @@ def _over_time(
         window=None if window == 1 else window,
         overall=float(overall.estimate),
         overall_interval=ConfidenceInterval(float(overall.low), float(overall.high)),
-        n=as_reported_count(float(per_period.overall.weight_total), weighted=weighted),
+        **overall_counts(per_period.overall),
         n_periods=per_segment,
         n_segments=n_segments,
         confidence_level=options.level,

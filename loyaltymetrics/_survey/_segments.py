@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, as_reported_count
+from loyaltymetrics._engine._cells import CellTable, response_counts
 from loyaltymetrics._engine._corrections import CORRECTIONS, Correction, correct_pvalues
 from loyaltymetrics._engine._frames import (
     Grouped,
@@ -48,13 +48,20 @@ from loyaltymetrics._engine._frames import (
     regroup,
 )
 from loyaltymetrics._engine._intervals import spawn_generators
-from loyaltymetrics._engine._means import Difference, Interval
+from loyaltymetrics._engine._means import (
+    BootstrapEngine,
+    CellMeans,
+    Difference,
+    Interval,
+    check_engine,
+)
 from loyaltymetrics._engine._results import (
     ConfidenceInterval,
     DisplayFormat,
     TabularResult,
     format_value,
 )
+from loyaltymetrics._engine._scipy_rows import scipy_difference, scipy_interval
 from loyaltymetrics._engine._validation import (
     check_choice,
     check_confidence_level,
@@ -398,12 +405,69 @@ def _cells(reduced: _Reduced, metric: Metric, missing: npt.NDArray[np.bool_]) ->
 # --- infer ----------------------------------------------------------------
 
 
+def count_columns(
+    cells: CellTable, responses: IntArray, *, weighted: bool
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the count columns of a breakdown table: ``n``, and the weight totals.
+
+    ``n`` is the number of responses of each group (an integer, also when
+    weighted); with weights, ``weight_total`` is the sum of their weights
+    and ``effective_n`` Kish's ``(sum w)**2 / sum w**2`` (0 for a group
+    without weight), as the single results' fields of those names.
+    """
+    columns: dict[str, npt.NDArray[Any]] = {"n": np.asarray(responses, dtype=np.int64)}
+    if weighted:
+        full = cells.broadcast()
+        total = (full.count * full.weight).sum(axis=-1)
+        # Kish's n does not change with the weights' scale: divide by the largest
+        # weight first, so that squaring a huge weight cannot overflow.
+        largest = full.weight.max(initial=0.0)
+        scaled = full.weight / largest if largest > 0 else full.weight
+        mass = full.count * scaled
+        sums, squares = mass.sum(axis=-1), (mass * scaled).sum(axis=-1)
+        effective = np.divide(sums * sums, squares, out=np.zeros(total.shape), where=squares > 0)
+        columns.update(weight_total=total, effective_n=effective)
+    return columns
+
+
+def overall_counts(cells: CellTable) -> dict[str, Any]:
+    """Return a breakdown's overall ``n``, ``weight_total`` and ``effective_n`` fields."""
+    n, weight_total, effective_n = response_counts(cells)
+    return {"n": n, "weight_total": weight_total, "effective_n": effective_n}
+
+
 def _blank(mask: npt.NDArray[np.bool_], *arrays: FloatArray) -> list[FloatArray]:
     return [np.asarray(np.where(mask, np.nan, array), dtype=np.float64) for array in arrays]
 
 
+class BreakdownResult(TabularResult):
+    """A breakdown whose table is also kept as numpy columns (``_columns``).
+
+    The shared behaviour of :class:`SegmentBreakdown` and ``OverTime``.
+    """
+
+    _columns: Mapping[str, npt.NDArray[Any]]
+
+    def _table(self) -> dict[str, Any]:
+        return dict(self._columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as plain Python values, the table as a dict of lists.
+
+        Examples
+        --------
+        >>> import loyaltymetrics as lm
+        >>> result = lm.by_segment([10, 9, 3, 8], by=["a", "a", "b", "b"], compare=None)
+        >>> result.to_dict()["table"]["score"]
+        [100.0, -50.0]
+        """
+        out = {name: value for name, value in super().to_dict().items() if name != "table"}
+        out["table"] = {name: np.asarray(values).tolist() for name, values in self._columns.items()}
+        return out
+
+
 @dataclass(frozen=True, repr=False)
-class SegmentBreakdown(TabularResult):
+class SegmentBreakdown(BreakdownResult):
     """A metric broken down by segment, with intervals and comparisons.
 
     Attributes
@@ -427,8 +491,8 @@ class SegmentBreakdown(TabularResult):
         The estimate on all the data.
     overall_interval : ConfidenceInterval
         Its confidence interval.
-    n : float
-        Responses counted overall (the sum of their weights when weighted).
+    n : int
+        Responses counted overall (rows, also when weighted).
     n_segments : int
         Number of segments (rows of ``table``).
     confidence_level : float
@@ -442,6 +506,12 @@ class SegmentBreakdown(TabularResult):
         What each segment is compared with.
     correction : {"holm", "bonferroni", "fdr_bh"} or None
         Multiple-testing correction of the comparisons' p-values.
+    weight_total : float or None
+        Sum of the weights overall (``n`` without weights); shown only when
+        it differs from ``n``.
+    effective_n : float or None
+        Kish's effective sample size ``(sum w)**2 / sum w**2`` overall
+        (``n`` without weights); shown only when it differs from ``n``.
     """
 
     table: Any = field(compare=False)
@@ -449,13 +519,15 @@ class SegmentBreakdown(TabularResult):
     estimate: str
     overall: float
     overall_interval: ConfidenceInterval
-    n: float
+    n: int
     n_segments: int
     confidence_level: float
     method: str
     comparison_method: str | None
     compare: str | None
     correction: str | None
+    weight_total: float | None = None
+    effective_n: float | None = None
     _columns: Mapping[str, npt.NDArray[Any]] = field(default_factory=dict, compare=False)
     #: The configured metric and every segment's cells (for displays and plots).
     _metric: Metric | None = field(default=None, compare=False)
@@ -466,36 +538,22 @@ class SegmentBreakdown(TabularResult):
         "overall",
         "overall_interval",
         "n",
+        "weight_total",
+        "effective_n",
         "n_segments",
         "method",
         "compare",
         "correction",
     )
 
-    def _table(self) -> dict[str, Any]:
-        return dict(self._columns)
-
     def _display_columns(self) -> dict[str, DisplayFormat | None]:
         return breakdown_columns(self._columns, metric=self._metric, estimate=self.estimate)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the fields as plain Python values, the table as a dict of lists.
-
-        Examples
-        --------
-        >>> import loyaltymetrics as lm
-        >>> result = lm.by_segment([10, 9, 3, 8], by=["a", "a", "b", "b"], compare=None)
-        >>> result.to_dict()["table"]["score"]
-        [100.0, -50.0]
-        """
-        out = {name: value for name, value in super().to_dict().items() if name != "table"}
-        out["table"] = {name: np.asarray(values).tolist() for name, values in self._columns.items()}
-        return out
 
 
 _RESULT_COLUMNS = (
     "n",
-    "responses",
+    "weight_total",
+    "effective_n",
     "score",
     "share",
     "mean",
@@ -531,6 +589,7 @@ def by_segment(
     min_n: int = 30,
     n_resamples: int = 9999,
     rng: object = None,
+    engine: BootstrapEngine = "count",
     **metric_options: object,
 ) -> SegmentBreakdown:
     """Break NPS, CSAT, CES, or the share or mean of any column down by segment.
@@ -598,7 +657,19 @@ def by_segment(
         ``rng=children[1 + i]`` and the interval of the single-group function
         called with ``rng=children[1 + i].spawn(2)[0]`` (the stream that
         resamples the segment in that comparison: both use the same
-        resamples).
+        resamples). With ``engine="scipy"`` the interval uses that stream and
+        the comparison runs ``scipy.stats.bootstrap`` with
+        ``rng=children[1 + i]``.
+    engine : {"count", "scipy"}, default "count"
+        For the bootstrap methods: "count" resamples every segment's cell
+        counts at once; "scipy" runs ``scipy.stats.bootstrap`` on each
+        segment's respondent rows (rebuilt from the counts, paired with
+        their weights when weighted), one segment at a time, and its
+        two-sample bootstrap for the comparison, whose p-value inverts the
+        bootstrap interval as the count engine's does. Both are the same row
+        bootstrap and agree within Monte-Carlo error; "scipy" costs O(n) per
+        resample (O(n^2) memory for BCa's jackknife) where "count" costs
+        O(cells). Another ``method`` with "scipy" is a ValueError.
     **metric_options
         ``nan_policy`` ("raise", "omit" or "propagate", default "raise") for
         every metric; ``prior`` for NPS (the "bayes" method); ``scale`` and
@@ -610,13 +681,16 @@ def by_segment(
     Returns
     -------
     SegmentBreakdown
-        ``table`` has, per segment: the key column(s); ``n`` (responses, or
-        the sum of their weights); ``responses`` (rows counted); the estimate
+        ``table`` has, per segment: the key column(s); ``n`` (responses
+        counted, an integer also when weighted); with weights,
+        ``weight_total`` (the sum of their weights) and ``effective_n``
+        (Kish's ``(sum w)**2 / sum w**2``); the estimate
         (``score``; ``mean`` for the CES mean and "mean"; ``share`` for
-        "share") with ``low`` and ``high``; for "mean", ``total`` (``n`` times
-        the mean: the segment's sum of the column, its customer equity for a
-        value column) with ``total_low`` and ``total_high`` (the mean's
-        limits times ``n``: an interval for a segment of that size);
+        "share") with ``low`` and ``high``; for "mean", ``total`` (``n``, or
+        with weights ``weight_total``, times the mean: the segment's sum of
+        the column, its customer equity for a value column) with
+        ``total_low`` and ``total_high`` (the mean's limits times the same
+        size: an interval for a segment of that size);
         with a comparison, ``difference`` (segment minus rest or overall, on
         the estimate's scale), ``difference_low``, ``difference_high``,
         ``statistic``, ``pvalue``, ``pvalue_corrected`` and ``significant``;
@@ -699,6 +773,7 @@ def by_segment(
         n_resamples=n_resamples,
         rng=rng,
         metric_options=metric_options,
+        engine=engine,
     )
     reduced = _reduce(
         data,
@@ -707,7 +782,21 @@ def by_segment(
         weights=weights,
         boolean_score=options.metric.accepts_boolean,
     )
-    clash = set(reduced.keys) & set(_RESULT_COLUMNS)
+    options, reduced, cells = _checked_cells(options, reduced, reserved=_RESULT_COLUMNS)
+    inferred = _infer(options, cells)
+    return _assemble(options, reduced, cells, inferred)
+
+
+def _checked_cells(
+    options: _Options, reduced: _R, *, reserved: tuple[str, ...]
+) -> tuple[_Options, _R, _Breakdown]:
+    """Check the collected table (key names, weights, scores) and build the groups' cells.
+
+    ``reserved`` are the result's own column names, which a key must not take.
+    Returns the options and table bound to a mean's distinct values (see
+    :func:`_bind_values`) and the cells.
+    """
+    clash = set(reduced.keys) & set(reserved)
     if clash:
         raise ValueError(
             f"`by` column {sorted(clash)[0]!r} has the name of a result column; rename it"
@@ -721,8 +810,7 @@ def by_segment(
             "`score` has no non-missing responses left after omitting "
             f"{int(cells.n_omitted.sum())} missing values"
         )
-    inferred = _infer(options, cells)
-    return _assemble(options, reduced, cells, inferred)
+    return options, reduced, cells
 
 
 @dataclass(frozen=True)
@@ -738,6 +826,7 @@ class _Options:
     min_n: int
     n_resamples: int
     generator: np.random.Generator
+    engine: BootstrapEngine = "count"
 
     @classmethod
     def check(
@@ -752,6 +841,7 @@ class _Options:
         n_resamples: object,
         rng: object,
         metric_options: Mapping[str, object],
+        engine: object = "count",
     ) -> _Options:
         level = check_confidence_level(confidence_level)
         entry = definition(metric)
@@ -778,6 +868,7 @@ class _Options:
             smallest,
             resamples,
             generator,
+            check_engine(engine, chosen),
         )
 
     @property
@@ -800,7 +891,21 @@ class _Inferred:
 
 
 def _infer(options: _Options, cells: _Breakdown) -> _Inferred:
-    """Stage 2: every segment's interval (and comparison), and the overall figure, batched."""
+    """Stage 2: every segment's interval (and comparison), and the overall figure."""
+    infer = _infer_rows if options.engine == "scipy" else _infer_counts
+    interval, differences, overall = infer(options, cells)
+    empty = (cells.segments.weight_total <= 0) | cells.has_missing
+    segments = Interval(*_blank(empty, *interval))
+    if cells.has_missing.any():
+        overall = Interval(*(np.array(np.nan),) * 3)
+    return _Inferred(segments, overall, differences, empty)
+
+
+_Inference = tuple[Interval, Difference | None, Interval]
+
+
+def _infer_counts(options: _Options, cells: _Breakdown) -> _Inference:
+    """Run the count engine: every segment at once, on the reported scale."""
     metric, level, resamples = options.metric, options.level, options.n_resamples
     # Segment i's pair of streams: (its own rows, the rest); see the module notes.
     generator = options.generator
@@ -825,14 +930,56 @@ def _infer(options: _Options, cells: _Breakdown) -> _Inferred:
                     cells.segments, cells.rest, options.comparison_method, level, resamples, pairs
                 )
             )
-    empty = (cells.segments.weight_total <= 0) | cells.has_missing
-    segments = Interval(*_blank(empty, *metric.report(interval)))
     overall = metric.report(
         metric.interval(cells.overall, options.method, level, resamples, children[0])
     )
-    if cells.has_missing.any():
-        overall = Interval(*(np.array(np.nan),) * 3)
-    return _Inferred(segments, overall, differences, empty)
+    return metric.report(interval), differences, overall
+
+
+def _infer_rows(options: _Options, cells: _Breakdown) -> _Inference:
+    """``engine="scipy"``: scipy.stats.bootstrap on each segment's rows, one at a time.
+
+    Segment ``i``'s interval uses the stream of its own rows as the count
+    engine does (``children[1 + i].spawn(2)[0]``) and its comparison runs
+    scipy's two-sample bootstrap with ``children[1 + i]``; values are on the
+    reported scale, so nothing is rescaled.
+    """
+    metric = options.metric
+    value = metric.cell_value
+    children = spawn_generators(options.generator, cells.responses.shape[0] + 1)
+    settings: dict[str, Any] = {
+        "confidence_level": options.level,
+        "method": options.method,
+        "n_resamples": options.n_resamples,
+    }
+
+    def means(table: CellTable, group: int | None = None) -> CellMeans:
+        one = table if group is None else table.take(np.asarray(group, dtype=np.intp))
+        return CellMeans(one, lambda point: np.asarray(value[point], dtype=np.float64))
+
+    intervals: list[Interval] = []
+    comparisons: list[Difference] = []
+    for index, child in enumerate(children[1:]):
+        own = means(cells.segments, index)
+        stream = spawn_generators(child, 2)[0]
+        intervals.append(scipy_interval(own, rng=stream, bound=metric.interval_bound, **settings))
+        if options.compare is not None:
+            rest = means(cells.rest, index)
+            comparisons.append(
+                scipy_difference(own, rest, rng=child, bound=metric.difference_bound, **settings)
+            )
+    overall = scipy_interval(
+        means(cells.overall), rng=children[0], bound=metric.interval_bound, **settings
+    )
+    interval = Interval(
+        *(np.array(column, dtype=np.float64) for column in zip(*intervals, strict=True))
+    )
+    differences = None
+    if comparisons:
+        differences = Difference(
+            *(np.array(column, dtype=np.float64) for column in zip(*comparisons, strict=True))
+        )
+    return interval, differences, overall
 
 
 def _assemble(
@@ -842,8 +989,7 @@ def _assemble(
     weighted = reduced.weight is not None
     segment_n = cells.segments.weight_total
     values: dict[str, npt.NDArray[Any]] = {
-        "n": segment_n if weighted else segment_n.astype(np.int64),
-        "responses": cells.responses,
+        **count_columns(cells.segments, cells.responses, weighted=weighted),
         options.metric.estimate: inferred.segments.estimate,
         "low": inferred.segments.low,
         "high": inferred.segments.high,
@@ -882,7 +1028,7 @@ def _assemble(
         estimate=options.metric.estimate,
         overall=float(overall.estimate),
         overall_interval=ConfidenceInterval(float(overall.low), float(overall.high)),
-        n=as_reported_count(float(cells.overall.weight_total), weighted=weighted),
+        **overall_counts(cells.overall),
         n_segments=reduced.n_segments,
         confidence_level=options.level,
         method=options.method,
@@ -917,9 +1063,27 @@ def _comparisons(
         with np.errstate(invalid="ignore", divide="ignore"):
             factor = rest_n / cells.overall.weight_total
         difference, low, high = difference * factor, low * factor, high * factor
-    difference, low, high, statistic, pvalue = _blank(
-        undefined, difference, low, high, statistic, pvalue
+    return comparison_columns(
+        Difference(difference, low, high, statistic, pvalue),
+        undefined,
+        correction=correction,
+        alpha=alpha,
     )
+
+
+def comparison_columns(
+    differences: Difference,
+    undefined: npt.NDArray[np.bool_],
+    *,
+    correction: Any,
+    alpha: float,
+) -> dict[str, npt.NDArray[Any]]:
+    """Return the comparison columns of a breakdown table, NaN where ``undefined``.
+
+    p-values are corrected over the table (the undefined ones left out);
+    ``significant`` where the corrected p-value is at most ``alpha``.
+    """
+    difference, low, high, statistic, pvalue = _blank(undefined, *differences)
     corrected = correct_pvalues(pvalue, correction)
     with np.errstate(invalid="ignore"):
         significant = corrected <= alpha

@@ -14,6 +14,7 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy import stats
 
 from loyaltymetrics._engine._trend import TREND_ERRORS, linear_trend
 
@@ -109,6 +110,14 @@ def test_property_equals_statsmodels(
         assert np.isnan(fit.standard_error)
         return
     fit = linear_trend(counts, values, periods=periods, method=method)  # type: ignore[arg-type]
+    # Leverage of a respondent in period t: 1/n + (t - mean t)^2 / Sxx (textbook
+    # OLS). At 1 (alone in one of two occupied periods) HC2/HC3 divide by
+    # 1 - h = 0: the documented answer is NaN (statsmodels divides by zero).
+    time = np.repeat(periods, per_period)
+    leverage = 1 / time.size + (time - time.mean()) ** 2 / ((time - time.mean()) ** 2).sum()
+    if method in ("hc2", "hc3") and leverage.max() > 1 - 1e-9:
+        assert np.isnan(fit.standard_error)
+        return
     slope, se, _, _, _, _ = _expanded_fit(counts, values, None, periods, method)
     assert fit.slope == pytest.approx(slope, rel=1e-9, abs=1e-9)
     if np.isfinite(se) and se > 1e-7:
@@ -202,8 +211,28 @@ def test_inputs_not_modified_and_result_displays() -> None:
     assert repr(fit).startswith("LinearTrend(slope=")
     assert fit.to_dict()["method"] == "hc3"
     assert "<table>" in fit._repr_html_()
-    interval = fit.confidence_interval
+    interval = fit.confidence_interval()
     assert interval.low == fit.low
     assert interval.high == fit.high
     with pytest.raises(ValueError, match="one series"):
-        _ = linear_trend(np.stack([counts, counts]), NPS_CODES).confidence_interval
+        _ = linear_trend(np.stack([counts, counts]), NPS_CODES).confidence_interval()
+
+
+def test_confidence_interval_at_another_level() -> None:
+    # Expected limits: slope -/+ t_{df}(1 - tail) * standard_error, the t
+    # quantile from scipy.stats.t (independent of the fit's own arithmetic).
+    counts = np.array([[30, 30, 40], [25, 30, 45], [20, 30, 50]])
+    fit = linear_trend(counts, NPS_CODES, method="classical")
+    assert fit.confidence_interval(0.95) == fit.confidence_interval()
+    quantile = stats.t.isf(0.05, fit.df)
+    interval = fit.confidence_interval(0.9)
+    assert interval.low == pytest.approx(fit.slope - quantile * fit.standard_error, rel=1e-12)
+    assert interval.high == pytest.approx(fit.slope + quantile * fit.standard_error, rel=1e-12)
+    one_sided = linear_trend(counts, NPS_CODES, alternative="greater")
+    lower = one_sided.confidence_interval(0.8)
+    assert lower.high == np.inf
+    assert lower.low == pytest.approx(
+        one_sided.slope - stats.t.isf(0.2, one_sided.df) * one_sided.standard_error, rel=1e-12
+    )
+    with pytest.raises(ValueError, match="`confidence_level`"):
+        fit.confidence_interval(1.5)

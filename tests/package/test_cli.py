@@ -179,7 +179,10 @@ def test_weights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     overall = document["rows"][0]
     # weighted shares: promoters 3/4, detractors 1/4, so NPS = 100 * (0.75 - 0.25) = 50.
     assert overall["score"] == pytest.approx(50.0)
-    assert overall["n"] == pytest.approx(4.0)
+    # n counts the answers (2); the weights total 3 + 1 = 4, Kish's n 4**2 / 10 = 1.6.
+    assert overall["n"] == 2
+    assert overall["weight_total"] == pytest.approx(4.0)
+    assert overall["effective_n"] == pytest.approx(1.6)
     assert document["weights_column"] == "w"
     assert document["n_omitted"] == 1
 

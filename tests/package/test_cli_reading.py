@@ -80,7 +80,9 @@ def test_decimal_comma_export(
     # weights 1.5 (promoter), 0.5 (detractor), 2 (passive) of 4:
     # NPS = 100 * (1.5 - 0.5) / 4 = 25.
     assert overall["score"] == pytest.approx(25.0)
-    assert overall["n"] == pytest.approx(4.0)
+    # n counts the three answers; the weights total 4.
+    assert overall["n"] == 3
+    assert overall["weight_total"] == pytest.approx(4.0)
 
 
 def test_a_decimal_comma_without_the_option_says_what_to_do(

@@ -163,11 +163,11 @@ def test_weighted_csat_breakdown_shows_percentages_and_percentage_points() -> No
     changes = view.column("difference_low")
     assert all(text.endswith(" pp") for text in changes)
     np.testing.assert_allclose([_number(t) for t in changes], table["difference_low"], atol=0.05)
-    # The weighted total with one decimal, the rows counted as integers.
-    n_total = view.column("n")
-    assert all(re.fullmatch(r"\d+\.\d", text) for text in n_total)
-    np.testing.assert_allclose([float(t) for t in n_total], table["n"], atol=0.05)
-    assert view.column("responses") == [str(int(r)) for r in table["responses"]]
+    # The weighted total with one decimal, the responses counted as integers.
+    weight_total = view.column("weight_total")
+    assert all(re.fullmatch(r"\d+\.\d", text) for text in weight_total)
+    np.testing.assert_allclose([float(t) for t in weight_total], table["weight_total"], atol=0.05)
+    assert view.column("n") == [str(int(r)) for r in table["n"]]
 
 
 def test_share_breakdown_shows_a_share_on_0_to_1_as_a_percentage() -> None:

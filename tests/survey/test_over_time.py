@@ -154,17 +154,23 @@ def _check_row(
     rng: np.random.Generator,
 ) -> None:
     if alone is None or alone.n == 0:
-        assert table["responses"][index] == 0
+        assert table["n"][index] == 0
         assert np.isnan(table["score"][index])
         return
     interval = alone.confidence_interval(method=method, n_resamples=99, rng=rng)
     np.testing.assert_allclose(
         [table["score"][index], table["low"][index], table["high"][index], table["n"][index]],
-        # The table's n is the weight total (the integer count is `responses`).
-        [alone.score, interval.low, interval.high, alone.weight_total],
+        # The table's n is the integer count of responses, as the single result's.
+        [alone.score, interval.low, interval.high, alone.n],
         rtol=1e-9,
         atol=1e-9,
     )
+    if "weight_total" in table:
+        np.testing.assert_allclose(
+            [table["weight_total"][index], table["effective_n"][index]],
+            [alone.weight_total, alone.effective_n],
+            rtol=1e-12,
+        )
 
 
 @settings(max_examples=40)
@@ -498,7 +504,8 @@ def test_result_repr_html_dict_and_frame() -> None:
     assert as_dict["compare"] == "previous"
     assert "_counts" not in as_dict
     assert result.to_frame(backend="polars").height == 4
-    assert list(result.to_frame().columns[:3]) == ["period", "n", "responses"]
+    assert list(result.to_frame().columns[:3]) == ["period", "n", "score"]
+    assert result.table["n"].dtype == np.int64
 
 
 def test_inputs_are_not_modified() -> None:

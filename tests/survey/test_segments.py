@@ -184,10 +184,19 @@ def test_each_segment_equals_the_single_group_functions(
         )
         np.testing.assert_allclose(
             [table["score"][index], table["low"][index], table["high"][index], table["n"][index]],
-            [alone.score, interval.low, interval.high, alone.weight_total],
+            [alone.score, interval.low, interval.high, alone.n],
             rtol=1e-9,
             atol=1e-9,
         )
+        if weighted:
+            np.testing.assert_allclose(
+                [table["weight_total"][index], table["effective_n"][index]],
+                [alone.weight_total, alone.effective_n],
+                rtol=1e-12,
+            )
+        else:
+            assert "weight_total" not in table
+            assert "effective_n" not in table
         if n_segments == 1:
             assert np.isnan(table["difference"][index])
             continue
@@ -347,7 +356,7 @@ def test_weights_as_repetition_for_the_estimates() -> None:
         )
     )
     np.testing.assert_allclose(weighted["score"], repeated["score"], rtol=1e-12)
-    np.testing.assert_allclose(weighted["n"], repeated["n"])
+    np.testing.assert_allclose(weighted["weight_total"], repeated["n"])
 
 
 def test_row_order_does_not_matter() -> None:
@@ -611,3 +620,28 @@ def test_wrong_kind_of_data_says_what_to_pass() -> None:
         lm.by_segment(42, by=[1])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="its columns are"):
         lm.by_segment({"nps": [10, 9]}, score="score", by="nps")
+
+
+def test_count_fields_with_weights() -> None:
+    # Worked by hand: segment a has weights 1, 2, 3 -> n = 3, weight total 6,
+    # Kish's effective n = 6**2 / (1 + 4 + 9) = 36 / 14; segment b has 0.5, 0.5
+    # -> n = 2, total 1, effective n 1 / 0.5 = 2. Overall: 7 and 49 / 14.5.
+    result = lm.by_segment(
+        [10, 9, 0, 7, 10],
+        by=["a", "a", "a", "b", "b"],
+        weights=[1.0, 2.0, 3.0, 0.5, 0.5],
+        compare=None,
+    )
+    table = result.table
+    assert table["n"].dtype == np.int64
+    assert table["n"].tolist() == [3, 2]
+    np.testing.assert_allclose(table["weight_total"], [6.0, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(table["effective_n"], [36 / 14, 2.0], rtol=1e-15)
+    assert result.n == 5
+    assert result.weight_total == pytest.approx(7.0, rel=1e-15)
+    assert result.effective_n == pytest.approx(49 / 14.5, rel=1e-15)
+    assert "weight_total=7" in repr(result)
+    unweighted = lm.by_segment([10, 9, 0], by=["a", "a", "b"], compare=None)
+    assert "weight_total" not in unweighted.table
+    assert unweighted.n == 3
+    assert "weight_total" not in repr(unweighted)

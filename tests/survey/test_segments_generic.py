@@ -153,7 +153,8 @@ def test_weighted_mean_and_total_are_the_weighted_sums_of_the_rows() -> None:
     table = _columns(lm.by_segment(value, by=segment, weights=weight, metric="mean"))
     for index, key in enumerate(table["by"]):
         rows = segment == key
-        assert table["n"][index] == pytest.approx(weight[rows].sum())
+        assert table["n"][index] == rows.sum()
+        assert table["weight_total"][index] == pytest.approx(weight[rows].sum())
         assert table["mean"][index] == pytest.approx(np.average(value[rows], weights=weight[rows]))
         assert table["total"][index] == pytest.approx((weight[rows] * value[rows]).sum())
         assert table["total_low"][index] < table["total"][index] < table["total_high"][index]
