@@ -45,6 +45,7 @@ __all__ = [
     "AGGREGATIONS",
     "Aggregation",
     "Grouped",
+    "NamedColumn",
     "Ops",
     "Table",
     "as_narwhals_frame",
@@ -53,6 +54,7 @@ __all__ = [
     "check_temporal",
     "collect_reduced",
     "column_dtype",
+    "columns_of_mapping",
     "columns_to_frame",
     "derive",
     "encode_keys",
@@ -221,6 +223,63 @@ def _column_names(value: object, *, role: str, available: Sequence[str]) -> tupl
     if len(set(resolved)) != len(resolved):
         raise ValueError(f"`{role}` names the same column more than once: {resolved!r}")
     return tuple(resolved)
+
+
+@dataclass(frozen=True)
+class NamedColumn:
+    """A column of a mapping of arrays, named like a Series so a result keeps its name."""
+
+    name: str
+    values: object
+
+    def to_numpy(self) -> npt.NDArray[Any]:
+        return np.asarray(self.values)
+
+
+def columns_of_mapping(
+    data: Mapping[Any, Any], *, score: object, roles: Mapping[str, object]
+) -> tuple[object, dict[str, object]]:
+    """Resolve the column names of a mapping of column names to arrays.
+
+    ``data`` is what ``load_survey()`` returns by default. Returns the score
+    column and, per role, its column: ``by`` as a :class:`NamedColumn` (a
+    list of them for a list of names) so the result names its keys, every
+    other role as the array; a role given as None stays None.
+
+    Examples
+    --------
+    >>> data = {"nps": [10, 3], "region": ["a", "b"], "w": [1.0, 2.0]}
+    >>> score, roles = columns_of_mapping(data, score="nps", roles={"by": "region", "weights": "w"})
+    >>> score, roles["by"].name, roles["weights"]
+    ([10, 3], 'region', [1.0, 2.0])
+    """
+
+    def column(role: str, name: object) -> object:
+        if not isinstance(name, str):
+            raise TypeError(
+                f"`{role}` must name a column of `data` (a mapping of column names to "
+                f"arrays); got {type(name).__name__}"
+            )
+        if name not in data:
+            raise ValueError(
+                f"`{role}` names column {name!r}, which is not in `data`; its columns are: "
+                f"{', '.join(map(str, data))}"
+            )
+        return data[name]
+
+    if score is None:
+        raise TypeError("`score` must name the score column of `data`")
+    resolved: dict[str, object] = {}
+    for role, names in roles.items():
+        if names is None:
+            resolved[role] = None
+        elif role != "by":
+            resolved[role] = column(role, names)
+        elif isinstance(names, list | tuple):
+            resolved[role] = [NamedColumn(str(name), column(role, name)) for name in names]
+        else:
+            resolved[role] = NamedColumn(str(names), column(role, names))
+    return column("score", score), resolved
 
 
 def _is_array_like(value: object) -> bool:

@@ -40,6 +40,7 @@ __all__ = [
     "CALENDAR_PERIODS",
     "DURATION_PERIODS",
     "PERIODS",
+    "CalendarPeriod",
     "Period",
     "check_period",
     "day_of",
@@ -51,6 +52,8 @@ __all__ = [
 ]
 
 Period = Literal["hour", "day", "week", "month", "quarter", "year"]
+#: The calendar periods (every period but "hour").
+CalendarPeriod = Literal["day", "week", "month", "quarter", "year"]
 #: Every period name.
 PERIODS: tuple[Period, ...] = ("hour", "day", "week", "month", "quarter", "year")
 #: Periods of whole days or longer (cohort tables, breakdowns over time).

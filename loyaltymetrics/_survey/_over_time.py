@@ -33,18 +33,20 @@ import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._engine._cells import CellTable
+from loyaltymetrics._engine._corrections import Correction
 from loyaltymetrics._engine._frames import (
     Table,
     as_narwhals_frame,
     as_table,
     check_numeric,
     check_temporal,
+    columns_of_mapping,
     columns_to_frame,
     derive,
     group_aggregate,
@@ -56,6 +58,7 @@ from loyaltymetrics._engine._intervals import Alternative
 from loyaltymetrics._engine._means import BootstrapEngine
 from loyaltymetrics._engine._periods import (
     CALENDAR_PERIODS,
+    CalendarPeriod,
     Period,
     check_period,
     day_of,
@@ -70,7 +73,9 @@ from loyaltymetrics._engine._validation import (
     check_confidence_level,
 )
 from loyaltymetrics._survey._display import breakdown_columns
-from loyaltymetrics._survey._metrics import Metric
+from loyaltymetrics._survey._metrics import Metric, MetricName
+from loyaltymetrics._survey._nps_inference import NPSMethod
+from loyaltymetrics._survey._scale_inference import MeanMethod, ShareMethod
 from loyaltymetrics._survey._segments import (
     _RESULT_COLUMNS,
     _ROWS,
@@ -92,6 +97,9 @@ __all__ = ["OverTime", "over_time"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+#: What each change is measured against: a rule, a baseline period (any day
+#: of it, as a date, datetime or ISO text), or None for no changes.
+BaselineChoice = Literal["previous", "first"] | datetime.date | np.datetime64 | str | None
 
 _PERIOD = "__loyaltymetrics_period"
 _RULES = ("previous", "first")
@@ -356,6 +364,11 @@ def _table(
     boolean_score: bool = False,
 ) -> Table:
     """Validate the column arguments into a table (a boolean score if ``boolean_score``)."""
+    if isinstance(data, Mapping):
+        data, roles = columns_of_mapping(
+            data, score=score, roles={"time": time, "by": by, "weights": weights}
+        )
+        time, by, weights, score = roles["time"], roles["by"], roles["weights"], None
     if as_narwhals_frame(data) is None and not isinstance(time, str) and time is not None:
         time = _time_array(time)
     table = as_table(
@@ -587,17 +600,17 @@ def over_time(
     data: object,
     /,
     *,
-    metric: str = "nps",
+    metric: MetricName = "nps",
     score: str | None = None,
     time: object,
-    period: str = "month",
+    period: CalendarPeriod = "month",
     by: object = None,
     weights: object = None,
     window: int | None = None,
-    compare: object = "previous",
-    correction: str | None = "holm",
+    compare: BaselineChoice = "previous",
+    correction: Correction | None = "holm",
     confidence_level: float = 0.95,
-    method: str | None = None,
+    method: NPSMethod | ShareMethod | MeanMethod | None = None,
     n_resamples: int = 9999,
     rng: object = None,
     engine: BootstrapEngine = "count",
@@ -610,9 +623,10 @@ def over_time(
     data : dataframe or array_like
         A dataframe that narwhals supports -- pandas, polars (eager or
         ``LazyFrame``), pyarrow, Dask, DuckDB, PySpark -- with the columns
-        named by ``score``, ``time``, ``by`` and ``weights``; or an array of
-        scores, with ``time`` (and ``by``, ``weights``) given as arrays of
-        the same length.
+        named by ``score``, ``time``, ``by`` and ``weights``; a mapping of
+        column names to arrays (what ``load_survey()`` returns by default),
+        with the same column names; or an array of scores, with ``time``
+        (and ``by``, ``weights``) given as arrays of the same length.
     metric : {"nps", "csat", "ces", "share", "mean"}, default "nps"
         The metric. Its options go in ``metric_options``; "share" (of a
         boolean or 0/1 column) and "mean" (of a numeric column) are as in

@@ -43,6 +43,7 @@ from loyaltymetrics._engine._frames import (
     as_narwhals_frame,
     as_table,
     check_numeric,
+    columns_of_mapping,
     columns_to_frame,
     group_aggregate,
     regroup,
@@ -119,46 +120,6 @@ def _as_float(values: npt.NDArray[Any]) -> FloatArray:
     return np.asarray(values, dtype=np.float64)
 
 
-@dataclass(frozen=True)
-class _Column:
-    """A column of a mapping of arrays, named like a Series so the result keeps its name."""
-
-    name: str
-    values: object
-
-    def to_numpy(self) -> npt.NDArray[Any]:
-        return np.asarray(self.values)
-
-
-def _from_mapping(
-    data: Mapping[Any, Any], *, score: object, by: object, weights: object
-) -> tuple[object, object, object]:
-    """Resolve column names in a mapping of column names to arrays: (scores, by, weights)."""
-
-    def column(role: str, name: object) -> object:
-        if not isinstance(name, str):
-            raise TypeError(
-                f"`{role}` must name a column of `data` (a mapping of column names to "
-                f"arrays); got {type(name).__name__}"
-            )
-        if name not in data:
-            raise ValueError(
-                f"`{role}` names column {name!r}, which is not in `data`; its columns are: "
-                f"{', '.join(map(str, data))}"
-            )
-        return data[name]
-
-    if score is None:
-        raise TypeError("`score` must name the score column of `data`")
-    names = [by] if isinstance(by, str) else list(by) if isinstance(by, list | tuple) else [by]
-    keys = [_Column(str(name), column("by", name)) for name in names]
-    return (
-        column("score", score),
-        keys[0] if isinstance(by, str) else keys,
-        None if weights is None else column("weights", weights),
-    )
-
-
 def _booleans_as_integers(values: object) -> object:
     """Return boolean scores (a list, array or Series of booleans) as 0/1; others unchanged."""
     if isinstance(values, list | tuple):
@@ -188,8 +149,8 @@ def _reduce(
             f"{type(data).__name__}"
         )
     if isinstance(data, Mapping):
-        data, by, weights = _from_mapping(data, score=score, by=by, weights=weights)
-        score = None
+        data, roles = columns_of_mapping(data, score=score, roles={"by": by, "weights": weights})
+        by, weights, score = roles["by"], roles["weights"], None
     if boolean_score and as_narwhals_frame(data) is None:
         data = _booleans_as_integers(data)
     table = as_table(

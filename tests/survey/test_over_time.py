@@ -346,7 +346,7 @@ def _respondent_codes(frame: pd.DataFrame) -> np.ndarray:
 def test_trend_equals_statsmodels_ols_on_the_respondent_rows(se: str) -> None:
     survey = datasets.load_survey(as_frame="pandas")
     result = lm.over_time(survey, score="nps", time="date", by="region")
-    fit = result.trend(method=se)  # type: ignore[arg-type]
+    fit = result.trend(method=se)
     month = survey["date"].dt.month.to_numpy() - 1  # position 0 = January 2025
     cov = {"hc3": "HC3", "hc1": "HC1", "classical": "nonrobust"}[se]
     for index, region in enumerate(np.unique(survey["region"])):
@@ -487,7 +487,7 @@ def test_periods_and_segments_are_one_batch(monkeypatch: pytest.MonkeyPatch) -> 
 
     def counted(cells: object, **options: object) -> object:
         calls.append(np.shape(cells.count))  # type: ignore[attr-defined]
-        return original(cells, **options)  # type: ignore[arg-type]
+        return original(cells, **options)
 
     monkeypatch.setattr(_metrics, "nps_interval", counted)
     survey = datasets.load_survey(as_frame="pandas")
@@ -532,7 +532,7 @@ def test_bad_input_gets_clear_errors() -> None:
     with pytest.raises(ValueError, match="`period` must be one of"):
         lm.over_time(SMALL, score="nps", time="date", period="fortnight")
     with pytest.raises(TypeError, match="`window` must be a whole number"):
-        lm.over_time(SMALL, score="nps", time="date", window=1.5)  # type: ignore[arg-type]
+        lm.over_time(SMALL, score="nps", time="date", window=1.5)
     with pytest.raises(ValueError, match="`window` must be at least 1"):
         lm.over_time(SMALL, score="nps", time="date", window=0)
     with pytest.raises(ValueError, match="`window` \\(5\\) must not exceed"):
@@ -565,3 +565,21 @@ def test_bad_input_gets_clear_errors() -> None:
         lm.over_time(SMALL, score="nps", time="date", satisfied=(4, 5))
     with pytest.raises(ValueError, match="`data` has no rows"):
         lm.over_time(SMALL.iloc[:0], score="nps", time="date")
+
+
+def test_mapping_of_columns_equals_the_pandas_frame() -> None:
+    # What load_survey() returns by default (a dict of numpy arrays) works like
+    # the same data as a pandas frame, key column names included.
+    columns = datasets.load_survey()
+    frame = datasets.load_survey(as_frame="pandas")
+    options = {"score": "nps", "time": "date", "period": "quarter", "by": ["region"]}
+    ours = lm.over_time(columns, weights="weight", rng=3, **options)
+    reference = lm.over_time(frame, weights="weight", rng=3, **options)
+    assert list(ours.table)[:2] == ["region", "period"]
+    np.testing.assert_array_equal(ours.table["n"], reference.table["n"].to_numpy())
+    for name in ("score", "low", "high", "difference", "pvalue"):
+        np.testing.assert_array_equal(ours.table[name], reference.table[name].to_numpy())
+    with pytest.raises(ValueError, match="`time` names column 'day'"):
+        lm.over_time(columns, score="nps", time="day")
+    with pytest.raises(TypeError, match="`time` must name a column"):
+        lm.over_time(columns, score="nps", time=columns["date"])

@@ -63,6 +63,10 @@ overall: float = breakdown.overall
 table = breakdown.to_frame()
 csat_breakdown = lm.by_segment(survey, metric="csat", score="csat", by="region", compare=None)
 from_mapping = lm.by_segment(load_survey(), score="nps", by="region", correction="fdr_bh")
+monthly: lm.OverTime = lm.over_time(
+    load_survey(), score="nps", time="date", period="quarter", compare="first", method="bca"
+)
+baseline = lm.over_time(survey, score="nps", time="date", compare="2025-01-01", correction=None)
 
 axes = plot_nps(breakdown)
 axes = plot_score_distribution({"a": result, "b": from_counts})

@@ -12,6 +12,7 @@ import loyaltymetrics as lm
 def typos() -> None:
     """Never called: the calls are here for the type checker only."""
     scores = [10, 9, 8, 7, 6]
+    days = ["2025-01-03", "2025-01-20", "2025-02-11", "2025-02-12", "2025-03-01"]
     lm.nps(scores, nan_policy="omt")  # expect-error
     lm.nps(scores).confidence_interval(method="bcaa")  # expect-error
     lm.nps(scores).confidence_interval(method="wilson")  # expect-error
@@ -32,3 +33,7 @@ def typos() -> None:
     lm.by_segment(scores, by=["a"] * 5, method="bcaa")  # expect-error
     lm.by_segment(scores, by=["a"] * 5, compare="others")  # expect-error
     lm.by_segment(scores, by=["a"] * 5, correction="holm-bonferroni")  # expect-error
+    lm.over_time(scores, time=days, metric="npss")  # expect-error
+    lm.over_time(scores, time=days, period="monthly")  # expect-error
+    lm.over_time(scores, time=days, method="bcaa")  # expect-error
+    lm.over_time(scores, time=days, correction="holm-bonferroni")  # expect-error
