@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable
-from loyaltymetrics._engine._means import Difference, Interval
 from loyaltymetrics._engine._validation import check_nan_policy
-from loyaltymetrics._survey._metrics import Metric, MetricDefinition, rating_metric, register
+from loyaltymetrics._survey._metrics import (
+    BoundInference,
+    Metric,
+    MetricDefinition,
+    rating_metric,
+    register,
+)
 from loyaltymetrics._survey._scale_inference import (
     MEAN_DIFFERENCE_METHODS,
     MEAN_METHODS,
@@ -61,43 +65,9 @@ def _share(options: Mapping[str, object]) -> Metric:
 
 def _mean_of(values: FloatArray, nan_policy: Any) -> Metric:
     """Return the mean whose cell labels index ``values`` (the sorted distinct values)."""
-
-    def interval(cells: CellTable, method: str, level: float, resamples: int, rng: Any) -> Interval:
-        return mean_interval(
-            cells,
-            confidence_level=level,
-            method=cast("Any", method),
-            n_resamples=resamples,
-            rng=rng,
-            values=values,
-        )
-
-    def difference(
-        a: CellTable, b: CellTable, method: str, level: float, resamples: int, rng: Any
-    ) -> Difference:
-        return mean_difference(
-            a,
-            b,
-            confidence_level=level,
-            method=cast("Any", method),
-            n_resamples=resamples,
-            rng=rng,
-            values=values,
-        )
-
-    def joint(
-        a: CellTable, b: CellTable, method: str, level: float, resamples: int, rng: Any
-    ) -> tuple[Interval, Difference]:
-        return scale_interval_and_difference(
-            a,
-            b,
-            confidence_level=level,
-            method=cast("Any", method),
-            n_resamples=resamples,
-            rng=rng,
-            values=values,
-        )
-
+    inference = BoundInference(
+        mean_interval, mean_difference, scale_interval_and_difference, {"values": values}
+    )
     n_values = max(int(values.shape[0]), 1)
     return Metric(
         name="mean",
@@ -112,9 +82,7 @@ def _mean_of(values: FloatArray, nan_policy: Any) -> Metric:
         difference_methods=MEAN_DIFFERENCE_METHODS,
         default_difference_method="welch",
         nan_policy=nan_policy,
-        interval=interval,
-        difference=difference,
-        joint=joint,
+        **inference.callables(),
         cell_value=np.asarray(values, dtype=np.float64),
         bind=lambda distinct: _mean_of(distinct, nan_policy),
         reports_total=True,

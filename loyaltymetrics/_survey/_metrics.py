@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -225,39 +225,62 @@ class MetricDefinition:
         return self.configure(options)
 
 
+@dataclass(frozen=True)
+class BoundInference:
+    """The registry's three inference callables of one metric, with its options bound.
+
+    ``options`` go to every function, ``interval_options`` to the interval
+    only (the NPS prior), ``difference_options`` to the difference only.
+    """
+
+    interval_of: Callable[..., Interval]
+    difference_of: Callable[..., Difference]
+    joint_of: Callable[..., tuple[Interval, Difference]]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    interval_options: Mapping[str, Any] = field(default_factory=dict)
+    difference_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def _settings(self, method: str, level: float, resamples: int, rng: Any) -> dict[str, Any]:
+        return {
+            "confidence_level": level,
+            "method": method,
+            "n_resamples": resamples,
+            "rng": rng,
+            **self.options,
+        }
+
+    def interval(
+        self, cells: CellTable, method: str, level: float, resamples: int, rng: Any
+    ) -> Interval:
+        settings = self._settings(method, level, resamples, rng)
+        return self.interval_of(cells, **settings, **self.interval_options)
+
+    def difference(
+        self, a: CellTable, b: CellTable, method: str, level: float, resamples: int, rng: Any
+    ) -> Difference:
+        settings = self._settings(method, level, resamples, rng)
+        return self.difference_of(a, b, **settings, **self.difference_options)
+
+    def joint(
+        self, a: CellTable, b: CellTable, method: str, level: float, resamples: int, rng: Any
+    ) -> tuple[Interval, Difference]:
+        return self.joint_of(a, b, **self._settings(method, level, resamples, rng))
+
+    def callables(self) -> dict[str, Any]:
+        """Return the ``interval``, ``difference`` and ``joint`` fields of a :class:`Metric`."""
+        return {"interval": self.interval, "difference": self.difference, "joint": self.joint}
+
+
 def _nps(options: Mapping[str, object]) -> Metric:
     prior = check_positive_vector(options.get("prior", (1.0, 1.0, 1.0)), name="prior", size=3)
 
-    def interval(cells: CellTable, method: str, level: float, resamples: int, rng: Any) -> Interval:
-        return nps_interval(
-            cells,
-            confidence_level=level,
-            method=cast("Any", method),
-            n_resamples=resamples,
-            rng=rng,
-            prior=prior,
-        )
-
-    def difference(
-        a: CellTable, b: CellTable, method: str, level: float, resamples: int, rng: Any
-    ) -> Difference:
-        return nps_difference(
-            a,
-            b,
-            confidence_level=level,
-            method=cast("Any", method),
-            alternative="two-sided",
-            n_resamples=resamples,
-            rng=rng,
-        )
-
-    def joint(
-        a: CellTable, b: CellTable, method: str, level: float, resamples: int, rng: Any
-    ) -> tuple[Interval, Difference]:
-        return nps_interval_and_difference(
-            a, b, confidence_level=level, method=cast("Any", method), n_resamples=resamples, rng=rng
-        )
-
+    inference = BoundInference(
+        nps_interval,
+        nps_difference,
+        nps_interval_and_difference,
+        interval_options={"prior": prior},
+        difference_options={"alternative": "two-sided"},
+    )
     return Metric(
         name="nps",
         display_name="NPS",
@@ -271,9 +294,7 @@ def _nps(options: Mapping[str, object]) -> Metric:
         difference_methods=DIFFERENCE_METHODS,
         default_difference_method="adjusted-wald",
         nan_policy=check_nan_policy(options.get("nan_policy", "raise")),
-        interval=interval,
-        difference=difference,
-        joint=joint,
+        **inference.callables(),
         cell_value=np.array([-100.0, 0.0, 100.0]),
         interval_bound=100.0,
     )
@@ -301,41 +322,7 @@ def rating_metric(
         interval_of, difference_of = share_interval, share_difference  # type: ignore[assignment]
         options = {"in_range": (in_range[0] - scale[0], in_range[1] - scale[0])}
 
-    def interval(cells: CellTable, method: str, level: float, resamples: int, rng: Any) -> Interval:
-        return interval_of(
-            cells,
-            confidence_level=level,
-            method=cast("Any", method),
-            n_resamples=resamples,
-            rng=rng,
-            **options,
-        )
-
-    def difference(
-        a: CellTable, b: CellTable, method: str, level: float, resamples: int, rng: Any
-    ) -> Difference:
-        return difference_of(
-            a,
-            b,
-            confidence_level=level,
-            method=cast("Any", method),
-            n_resamples=resamples,
-            rng=rng,
-            **options,
-        )
-
-    def joint(
-        a: CellTable, b: CellTable, method: str, level: float, resamples: int, rng: Any
-    ) -> tuple[Interval, Difference]:
-        return scale_interval_and_difference(
-            a,
-            b,
-            confidence_level=level,
-            method=cast("Any", method),
-            n_resamples=resamples,
-            rng=rng,
-            **options,
-        )
+    inference = BoundInference(interval_of, difference_of, scale_interval_and_difference, options)
 
     share = in_range is not None
     points = np.arange(scale[1] - scale[0] + 1, dtype=np.float64)
@@ -356,9 +343,7 @@ def rating_metric(
         difference_methods=SHARE_DIFFERENCE_METHODS if share else MEAN_DIFFERENCE_METHODS,
         default_difference_method="newcombe" if share else "welch",
         nan_policy=nan_policy,
-        interval=interval,
-        difference=difference,
-        joint=joint,
+        **inference.callables(),
         cell_value=cell_value,
     )
 
