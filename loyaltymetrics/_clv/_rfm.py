@@ -101,9 +101,12 @@ class _Scale:
         return units
 
 
-def _check_names(**names: object) -> None:
+def _check_names(*, optional: tuple[str, ...] = (), **names: object) -> None:
+    """Check that each argument names a column (a str); those in ``optional`` may be None."""
     for argument, name in names.items():
-        if name is not None and not isinstance(name, str):
+        if name is None and argument in optional:
+            continue
+        if not isinstance(name, str):
             raise TypeError(f"`{argument}` must be a column name (str); got {name!r}")
 
 
@@ -522,8 +525,7 @@ def rfm_summary(
     >>> summary["frequency"], summary["recency"], summary["T"], summary["monetary_value"]
     (array([1, 0]), array([7., 0.]), array([30., 26.]), array([20.,  0.]))
     """
-    _check_names(customer=customer, time=time)
-    _check_names(value=value)
+    _check_names(customer=customer, time=time, value=value, optional=("value",))
     chosen = check_choice(period, name="period", choices=_PERIODS)
     with_value = value is not None
     frame, raw, is_datetime, last = _inputs(transactions, customer, time, value)
@@ -615,8 +617,6 @@ def historical_clv(
     (array([210.,  50.]), array([199.58,  50.  ]))
     """
     _check_names(customer=customer, time=time, value=value)
-    if value is None:
-        raise TypeError("`value` must be a column name (str); got None")
     chosen = check_choice(period, name="period", choices=_PERIODS)
     rate = check_number(discount_rate, name="discount_rate", low=0.0, inclusive=True)
     log_growth = float(np.log1p(rate))

@@ -282,3 +282,15 @@ def test_bad_inputs() -> None:
         lm.rfm_summary({"id": [], "t": []}, customer="id", time="t")
     with pytest.raises(ValueError, match="`discount_rate` must be finite and >= 0"):
         lm.historical_clv(frame, customer="id", time="day", value="amount", discount_rate=-1)
+
+
+@pytest.mark.parametrize("missing", ["customer", "time"])
+def test_a_required_column_name_of_none_is_a_type_error(missing: str) -> None:
+    # Found by the fuzz test: time=None on an empty pandas frame reached a raw
+    # KeyError in the frame reduce.
+    frame = pd.DataFrame({"c": [], "t": [], "v": []})
+    names = {"customer": "c", "time": "t", missing: None}
+    with pytest.raises(TypeError, match=f"`{missing}` must be a column name"):
+        lm.rfm_summary(frame, **names)
+    with pytest.raises(TypeError, match=f"`{missing}` must be a column name"):
+        lm.historical_clv(frame, value="v", **names)
