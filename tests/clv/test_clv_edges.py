@@ -205,3 +205,122 @@ def test_rfm_scores_of_a_frame_with_missing_values_names_the_column() -> None:
     )
     with pytest.raises(ValueError, match="`T` column 'T' must not contain missing values"):
         lm.rfm_scores(summary)
+
+
+def _jacobi_factor(a: float, shape: float, b_shifted: float, z: float) -> float:
+    """The BG/NBD factor by scipy's Gauss-Jacobi rule, as the fallback computed it before."""
+    import math
+
+    import numpy as np
+    from scipy import special
+
+    nodes, weights = special.roots_jacobi(300, b_shifted - 1.0, a - 1.0)
+    p = (1.0 + nodes) / 2.0
+    ratio = math.inf if z >= 1.0 else z / (1.0 - z)
+    values = -np.expm1(-shape * np.log1p(p * ratio)) / p
+    return float(np.sum(weights * values) / np.sum(weights))
+
+
+def _beta_rule_factor(a: float, shape: float, b_shifted: float, z: float) -> float:
+    """The same factor by the overflow-free Golub-Welsch rule of the fallback."""
+    import math
+
+    import numpy as np
+
+    from loyaltymetrics._clv.models._bgnbd import _JACOBI_NODES, _beta_nodes_and_weights
+
+    p, weights = _beta_nodes_and_weights(a, b_shifted, _JACOBI_NODES)
+    assert weights.sum() == pytest.approx(1.0, rel=1e-13)
+    ratio = math.inf if z >= 1.0 else z / (1.0 - z)
+    return float(np.sum(weights * (-np.expm1(-shape * np.log1p(p * ratio)) / p)))
+
+
+@pytest.mark.parametrize("b_shifted", [500.0, 750.0, 1000.0])
+@pytest.mark.parametrize("a", [0.79, 1.5, 3.0])
+@pytest.mark.parametrize(("shape", "z"), [(0.24, 0.5), (5.0, 0.5), (0.24, 0.9), (5.0, 0.9)])
+def test_beta_rule_matches_scipys_jacobi_rule_where_both_work(
+    a: float, shape: float, b_shifted: float, z: float
+) -> None:
+    from loyaltymetrics._clv.models._bgnbd import _factor_by_quadrature
+
+    # Reference: scipy's roots_jacobi, whose weight total is still finite at B <= 1000.
+    reference = _jacobi_factor(a, shape, b_shifted, z)
+    assert _beta_rule_factor(a, shape, b_shifted, z) == pytest.approx(reference, rel=1e-12)
+    # Where roots_jacobi works the fallback still takes it: the very same number.
+    assert _factor_by_quadrature(a, shape, b_shifted, z) == reference
+
+
+@pytest.mark.parametrize("b_shifted", [1e4, 1e5, 1e6])
+def test_beta_rule_matches_numerical_integration_for_huge_b(b_shifted: float) -> None:
+    import math
+    import warnings
+    from collections.abc import Callable
+
+    from scipy import integrate
+
+    from loyaltymetrics._clv.models._bgnbd import _factor_by_quadrature
+
+    # Reference: adaptive integration (scipy's quad) of (1 - (1 + p t / R) ** -shape) / p
+    # against the Beta(a, B) density, in u = p B so that the bulk sits at u ~ a. The
+    # density is integrated unnormalised, u ** (a - 1) (1 - u / B) ** (B - 1), and both
+    # integrals divided: the normalising beta function at huge B would cost digits.
+    a, shape = 3.0, 5.0
+    ratio = b_shifted / 100.0
+    z = ratio / (1.0 + ratio)
+
+    def density(u: float) -> float:
+        return math.exp((a - 1.0) * math.log(u) + (b_shifted - 1.0) * math.log1p(-u / b_shifted))
+
+    def integrand(u: float) -> float:
+        p = u / b_shifted
+        return -math.expm1(-shape * math.log1p(p * ratio)) / p * density(u)
+
+    pieces = [(0.0, 1.0), (1.0, 3.0), (3.0, 10.0), (10.0, 30.0), (30.0, 100.0), (100.0, 300.0)]
+
+    def integral(function: Callable[[float], float]) -> float:
+        return sum(
+            integrate.quad(function, low, high, epsabs=0.0, epsrel=1e-13, limit=200)[0]
+            for low, high in pieces
+        )
+
+    reference = integral(integrand) / integral(density)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        factor = _factor_by_quadrature(a, shape, b_shifted, z)
+    assert factor == pytest.approx(reference, rel=1e-12)
+
+
+@pytest.mark.parametrize("b_shifted", [1e4, 1e6, 1e12, 1e100, 1e300])
+def test_beta_rule_matches_the_mean_of_one_over_p(b_shifted: float) -> None:
+    from loyaltymetrics._clv.models._bgnbd import _factor_by_quadrature
+
+    # At t / R = inf the factor is E[1 / p] under Beta(a, B): B(a - 1, B) / B(a, B)
+    # = (a + B - 1) / (a - 1) for a > 1 (the beta function's recurrence). a = 20 keeps
+    # 1 / p smooth enough for the 300-node rule.
+    a = 20.0
+    expected = (a + b_shifted - 1.0) / (a - 1.0)
+    assert _factor_by_quadrature(a, 1.0, b_shifted, 1.0) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("name", "shift"), [("BGNBDModel", 0.0), ("MBGNBDModel", 1.0)])
+def test_expected_purchases_at_the_float_horizon_with_a_large_frequency(
+    name: str, shift: float
+) -> None:
+    import warnings
+
+    import numpy as np
+
+    # Found by the fuzz test: at t = 1e308 with x > ~1000 the quadrature overflowed.
+    # Reference, by hand: with T = t_x = 0, P(alive) = (b + x + shift - 1) / (a + b + x +
+    # shift - 1) (FHL 2005 / Batislam et al. 2007 with equal recency and T), and at an
+    # infinite horizon the factor is E[1 / p] = (a + b + x + shift - 1) / (a - 1), so
+    # E[Y] = (b + x + shift - 1) / (a - 1).
+    model = getattr(lm, name)(r=0.24, alpha=4.41, a=20.0, b=2.43)
+    x = np.array([1028.0, 1e4, 1e6])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = model.expected_purchases(1e308, x, np.zeros(3), np.zeros(3))
+    expected = (model.b + x + shift - 1.0) / (model.a - 1.0)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="`frequency` plus the model's `b` must be at most"):
+        model.expected_purchases(1e308, [1e301], [0.0], [0.0])

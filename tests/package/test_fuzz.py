@@ -222,14 +222,7 @@ def _exercise(result: object) -> None:
 # pattern). Each is an open bug with the input that triggers it; remove an entry with
 # its fix. Anything else that escapes fails the test.
 _Kinds = type[BaseException] | tuple[type[BaseException], ...]
-KNOWN_FAILURES: tuple[tuple[str, _Kinds, str], ...] = (
-    # Open: at horizons near 1e308 with a frequency above about 1000, the fallback
-    # quadrature of the BG/NBD-family expectation asks scipy's roots_jacobi for
-    # weights whose total (2 ** (a + b + x)) overflows; e.g.
-    # BGNBDModel.expected_purchases(1e308, [1028], [0], [0]).
-    ("BGNBDModel.expected_purchases", RuntimeWarning, "overflow"),
-    ("MBGNBDModel.expected_purchases", RuntimeWarning, "overflow"),
-)
+KNOWN_FAILURES: tuple[tuple[str, _Kinds, str], ...] = ()
 CURRENT = {"target": ""}
 
 

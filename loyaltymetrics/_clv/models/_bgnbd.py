@@ -167,6 +167,54 @@ def _purchases_factor(
 # Gauss-Jacobi nodes of the fallback: the integrand bends at p ~ R / t, so
 # far-off horizons (t / R in the hundreds) need a few hundred nodes for 1e-12.
 _JACOBI_NODES = 300
+# Largest ``B`` the fallback accepts: beyond it the nodes, near ``a / B``, sink
+# towards the subnormal range and lose their digits.
+_MAX_SHIFTED_B = 1e300
+
+
+def _beta_nodes_and_weights(a: float, b_shifted: float, n: int) -> tuple[FloatArray, FloatArray]:
+    """Gauss nodes in ``p`` on [0, 1] and normalised weights (summing to 1) of ``Beta(a, B)``.
+
+    Golub & Welsch (1969): the nodes are the eigenvalues of the Jacobi matrix
+    of the monic polynomials orthogonal under ``p ** (a - 1) (1 - p) ** (B - 1)``,
+    the weights the squared first components of its unit eigenvectors. The
+    matrix is the Jacobi-polynomial recurrence (Abramowitz & Stegun 22.7.1,
+    ``alpha = B - 1``, ``beta = a - 1``, ``s = 2 k + alpha + beta``) moved to
+    ``p = (1 + x) / 2``: diagonal ``(1 + a_k) / 2`` with
+    ``1 + a_k = ((2k + beta) (2k + 2 alpha + beta) + 2 s + beta ** 2) / (s (s + 2))``
+    (``a / (a + B)``, the beta mean, at ``k = 0``) and off-diagonal
+    ``sqrt(k (k + alpha) (k + beta) (k + alpha + beta) / (s ** 2 (s + 1) (s - 1)))``
+    (``sqrt(a B / ((a + B) ** 2 (a + B + 1)))``, the beta standard deviation,
+    at ``k = 1``). Every factor is written as a ratio of like-sized terms, so
+    nothing cancels or overflows for huge ``B``.
+    """
+    from scipy import linalg
+
+    alpha, beta = b_shifted - 1.0, a - 1.0
+    k = np.arange(n, dtype=np.float64)
+    s = 2.0 * k + alpha + beta
+    with np.errstate(divide="ignore", invalid="ignore"):  # k = 0 is replaced below
+        one_plus = (2.0 * k + beta) / s * ((2.0 * k + 2.0 * alpha + beta) / (s + 2.0)) + (
+            2.0 + beta * (beta / s)
+        ) / (s + 2.0)
+    diagonal = one_plus / 2.0
+    diagonal[0] = a / (a + b_shifted)
+    j = k[2:]
+    sj = s[2:]
+    off = np.empty(n - 1)
+    total = a + b_shifted
+    off[0] = math.sqrt(a / total) * math.sqrt(b_shifted / total) / math.sqrt(total + 1.0)
+    off[1:] = (
+        np.sqrt(j)
+        * np.sqrt(j + beta)
+        * np.sqrt((j + alpha) / sj)
+        * np.sqrt((j + alpha + beta) / sj)
+        / np.sqrt(sj + 1.0)
+        / np.sqrt(sj - 1.0)
+    )
+    nodes, vectors = linalg.eigh_tridiagonal(diagonal, off)
+    weights: FloatArray = vectors[0] ** 2
+    return nodes, weights
 
 
 def _factor_by_quadrature(a: float, shape: float, b_shifted: float, z: float) -> float:
@@ -177,13 +225,37 @@ def _factor_by_quadrature(a: float, shape: float, b_shifted: float, z: float) ->
     ``lambda`` gives ``(1 - (R / (R + p t)) ** shape) / p`` with ``t / R = z / (1 - z)``
     (Fader, Hardie & Lee 2005, the derivation of eq. 7), and ``p ~ Beta(a, B)``
     is integrated by Gauss-Jacobi quadrature (smooth integrand, weight
-    ``p ** (a - 1) (1 - p) ** (B - 1)``).
+    ``p ** (a - 1) (1 - p) ** (B - 1)``). scipy's ``roots_jacobi`` scales its
+    weights to their total ``2 ** (a + B - 1) B(a, B)``, which with the
+    integrand overflows once ``B`` passes about 1000; there the nodes and
+    normalised weights come from :func:`_beta_nodes_and_weights` instead.
+
+    Raises
+    ------
+    ValueError
+        If ``B`` (``b`` plus the frequency, plus one for the MBG/NBD) exceeds
+        1e300.
     """
-    nodes, weights = special.roots_jacobi(_JACOBI_NODES, b_shifted - 1.0, a - 1.0)
-    p = (1.0 + nodes) / 2.0
     ratio = math.inf if z >= 1.0 else z / (1.0 - z)  # z = 1: t / R beyond the float range
+    if not b_shifted <= _MAX_SHIFTED_B:
+        raise ValueError(
+            "`frequency` plus the model's `b` must be at most 1e300 for the expected "
+            f"purchases at this horizon; got a posterior dropout shape of {b_shifted!r}"
+        )
+    try:
+        with np.errstate(all="ignore"):  # judged by the result below
+            nodes, weights = special.roots_jacobi(_JACOBI_NODES, b_shifted - 1.0, a - 1.0)
+            p = (1.0 + nodes) / 2.0
+            values = -np.expm1(-shape * np.log1p(p * ratio)) / p
+            weighted, total = np.sum(weights * values), np.sum(weights)
+    except ValueError:  # B beyond about 1e150: scipy's own matrix is no longer finite
+        pass
+    else:
+        if np.isfinite(weighted) and np.isfinite(total) and total > 0.0:
+            return float(weighted / total)
+    p, weights = _beta_nodes_and_weights(a, b_shifted, _JACOBI_NODES)
     values = -np.expm1(-shape * np.log1p(p * ratio)) / p
-    return float(np.sum(weights * values) / np.sum(weights))
+    return float(np.sum(weights * values))
 
 
 class BetaGeometricModelBase(PurchaseModelBase):
