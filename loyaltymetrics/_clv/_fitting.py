@@ -134,12 +134,17 @@ def _first_position(mask: npt.NDArray[np.bool_]) -> int:
     return int(np.flatnonzero(mask.reshape(-1))[0])
 
 
+#: The largest count a float64 holds exactly (and every count below it).
+_LARGEST_COUNT = 2.0**53
+
+
 def check_history(
     frequency: object, recency: object, T: object
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Validate a customer history ``(frequency, recency, T)``; arrays broadcast.
 
-    ``frequency`` must be whole numbers >= 0, ``0 <= recency <= T``, and
+    ``frequency`` must be whole numbers from 0 to 2**53 (beyond it a float
+    no longer holds every count), ``0 <= recency <= T``, and
     ``recency == 0`` whenever ``frequency == 0`` (the lifetimes convention: a
     customer with no repeat purchase has recency 0).
     """
@@ -161,12 +166,12 @@ def check_history(
                 f"found {values.reshape(-1)[_first_position(bad)]} at position "
                 f"{_first_position(bad)}"
             )
-    bad = (x < 0) | (x != np.floor(x))
+    bad = (x < 0) | (x != np.floor(x)) | (x > _LARGEST_COUNT)
     if bad.any():
         position = _first_position(bad)
         raise ValueError(
-            "`frequency` must be whole numbers >= 0; "
-            f"found {x.reshape(-1)[position]} at position {position}"
+            "`frequency` must be whole numbers from 0 to 2**53 (counts a float holds "
+            f"exactly); found {x.reshape(-1)[position]} at position {position}"
         )
     bad = t_x < 0
     if bad.any():

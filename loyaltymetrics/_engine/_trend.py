@@ -346,7 +346,12 @@ def _trend_result(
     tail = 1.0 - confidence_level
     # isf of the tail, not ppf of 1 - tail: a level within an ulp of 1 keeps a finite quantile.
     quantile = stats.t.isf(tail / 2.0 if alternative == "two-sided" else tail, safe_df)
-    half = np.where(defined, quantile * np.where(defined, standard_error, 0.0), np.nan)
+    # At a level of (nearly) 0 a one-sided quantile is infinite: a zero standard
+    # error then gives a zero half-width, not 0 * inf.
+    spread = np.where(defined, standard_error, 0.0)
+    with np.errstate(invalid="ignore"):
+        half = np.where(spread == 0.0, 0.0, quantile * spread)
+    half = np.where(defined, half, np.nan)
     low = -np.inf if alternative == "less" else slope - half
     high = np.inf if alternative == "greater" else slope + half
 

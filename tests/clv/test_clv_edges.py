@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 
 import loyaltymetrics as lm
@@ -322,5 +325,21 @@ def test_expected_purchases_at_the_float_horizon_with_a_large_frequency(
         got = model.expected_purchases(1e308, x, np.zeros(3), np.zeros(3))
     expected = (model.b + x + shift - 1.0) / (model.a - 1.0)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+    # Frequencies stop at 2**53 (exact counts); a model's b can still be huge.
+    huge_b = getattr(lm, name)(r=0.24, alpha=4.41, a=20.0, b=1e301)
     with pytest.raises(ValueError, match="`frequency` plus the model's `b` must be at most"):
-        model.expected_purchases(1e308, [1e301], [0.0], [0.0])
+        huge_b.expected_purchases(1e308, [1028.0], [0.0], [0.0])
+
+
+@pytest.mark.parametrize("frequency", [2.0**53 + 2, 1e308])
+def test_frequencies_beyond_exact_counts_are_refused(frequency: float) -> None:
+    # Found by the fuzz test: BGNBDModel.probability_alive(1e308, 0, 1e6) warned
+    # with an overflow. Beyond 2**53 a float64 no longer holds every count.
+    model = lm.BGNBDModel(r=0.24, alpha=4.41, a=0.79, b=2.43)
+    with pytest.raises(ValueError, match="`frequency` must be whole numbers from 0 to 2\\*\\*53"):
+        model.probability_alive([frequency], [1.0], [1e6])
+    # 2**53 itself is a count: a finite probability, no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alive = model.probability_alive([2.0**53], [1.0], [1e6])
+    assert np.all((alive >= 0.0) & (alive <= 1.0))

@@ -7,6 +7,8 @@ per respondent, with ``cov_type`` "nonrobust" / "HC0" .. "HC3" and
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -236,3 +238,21 @@ def test_confidence_interval_at_another_level() -> None:
     )
     with pytest.raises(ValueError, match="`confidence_level`"):
         fit.confidence_interval(1.5)
+
+
+def test_one_sided_limits_at_a_level_of_nearly_zero() -> None:
+    # Found by the fuzz test: at confidence_level=5e-324 the one-sided t quantile
+    # is -inf (the tail is 1), and 0 * inf warned. A positive standard error
+    # gives the limit -inf for "less" (the interval (-inf, high] shrinks to
+    # nothing), a zero standard error the slope itself.
+    counts = np.array([[30, 30, 40], [25, 30, 45], [20, 30, 50]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = linear_trend(counts, [-1.0, 0.0, 1.0], confidence_level=5e-324, alternative="less")
+        assert float(fit.high) == -np.inf
+        assert float(fit.low) == -np.inf
+        # Every respondent in period k answers k - 1: a perfect line, standard error 0.
+        exact = np.array([[5, 0, 0], [0, 5, 0], [0, 0, 5]])
+        flat = linear_trend(exact, [-1.0, 0.0, 1.0], confidence_level=5e-324, alternative="less")
+    assert float(flat.standard_error) == 0.0
+    assert float(flat.high) == float(flat.slope) == 1.0
