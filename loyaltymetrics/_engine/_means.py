@@ -35,7 +35,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable
+from loyaltymetrics._engine._cells import CellTable, kish_effective_n, weight_unit
 from loyaltymetrics._engine._intervals import (
     BOOTSTRAP_METHODS,
     Alternative,
@@ -200,7 +200,7 @@ class CellMeans:
         weighted = self.count * self.weight
         self.total_weight = weighted.sum(axis=-1)
         self.estimate = (weighted * self.x).sum(axis=-1) / self.total_weight
-        self.effective_n = self.total_weight**2 / (weighted * self.weight).sum(axis=-1)
+        self.effective_n = kish_effective_n(self.count, self.weight)
         self.rows = self.count.sum(axis=-1).astype(np.float64)
         self.statistic = MeanStatistic(self.weight, self.weight * self.x, factor, snap)
 
@@ -211,11 +211,15 @@ class CellMeans:
         (sum w)^2``; with it, that times ``m / (m - 1)``, NaN below two rows.
         """
         residual = self.x - self.estimate[..., None]
-        spread = (self.count * self.weight**2 * residual**2).sum(axis=-1)
+        # On weights scaled by a power of two (exact): huge weights do not
+        # overflow when squared, and the ratio is the unscaled one.
+        scaled = self.weight * weight_unit(self.weight)
+        spread = (self.count * scaled**2 * residual**2).sum(axis=-1)
+        total = (self.count * scaled).sum(axis=-1)
         if not finite_sample:
-            return np.asarray(spread / self.total_weight**2, dtype=np.float64)
+            return np.asarray(spread / total**2, dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            variance = self.rows / (self.rows - 1.0) * spread / self.total_weight**2
+            variance = self.rows / (self.rows - 1.0) * spread / total**2
         return np.asarray(np.where(self.rows > 1, variance, np.nan), dtype=np.float64)
 
     def label_shares(self, n_labels: int) -> FloatArray:
@@ -415,9 +419,22 @@ def scipy_bootstrap_interval(
     bootstrap the count bootstrap equals in distribution; it costs O(n) per
     resample (and O(n^2) for BCa's jackknife) where the count bootstrap costs
     O(cells).
+
+    A sample without spread (one row, or every row alike) gets the count
+    bootstrap's answer without calling scipy, as :func:`_scipy_test` does:
+    every replicate is the estimate, so the interval has zero width there
+    and the standard error is 0 (scipy refuses a one-row sample).
     """
     values, weights = _cell_rows(sample)
     factor = sample.statistic.factor
+    if _no_spread(sample):
+        estimate = float(factor * values[0]) if values.size else float("nan")
+        return ConfidenceInterval(
+            estimate,
+            estimate,
+            bootstrap_distribution=np.full(n_resamples, estimate),
+            standard_error=0.0,
+        )
     options: dict[str, Any] = {
         "confidence_level": confidence_level,
         "method": method,
