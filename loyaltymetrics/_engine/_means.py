@@ -193,7 +193,11 @@ class CellMeans:
         self.empty = count.sum(axis=-1) == 0
         placeholder = np.zeros(count.shape[-1], dtype=np.int64)
         placeholder[0] = 1
-        self.weight = np.where(self.empty[..., None], 1.0, full.weight)
+        weight = np.where(self.empty[..., None], 1.0, full.weight)
+        # Every summary is a ratio of weighted sums: scaled exactly by a power of
+        # two, huge weights neither overflow when summed times a value or
+        # squared, and ordinary ones give the same numbers bit for bit.
+        self.weight = weight * weight_unit(weight)
         self.count = np.where(self.empty[..., None], placeholder, count)
         self.cells = CellTable(point=full.point, weight=self.weight, count=self.count)
         self.x = value_of_point(full.point)
@@ -211,15 +215,11 @@ class CellMeans:
         (sum w)^2``; with it, that times ``m / (m - 1)``, NaN below two rows.
         """
         residual = self.x - self.estimate[..., None]
-        # On weights scaled by a power of two (exact): huge weights do not
-        # overflow when squared, and the ratio is the unscaled one.
-        scaled = self.weight * weight_unit(self.weight)
-        spread = (self.count * scaled**2 * residual**2).sum(axis=-1)
-        total = (self.count * scaled).sum(axis=-1)
+        spread = (self.count * self.weight**2 * residual**2).sum(axis=-1)
         if not finite_sample:
-            return np.asarray(spread / total**2, dtype=np.float64)
+            return np.asarray(spread / self.total_weight**2, dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            variance = self.rows / (self.rows - 1.0) * spread / total**2
+            variance = self.rows / (self.rows - 1.0) * spread / self.total_weight**2
         return np.asarray(np.where(self.rows > 1, variance, np.nan), dtype=np.float64)
 
     def label_shares(self, n_labels: int) -> FloatArray:

@@ -163,3 +163,32 @@ def test_scipy_engine_on_constant_rows_is_zero_width_bca_too():
     count = result.confidence_interval(method="bca", rng=1)
     scipy = result.confidence_interval(method="bca", engine="scipy", rng=np.random.default_rng(1))
     assert (scipy.low, scipy.high) == (count.low, count.high) == (100.0, 100.0)
+
+
+@pytest.mark.parametrize("method", ["wald", "percentile", "bca"])
+def test_nps_near_the_float_maximum_is_its_rescaled_copy(method):
+    # Weights times 2**1020 (exact; the largest, 1.5 * 2**1020, is within the
+    # float range) overflowed in 100 * sum(w x) and in sum(w**2); scaled back
+    # exactly, every interval is that of the ordinary weights.
+    weights = np.array([0.5, 1.5, 1.0, 0.25])
+    scores = [9, 10, 3, 7]
+    plain = lm.nps(scores, weights=weights).confidence_interval(method=method, rng=7)
+    huge = lm.nps(scores, weights=weights * 2.0**1020).confidence_interval(method=method, rng=7)
+    assert (huge.low, huge.high) == (plain.low, plain.high)
+
+
+@pytest.mark.parametrize("method", ["t", "percentile", "bca"])
+def test_csat_and_ces_means_near_the_float_maximum_are_their_rescaled_copy(method):
+    weights = np.array([0.5, 1.5, 1.0, 0.25])
+    for make, scores in ((lm.csat, [5, 4, 1, 3]), (lm.ces, [7, 6, 2, 5])):
+        plain = make(scores, weights=weights)
+        huge = make(scores, weights=weights * 2.0**1020)
+        if make is lm.csat:
+            shares = [
+                r.confidence_interval(method=method if method != "t" else "wilson", rng=7)
+                for r in (plain, huge)
+            ]
+            assert shares[0] == shares[1]
+        else:
+            means = [r.confidence_interval(method=method, rng=7) for r in (plain, huge)]
+            assert means[0] == means[1]
