@@ -192,3 +192,25 @@ def test_csat_and_ces_means_near_the_float_maximum_are_their_rescaled_copy(metho
         else:
             means = [r.confidence_interval(method=method, rng=7) for r in (plain, huge)]
             assert means[0] == means[1]
+
+
+@pytest.mark.parametrize("method", ["classical", "hc0", "hc1", "hc2", "hc3"])
+def test_over_time_trend_of_huge_weights_is_its_rescaled_copy(method):
+    # Weighted least squares does not change when every weight is multiplied by
+    # 2**1000 (exact); the weighted moments overflowed before.
+    rng = np.random.default_rng(18)
+    frame = pd.DataFrame(
+        {
+            "score": rng.integers(0, 11, 60),
+            "time": pd.date_range("2024-01-01", periods=60, freq="5D"),
+            "w": rng.uniform(0.5, 2.0, 60),
+        }
+    )
+    huge = frame.assign(w=frame["w"] * 2.0**1000)
+    plain = lm.over_time(frame, score="score", time="time", weights="w").trend(method=method)
+    scaled = lm.over_time(huge, score="score", time="time", weights="w").trend(method=method)
+    assert (scaled.slope, scaled.standard_error, scaled.pvalue) == (
+        plain.slope,
+        plain.standard_error,
+        plain.pvalue,
+    )
