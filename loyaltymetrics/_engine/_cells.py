@@ -22,7 +22,15 @@ import numpy.typing as npt
 
 from loyaltymetrics._engine._validation import ScoreSample
 
-__all__ = ["CellTable", "as_reported_count", "cell_table", "response_counts", "tally_scores"]
+__all__ = [
+    "CellTable",
+    "as_reported_count",
+    "cell_table",
+    "kish_effective_n",
+    "response_counts",
+    "tally_scores",
+    "weight_unit",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -131,11 +139,38 @@ def response_counts(cells: CellTable) -> tuple[int, float, float]:
     without weight has an effective n of 0.
     """
     full = cells.broadcast()
-    weighted = full.count * full.weight
-    total = float(weighted.sum())
-    squares = float((weighted * full.weight).sum())
-    effective = total * total / squares if squares > 0 else 0.0
-    return cells.n_rows, total, effective
+    total = float((full.count * full.weight).sum())
+    return cells.n_rows, total, float(kish_effective_n(full.count, full.weight))
+
+
+def weight_unit(weight: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Return a power of two per group (last axis) that brings its largest weight to [0.5, 1).
+
+    Multiplying by a power of two is exact, so sums of squares of the scaled
+    weights cannot overflow and give the same ratios, bit for bit, as the
+    unscaled ones (unless those overflow). A group without weight gets 1.
+    """
+    largest = np.max(weight, axis=-1, keepdims=True, initial=0.0)
+    _, exponent = np.frexp(largest)
+    return np.asarray(np.ldexp(1.0, -exponent), dtype=np.float64)
+
+
+def kish_effective_n(count: npt.ArrayLike, weight: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Return Kish's effective n ``(sum w)**2 / sum w**2`` of each group (last axis).
+
+    ``count`` rows of weight ``weight`` per cell (Kish 1965, *Survey
+    Sampling*). The ratio does not change with the weights' scale: it is
+    computed on the weights scaled by :func:`weight_unit`, so that huge
+    weights do not overflow when squared. A group without weight gets 0.
+    """
+    weights = np.asarray(weight, dtype=np.float64)
+    scaled = weights * weight_unit(weights)
+    mass = np.asarray(count) * scaled
+    sums, squares = mass.sum(axis=-1), (mass * scaled).sum(axis=-1)
+    return np.asarray(
+        np.divide(sums * sums, squares, out=np.zeros(np.shape(sums)), where=squares > 0),
+        dtype=np.float64,
+    )
 
 
 def _unweighted_cells(point_counts: IntArray) -> CellTable:

@@ -35,7 +35,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable
+from loyaltymetrics._engine._cells import CellTable, kish_effective_n, weight_unit
 from loyaltymetrics._engine._intervals import (
     BOOTSTRAP_METHODS,
     Alternative,
@@ -193,14 +193,18 @@ class CellMeans:
         self.empty = count.sum(axis=-1) == 0
         placeholder = np.zeros(count.shape[-1], dtype=np.int64)
         placeholder[0] = 1
-        self.weight = np.where(self.empty[..., None], 1.0, full.weight)
+        weight = np.where(self.empty[..., None], 1.0, full.weight)
+        # Every summary is a ratio of weighted sums: scaled exactly by a power of
+        # two, huge weights neither overflow when summed times a value or
+        # squared, and ordinary ones give the same numbers bit for bit.
+        self.weight = weight * weight_unit(weight)
         self.count = np.where(self.empty[..., None], placeholder, count)
         self.cells = CellTable(point=full.point, weight=self.weight, count=self.count)
         self.x = value_of_point(full.point)
         weighted = self.count * self.weight
         self.total_weight = weighted.sum(axis=-1)
         self.estimate = (weighted * self.x).sum(axis=-1) / self.total_weight
-        self.effective_n = self.total_weight**2 / (weighted * self.weight).sum(axis=-1)
+        self.effective_n = kish_effective_n(self.count, self.weight)
         self.rows = self.count.sum(axis=-1).astype(np.float64)
         self.statistic = MeanStatistic(self.weight, self.weight * self.x, factor, snap)
 
@@ -415,9 +419,22 @@ def scipy_bootstrap_interval(
     bootstrap the count bootstrap equals in distribution; it costs O(n) per
     resample (and O(n^2) for BCa's jackknife) where the count bootstrap costs
     O(cells).
+
+    A sample without spread (one row, or every row alike) gets the count
+    bootstrap's answer without calling scipy, as :func:`_scipy_test` does:
+    every replicate is the estimate, so the interval has zero width there
+    and the standard error is 0 (scipy refuses a one-row sample).
     """
     values, weights = _cell_rows(sample)
     factor = sample.statistic.factor
+    if _no_spread(sample):
+        estimate = float(factor * values[0]) if values.size else float("nan")
+        return ConfidenceInterval(
+            estimate,
+            estimate,
+            bootstrap_distribution=np.full(n_resamples, estimate),
+            standard_error=0.0,
+        )
     options: dict[str, Any] = {
         "confidence_level": confidence_level,
         "method": method,

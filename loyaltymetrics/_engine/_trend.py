@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from loyaltymetrics._engine._cells import weight_unit
 from loyaltymetrics._engine._intervals import Alternative, tail_pvalue
 from loyaltymetrics._engine._results import ConfidenceInterval, Result
 from loyaltymetrics._engine._validation import check_confidence_level
@@ -300,6 +301,9 @@ def linear_trend(
     weight = np.broadcast_to(
         np.asarray(1.0 if weights is None else weights, dtype=np.float64), count.shape
     )
+    # The fit does not change with the weights' scale: scaled exactly by a power
+    # of two per series, huge weights do not overflow in the weighted moments.
+    weight = weight * weight_unit(weight.reshape(*weight.shape[:-2], -1))[..., None]
     n_periods = count.shape[-2]
     period = (
         np.arange(n_periods, dtype=np.float64)

@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from loyaltymetrics._engine._cells import CellTable, response_counts
+from loyaltymetrics._engine._cells import CellTable, kish_effective_n, response_counts
 from loyaltymetrics._engine._corrections import CORRECTIONS, Correction, correct_pvalues
 from loyaltymetrics._engine._frames import (
     Grouped,
@@ -380,13 +380,7 @@ def count_columns(
     if weighted:
         full = cells.broadcast()
         total = (full.count * full.weight).sum(axis=-1)
-        # Kish's n does not change with the weights' scale: divide by the largest
-        # weight first, so that squaring a huge weight cannot overflow.
-        largest = full.weight.max(initial=0.0)
-        scaled = full.weight / largest if largest > 0 else full.weight
-        mass = full.count * scaled
-        sums, squares = mass.sum(axis=-1), (mass * scaled).sum(axis=-1)
-        effective = np.divide(sums * sums, squares, out=np.zeros(total.shape), where=squares > 0)
+        effective = kish_effective_n(full.count, full.weight)
         columns.update(weight_total=total, effective_n=effective)
     return columns
 
