@@ -97,7 +97,7 @@ def test_display_formats_of_shares_counts_and_changes() -> None:
     assert format_display(-0.04, "points_change") == "0.0"  # rounds to zero: no sign
     assert format_display(778, "count") == "778"
     assert format_display(853.0634, "count") == "853.1"  # a weighted total
-    assert format_display(np.datetime64("NaT"), None) == "—"
+    assert format_display(np.datetime64("NaT", "ns"), None) == "—"
     assert format_display(True, "count") == "True"  # flags are never numbers
 
 

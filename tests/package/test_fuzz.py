@@ -1312,7 +1312,12 @@ def test_pyspark_frames_with_null_keys_no_rows_and_duplicated_names(
             check_call(function, _spark_frame(spark, _LAZY_LOG, shape), **kwargs)
     # A valid log gives the numbers pandas gives (durations in Spark go through
     # calendar fields, having no duration type to total).
-    valid = _LAZY_LOG.dropna().assign(t=lambda f: f["t"] + pd.Timedelta("5h 7min 3.25s"))
+    # Odd times of day, added in numpy with explicit units (numpy 2.5 deprecates
+    # the generic timedelta unit pandas' own addition can reach).
+    odd_time = np.timedelta64(5 * 3_600_000 + 7 * 60_000 + 3_250, "ms")
+    valid = _LAZY_LOG.dropna().assign(
+        t=lambda f: f["t"].to_numpy(dtype="datetime64[ns]") + odd_time
+    )
     on_spark = lm.customer_durations(
         _spark_frame(spark, valid, ""), customer="c", time="t", churn_after=30
     )
