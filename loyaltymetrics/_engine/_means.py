@@ -110,6 +110,11 @@ class Difference(NamedTuple):
     pvalue: FloatArray
 
 
+def _power_of_ten(decimals: int) -> float | None:
+    """``10.0 ** decimals`` as numpy's ``round`` forms it, for 0 <= decimals <= 22 (exact)."""
+    return float(10**decimals) if 0 <= decimals <= 22 else None
+
+
 @dataclass(frozen=True, eq=False)
 class MeanStatistic:
     """``factor`` x the weighted mean of resampled cell counts, vectorised.
@@ -130,10 +135,19 @@ class MeanStatistic:
 
     def __call__(self, count: IntArray) -> FloatArray:
         total, weighted_sum = cell_sums(count, self.weight, self.weighted_value)
+        # In place (both sums are new arrays): factor * sum / total, then
+        # numpy's rounding to ``snap`` decimals, rint(x * 10**snap) / 10**snap.
+        mean = np.multiply(weighted_sum, self.factor, out=weighted_sum)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = self.factor * weighted_sum / total
+            np.divide(mean, total, out=mean)
         if self.snap is not None:
-            mean = np.round(mean, self.snap)
+            scale = _power_of_ten(self.snap)
+            if scale is None:
+                mean = np.round(mean, self.snap)
+            else:
+                np.multiply(mean, scale, out=mean)
+                np.rint(mean, out=mean)
+                np.divide(mean, scale, out=mean)
         self._last[:] = [count, mean]
         return np.asarray(mean, dtype=np.float64)
 
