@@ -297,7 +297,8 @@ def cell_sums(count: npt.NDArray[np.int64], *weights: FloatArray) -> list[FloatA
     scratch: FloatArray | None = None
     for weight in weights:
         # The sum starts at 0.0 + the first product, as a sum into zeros would:
-        # a product of -0.0 (a zero count times a negative weight) becomes 0.0.
+        # a product of -0.0 (a zero count times a negative weight, or any count
+        # times a weight of -0.0) becomes 0.0.
         # The products are written into one scratch plane, in the planes'
         # memory order, rather than into a fresh array each.
         total: FloatArray | None = None
@@ -307,7 +308,7 @@ def cell_sums(count: npt.NDArray[np.int64], *weights: FloatArray) -> list[FloatA
                 continue
             if total is None:
                 total = np.asarray(np.multiply(count[..., k], column))
-                if np.any(column < 0.0):
+                if np.any(np.signbit(column)):
                     np.add(total, 0.0, out=total)
                 continue
             if scratch is None:
