@@ -12,7 +12,11 @@ detractor/passive/promoter mix):
 2. the time of ``by_segment`` (NPS, BCa intervals with 9,999 resamples,
    every segment compared with the rest of the data with BCa, Holm
    correction), split into the group-by and the rest;
-3. their ratio (target: at most 20), the process's peak RSS (target under
+3. their ratio (target: at most 20), the floor of the documented random
+   streams (the numpy binomial draws alone that the conditional-binomial
+   multinomial resampling makes, four per segment and resample, timed on the
+   first ``--floor-segments`` segments with the library's thread count and
+   extrapolated) and by_segment's time over it, the process's peak RSS (target under
    2 GB: the bootstrap works through blocks of segments; with ``--traced``
    also the peak of the ``by_segment`` call alone, by tracemalloc, in a
    second run), and the time without the comparisons;
@@ -96,12 +100,85 @@ def naive(frame: pd.DataFrame, first: int) -> float:
     return time.perf_counter() - start
 
 
+def draws_floor(frame: pd.DataFrame, first: int, threads: int) -> tuple[float, int]:
+    """Time of the documented streams' binomial draws alone, extrapolated to every segment.
+
+    For the first ``first`` segments, the conditional-binomial calls that
+    ``by_segment`` makes for NPS with comparisons with the rest: per segment
+    and per sample (its rows, the rest) one ``Generator.binomial`` per
+    populated cell but the last, of ``N_RESAMPLES`` draws each, with the same
+    totals and conditional shares, from spawned child generators, on
+    ``threads`` threads as the library splits the segments. Returns the time
+    scaled to all segments and the number of draws made.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    segment_ids = frame["seg"].to_numpy()
+    score = frame["score"].to_numpy()
+    band = (score >= 7).astype(np.int64) + (score >= 9)  # detractor, passive, promoter
+    _, code = np.unique(segment_ids, return_inverse=True)
+    n_segments = int(code.max()) + 1
+    counts = np.bincount(code * 3 + band, minlength=3 * n_segments).reshape(n_segments, 3)
+    rest = counts.sum(axis=0) - counts
+    first = min(first, n_segments)
+    tables = [table[:first] for table in (counts, rest)]
+    shares = [
+        _intervals._conditional_shares(
+            _intervals._resampling_probabilities(table, table.sum(axis=-1))
+        )
+        for table in tables
+    ]
+    # Per segment, per sample (its rows, the rest): (generator, n, p) per cell drawn.
+    calls: list[list[list[tuple[np.random.Generator, int, float]]]] = []
+    generators = iter(np.random.default_rng(0).spawn(first * 2 * 2))
+    for index in range(first):
+        samples = []
+        for table, q in zip(tables, shares, strict=True):
+            populated = np.flatnonzero(table[index] > 0)
+            total = int(table[index].sum())
+            samples.append(
+                [(next(generators), total, float(q[index, cell])) for cell in populated[:-1]]
+            )
+        calls.append(samples)
+
+    def run(part: range) -> int:
+        made = 0
+        for index in part:
+            for sample in calls[index]:
+                remaining = None
+                for generator, total, q in sample:
+                    if remaining is None:
+                        drawn = generator.binomial(total, q, size=N_RESAMPLES)
+                        remaining = total - drawn
+                    else:
+                        drawn = generator.binomial(remaining, q)
+                        remaining -= drawn
+                    made += N_RESAMPLES
+        return made
+
+    parts = [range(start, first, threads) for start in range(threads)]
+    start = time.perf_counter()
+    if threads == 1:
+        made = run(parts[0])
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            made = sum(pool.map(run, parts))
+    elapsed = time.perf_counter() - start
+    return elapsed * n_segments / first, made * n_segments // first
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--segments", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--naive-segments", type=int, default=10)
+    parser.add_argument(
+        "--floor-segments",
+        type=int,
+        default=1000,
+        help="segments whose binomial draws are timed for the floor",
+    )
     parser.add_argument("--quick", action="store_true", help="1e6 rows, 100 segments, 1 repeat")
     parser.add_argument(
         "--single-thread", action="store_true", help="draw the bootstrap on one thread"
@@ -142,6 +219,17 @@ def main() -> None:
     print(
         f"ratio by_segment / value_counts:                {ours_time / pandas_time:8.2f}x"
         "   (target <= 20x)"
+    )
+    floor_time, floor_draws = draws_floor(frame, args.floor_segments, threads)
+    print(
+        f"floor of the documented streams (numpy binomial draws alone, first "
+        f"{min(args.floor_segments, args.segments):,} segments extrapolated; "
+        f"{floor_draws:.2e} draws): {floor_time:8.3f} s"
+    )
+    print(
+        f"ratio by_segment / floor:                      {ours_time / floor_time:8.2f}x"
+        f"   (value_counts x 20 = {20 * pandas_time:.3f} s; the floor is "
+        f"{floor_time / pandas_time:.1f}x value_counts)"
     )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB on Linux
     frame_bytes = frame.memory_usage(deep=True).sum() / 1e9

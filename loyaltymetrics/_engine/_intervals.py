@@ -294,12 +294,29 @@ def cell_sums(count: npt.NDArray[np.int64], *weights: FloatArray) -> list[FloatA
             for weight in weights
         ]
     sums = []
+    scratch: FloatArray | None = None
     for weight in weights:
-        total = np.zeros_like(count[..., 0], dtype=np.float64)  # the planes' memory order
+        # The sum starts at 0.0 + the first product, as a sum into zeros would:
+        # a product of -0.0 (a zero count times a negative weight, or any count
+        # times a weight of -0.0) becomes 0.0.
+        # The products are written into one scratch plane, in the planes'
+        # memory order, rather than into a fresh array each.
+        total: FloatArray | None = None
         for k in range(n_cells):
             column = weight[..., k]
-            if np.any(column):
-                total += count[..., k] * column
+            if not np.any(column):
+                continue
+            if total is None:
+                total = np.asarray(np.multiply(count[..., k], column))
+                if np.any(np.signbit(column)):
+                    np.add(total, 0.0, out=total)
+                continue
+            if scratch is None:
+                scratch = np.empty_like(total)
+            np.multiply(count[..., k], column, out=scratch)
+            np.add(total, scratch, out=total)
+        if total is None:
+            total = np.zeros_like(count[..., 0], dtype=np.float64)  # the planes' memory order
         sums.append(total)
     return sums
 
@@ -544,8 +561,15 @@ def _replicate_sets(
         draw = _per_element_draw(arrays, batch_shape, rng, itemsize, threads, pool)
     # Resamples on the last, contiguous axis: each element's replicates are
     # then one contiguous run for the sorting and counting that follow.
-    replicates = [np.empty((*batch_shape, n_resamples)) for _ in statistics]
     try:
+        if block >= n_resamples:
+            # One block: the statistics' own arrays are the replicates, uncopied.
+            drawn = draw(n_resamples)
+            return [
+                _owned_replicates(statistic(drawn), (n_resamples, *batch_shape))
+                for statistic in statistics
+            ]
+        replicates = [np.empty((*batch_shape, n_resamples)) for _ in statistics]
         for start in range(0, n_resamples, block):
             stop = min(start + block, n_resamples)
             drawn = draw(stop - start)
@@ -555,6 +579,27 @@ def _replicate_sets(
         if pool is not None:
             pool.shutdown()
     return [np.moveaxis(out, -1, 0) for out in replicates]
+
+
+def _owned_replicates(value: object, shape: tuple[int, ...]) -> FloatArray:
+    """Return a statistic's value as replicates of ``shape``, resamples on the contiguous axis.
+
+    The value itself when it is a float64 array of its own in that layout
+    (the layout of the blockwise path, so reductions over the resamples add
+    in the same order); otherwise a copy in it.
+    """
+    array = np.asarray(value)
+    if (
+        array.dtype == np.float64
+        and array.shape == shape
+        and array.flags.owndata
+        and array.flags.writeable
+        and np.moveaxis(array, 0, -1).flags.c_contiguous
+    ):
+        return array
+    out = np.empty((*shape[1:], shape[0]))
+    out[...] = np.moveaxis(array, 0, -1)
+    return np.moveaxis(out, -1, 0)
 
 
 def _single_element_draw(arrays: list[npt.NDArray[np.int64]], rng: np.random.Generator) -> _Draw:

@@ -110,6 +110,15 @@ class Difference(NamedTuple):
     pvalue: FloatArray
 
 
+#: Counts per cell plane above which a statistic is evaluated a few groups at a time.
+_CHUNK = 1 << 15
+
+
+def _power_of_ten(decimals: int) -> float | None:
+    """``10.0 ** decimals`` as numpy's ``round`` forms it, for 0 <= decimals <= 22 (exact)."""
+    return float(10**decimals) if 0 <= decimals <= 22 else None
+
+
 @dataclass(frozen=True, eq=False)
 class MeanStatistic:
     """``factor`` x the weighted mean of resampled cell counts, vectorised.
@@ -129,12 +138,40 @@ class MeanStatistic:
     _last: list[object] = field(default_factory=lambda: [None, None], repr=False)
 
     def __call__(self, count: IntArray) -> FloatArray:
-        total, weighted_sum = cell_sums(count, self.weight, self.weighted_value)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = self.factor * weighted_sum / total
-        if self.snap is not None:
-            mean = np.round(mean, self.snap)
+        groups = self.weight.shape[0] if self.weight.ndim == 2 else 0
+        plane = count.size // max(1, count.shape[-1])
+        if count.ndim < 3 or count.shape[-2] != groups or plane <= _CHUNK:
+            mean = self._evaluate(count, self.weight, self.weighted_value)
+        else:
+            # Large replicate blocks: a few groups at a time, so that the sums,
+            # the ratio and the rounding run on planes that stay in cache.
+            mean = np.empty_like(count[..., 0], dtype=np.float64)
+            step = max(1, _CHUNK // max(1, plane // groups))
+            for start in range(0, groups, step):
+                chunk = slice(start, start + step)
+                mean[..., chunk] = self._evaluate(
+                    count[..., chunk, :], self.weight[chunk], self.weighted_value[chunk]
+                )
         self._last[:] = [count, mean]
+        return np.asarray(mean, dtype=np.float64)
+
+    def _evaluate(
+        self, count: IntArray, weight: FloatArray, weighted_value: FloatArray
+    ) -> FloatArray:
+        total, weighted_sum = cell_sums(count, weight, weighted_value)
+        # In place (both sums are new arrays): factor * sum / total, then
+        # numpy's rounding to ``snap`` decimals, rint(x * 10**snap) / 10**snap.
+        mean = np.multiply(weighted_sum, self.factor, out=weighted_sum)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(mean, total, out=mean)
+        if self.snap is not None:
+            scale = _power_of_ten(self.snap)
+            if scale is None:
+                mean = np.round(mean, self.snap)
+            else:
+                np.multiply(mean, scale, out=mean)
+                np.rint(mean, out=mean)
+                np.divide(mean, scale, out=mean)
         return np.asarray(mean, dtype=np.float64)
 
     def reuse(self, count: IntArray) -> FloatArray:

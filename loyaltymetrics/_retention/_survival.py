@@ -694,11 +694,15 @@ def _limits(
     z: float,
     interval: IntervalType,
     out: tuple[FloatArray, FloatArray, FloatArray] | None = None,
+    *,
+    edges: bool = True,
 ) -> tuple[FloatArray, FloatArray]:
     """Pointwise limits: exponential Greenwood (log-log) or on the log scale.
 
     ``out`` gives the buffers for the low and high limits and a scratch array
-    of the same length (all three are written); by default they are new.
+    of the same length (all three are written); by default they are new. With
+    ``edges=False`` the log-log limits where S is 0 or 1 are left to the
+    caller (to be set to S).
     """
     low, high, scratch = (
         (np.empty_like(survival), np.empty_like(survival), np.empty_like(survival))
@@ -721,6 +725,8 @@ def _limits(
         np.exp(low, out=low)
         np.multiply(log_s, stretch, out=stretch)
         np.exp(stretch, out=stretch)
+    if not edges:
+        return low, high
     # S = 1 (no event yet) and S = 0 (everyone gone): both limits equal S.
     edge = np.flatnonzero((survival <= 0.0) | (survival >= 1.0))
     low[edge] = survival[edge]
@@ -866,6 +872,23 @@ def _single_curve(counts: Tally, level: float, interval: IntervalType) -> Surviv
     )
 
 
+def _set_edges(
+    s: FloatArray, low: FloatArray, high: FloatArray, scratch: npt.NDArray[np.bool_]
+) -> None:
+    """Set both limits to S where a non-increasing curve is 1 (a prefix) or 0 (a suffix)."""
+    m = s.shape[0]
+    if s[0] >= 1.0:
+        np.less(s, 1.0, out=scratch)
+        head = int(np.argmax(scratch)) if scratch[-1] else m
+        low[:head] = s[:head]
+        high[:head] = s[:head]
+    if s[-1] <= 0.0:
+        np.less_equal(s, 0.0, out=scratch)
+        tail = int(np.argmax(scratch))
+        low[tail:] = s[tail:]
+        high[tail:] = s[tail:]
+
+
 def _distinct_curve(key: npt.NDArray[np.uint64], level: float, kind: IntervalType) -> SurvivalCurve:
     """One unweighted curve where every duration is distinct: stage 2 fused, block by block.
 
@@ -881,15 +904,23 @@ def _distinct_curve(key: npt.NDArray[np.uint64], level: float, kind: IntervalTyp
     size = min(BLOCK, n)
     countdown = -np.arange(size, dtype=np.float64)
     factor, terms, scratch = np.empty(size), np.empty(size), np.empty(size)
-    product, greenwood = 1.0, 0.0
+    below = np.empty(size, dtype=np.bool_)
+    product, greenwood, n_events = 1.0, 0.0, 0
+    # The first position at or below 0.5 of the curve and of each limit, found
+    # while the block is in cache (the same as a search over the whole curve).
+    firsts: list[int | None] = [None, None, None]
+    one = np.uint64(1)
     with np.errstate(divide="ignore", invalid="ignore"):
         for start in range(0, n, size):
             stop = min(start + size, n)
             m = stop - start
             block = slice(start, stop)
             d, risk, s = events[block], at_risk[block], survival[block]
-            f, v = factor[:m], terms[:m]
-            np.bitwise_and(key[block], np.uint64(1), out=d, casting="unsafe")
+            f, v, b = factor[:m], terms[:m], below[:m]
+            k = key[block]
+            np.bitwise_and(k, one, out=d, casting="unsafe")
+            np.right_shift(k, one, out=k)
+            n_events += int(np.count_nonzero(d))
             np.add(countdown[:m], float(n - start), out=risk)
             np.subtract(1.0, d, out=censored[block])
             np.divide(d, risk, out=f)
@@ -905,18 +936,28 @@ def _distinct_curve(key: npt.NDArray[np.uint64], level: float, kind: IntervalTyp
             v[0] += greenwood
             np.cumsum(v, out=v)
             greenwood = float(v[-1])
-            _limits(s, v, z, kind, out=(low[block], high[block], scratch[:m]))
-    key >>= np.uint64(1)
+            lo, hi = _limits(s, v, z, kind, out=(low[block], high[block], scratch[:m]), edges=False)
+            if kind == "log-log":
+                _set_edges(s, lo, hi, b)
+            for which, (values, tol) in enumerate(
+                ((s, _ROUNDING), (lo, _HALF_TOLERANCE), (hi, _HALF_TOLERANCE))
+            ):
+                # The curve never rises: a block whose last point is above 0.5 holds no crossing.
+                if firsts[which] is None and (which > 0 or s[-1] <= 0.5 + tol):
+                    np.less_equal(values, 0.5 + tol, out=b)
+                    at = int(np.argmax(b))
+                    if b[at]:
+                        firsts[which] = start + at
     times = key.view(np.float64)
-    first = np.zeros(1, dtype=np.intp)
-    median, median_low, median_high = (
-        float(_first_time_at_or_below_half(values, defined, times, first, first, tolerance=tol)[0])
-        for values, defined, tol in (
-            (survival, None, _ROUNDING),
-            (low, survival, _HALF_TOLERANCE),
-            (high, survival, _HALF_TOLERANCE),
-        )
-    )
+
+    def crossing(which: int) -> float:
+        # A limit counts only where the curve is positive (a band is undefined at S = 0).
+        at = firsts[which]
+        if at is None or (which > 0 and not survival[at] > 0.0):
+            return float(np.inf)
+        return float(times[at])
+
+    median, median_low, median_high = crossing(0), crossing(1), crossing(2)
     return SurvivalCurve(
         times=times,
         survival=survival,
@@ -927,7 +968,7 @@ def _distinct_curve(key: npt.NDArray[np.uint64], level: float, kind: IntervalTyp
         censored=censored,
         median=median,
         n=float(n),
-        n_events=float(np.count_nonzero(events)),
+        n_events=float(n_events),
         confidence_level=level,
         median_low=median_low,
         median_high=median_high,

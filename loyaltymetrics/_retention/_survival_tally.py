@@ -210,8 +210,14 @@ def sorted_event_keys(
     sign bit of -0.0, which becomes 0.0. ``key >> 1`` viewed as float64 is the
     time, ``key & 1`` the event bit.
     """
-    key = np.left_shift(floats.view(np.uint64), np.uint64(1))
-    np.bitwise_or(key, observed, out=key)
+    bits = floats.view(np.uint64)
+    key = np.empty(bits.shape[0], dtype=np.uint64)
+    one = np.uint64(1)
+    # Shift and merge block by block: one pass over the keys, not two.
+    for start in range(0, bits.shape[0], BLOCK):
+        block = slice(start, start + BLOCK)
+        np.left_shift(bits[block], one, out=key[block])
+        np.bitwise_or(key[block], observed[block], out=key[block])
     key.sort()
     return key
 
