@@ -94,8 +94,7 @@ def _offset_codes(
         low, high = int(present.min()), int(present.max())
         if high - low + 1 > _dense_limit(n):
             return None
-    if low > 0 and values.dtype == np.intp and high < _DENSE_MINIMUM:
-        low = 0  # small non-negative integers are their own codes: no copy at all
+    low = _code_origin(values.dtype, low, high)
     span = high - low + 1
     if values.dtype.kind == "b":
         codes = values.astype(np.intp)
@@ -104,15 +103,26 @@ def _offset_codes(
     else:
         with np.errstate(invalid="ignore"):  # missing values get their code below
             codes = np.subtract(numbers, low, dtype=np.intp, casting="unsafe")
-    levels = np.arange(low, low + span, dtype=np.int64)
-    if values.dtype.kind in "mMiub":
-        levels = levels.astype(values.dtype)
-    else:
-        levels = levels.astype(np.float64)
+    levels = _offset_levels(values.dtype, low, span)
     if missing is not None and missing.any():
         codes[missing] = span
         levels = _with_missing(levels)
     return KeyCodes(codes, levels)
+
+
+def _code_origin(dtype: np.dtype[Any], low: int, high: int) -> int:
+    """Return the value that gets code 0 in offset codes of values ``low..high``."""
+    if dtype.kind == "b":
+        return 0  # booleans are their own codes (an all-True key too)
+    if low > 0 and dtype == np.intp and high < _DENSE_MINIMUM:
+        return 0  # small non-negative integers are their own codes: no copy at all
+    return low
+
+
+def _offset_levels(dtype: np.dtype[Any], low: int, span: int) -> npt.NDArray[Any]:
+    """Return the levels ``low..low+span-1`` of offset codes, in the key's dtype."""
+    levels = np.arange(low, low + span, dtype=np.int64)
+    return levels.astype(dtype if dtype.kind in "mMiub" else np.float64)
 
 
 def _hashed(values: Any) -> KeyCodes:
@@ -338,6 +348,100 @@ def group_codes(
         for index, code in enumerate(level_codes)
     )
     return group, out, rows
+
+
+#: Rows combined and counted per ``np.bincount`` call by :func:`count_integer_keys`:
+#: the chunk's codes stay in cache, so the keys are read from memory once.
+_COUNT_CHUNK = 1 << 15
+#: Largest table of combinations counted chunk by chunk (a chunk's ``bincount``
+#: fills the whole table, so it must stay small beside the chunk).
+_COUNT_CELLS = 1 << 14
+
+
+def count_integer_keys(
+    columns: Sequence[npt.NDArray[Any]],
+) -> tuple[tuple[npt.NDArray[Any], ...], tuple[CodeArray, ...], npt.NDArray[np.int64]] | None:
+    """Count the rows per combination of integer (or boolean) keys, in chunks, on their dtype.
+
+    The count-only case of :func:`factorize` and :func:`group_codes` in one
+    pass over the keys: every chunk's range is checked, its combined code
+    made and counted while it is in cache; no codes array per key and no
+    combined code of every row are made. The table grows when a chunk widens
+    a key's range. Returns ``(levels, level_codes, rows)`` with the levels of
+    every key as :func:`factorize` gives them and the level codes and row
+    counts of the non-empty combinations as :func:`group_codes` gives them
+    (same groups, same order), or None when the keys are not all integer
+    arrays of one length or their combinations do not make a small table
+    (the general path then).
+    """
+    if not columns or any(
+        not isinstance(column, np.ndarray) or column.ndim != 1 or column.dtype.kind not in "iub"
+        for column in columns
+    ):
+        return None
+    n = columns[0].shape[0]
+    if n == 0 or any(column.shape[0] != n for column in columns):
+        return None
+    lows: list[int] = []
+    highs: list[int] = []
+    table = np.zeros((0,) * len(columns), dtype=np.int64)
+    buffer = np.empty(min(n, _COUNT_CHUNK), dtype=np.intp)
+    for start in range(0, n, _COUNT_CHUNK):
+        chunks = [column[start : start + _COUNT_CHUNK] for column in columns]
+        chunk_lows = [int(chunk.min()) for chunk in chunks]
+        chunk_highs = [int(chunk.max()) for chunk in chunks]
+        if (
+            not lows
+            or any(low < known for low, known in zip(chunk_lows, lows, strict=True))
+            or any(high > known for high, known in zip(chunk_highs, highs, strict=True))
+        ):
+            new_lows = [min(pair) for pair in zip(chunk_lows, lows or chunk_lows, strict=True)]
+            new_highs = [max(pair) for pair in zip(chunk_highs, highs or chunk_highs, strict=True)]
+            shape = tuple(high - low + 1 for low, high in zip(new_lows, new_highs, strict=True))
+            if math.prod(shape) > _COUNT_CELLS:
+                return None
+            grown = np.zeros(shape, dtype=np.int64)
+            if lows:
+                grown[
+                    tuple(
+                        slice(low - new, low - new + size)
+                        for low, new, size in zip(lows, new_lows, table.shape, strict=True)
+                    )
+                ] = table
+            table, lows, highs = grown, new_lows, new_highs
+        combined = buffer[: chunks[0].shape[0]]
+        for index, (chunk, low) in enumerate(zip(chunks, lows, strict=True)):
+            if index == 0:
+                if low or len(chunks) == 1:
+                    np.subtract(chunk, low, out=combined, dtype=np.intp, casting="unsafe")
+                else:  # shifted as it is copied
+                    np.multiply(chunk, table.shape[1], out=combined, casting="unsafe")
+                continue
+            if index > 1 or lows[0]:
+                np.multiply(combined, table.shape[index], out=combined)
+            if low:
+                combined += np.subtract(chunk, low, dtype=np.intp, casting="unsafe")
+            else:
+                np.add(combined, chunk, out=combined, casting="unsafe")
+        table.reshape(-1)[...] += np.bincount(combined, minlength=table.size)
+    origins = [
+        _code_origin(column.dtype, low, high)
+        for column, low, high in zip(columns, lows, highs, strict=True)
+    ]
+    sizes = tuple(high - origin + 1 for origin, high in zip(origins, highs, strict=True))
+    if any(origin != low for origin, low in zip(origins, lows, strict=True)):
+        placed = np.zeros(sizes, dtype=np.int64)
+        shifts = (low - origin for low, origin in zip(lows, origins, strict=True))
+        placed[tuple(slice(shift, None) for shift in shifts)] = table
+        table = placed
+    counts = table.reshape(-1)
+    cells = np.flatnonzero(counts)
+    levels = tuple(
+        _offset_levels(column.dtype, origin, size)
+        for column, origin, size in zip(columns, origins, sizes, strict=True)
+    )
+    level_codes = tuple(np.asarray(code, dtype=np.intp) for code in np.unravel_index(cells, sizes))
+    return levels, level_codes, counts[cells]
 
 
 def group_reduce(
