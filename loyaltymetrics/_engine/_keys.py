@@ -415,7 +415,9 @@ def count_integer_keys(
                 if low or len(chunks) == 1:
                     np.subtract(chunk, low, out=combined, dtype=np.intp, casting="unsafe")
                 else:  # shifted as it is copied
-                    np.multiply(chunk, table.shape[1], out=combined, casting="unsafe")
+                    np.multiply(
+                        chunk, table.shape[1], out=combined, dtype=np.intp, casting="unsafe"
+                    )
                 continue
             if index > 1 or lows[0]:
                 np.multiply(combined, table.shape[index], out=combined)
