@@ -186,7 +186,11 @@ def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     raw[:, :used] = characters
     packed = raw.view(np.uint64)
     codes, uniques = pd.factorize(packed[:, 0])
-    if words == 2:
+    if words == 2 and not packed[:, 1].any():
+        # A wide dtype of ids that all fit in one word (numpy sizes the results
+        # of string operations generously): the second word is zero throughout.
+        level_words = np.column_stack((uniques, np.zeros_like(uniques)))
+    elif words == 2:
         second, second_uniques = pd.factorize(packed[:, 1])
         pair = codes.astype(np.int64) * second_uniques.shape[0] + second
         codes, pair_uniques = pd.factorize(pair)
@@ -461,6 +465,12 @@ def group_reduce(
             return np.bincount(group[~missing], minlength=n_groups).astype(np.int64)
         if aggregation not in ("min", "max"):
             raise ValueError(f"cannot {aggregation} a column of dates")
+        if n_groups == 1:  # one group (no keys): a plain reduction, not ufunc.at
+            present = numbers if not missing.any() else numbers[~missing]
+            found = np.iinfo(np.int64).min  # NaT when there are no times
+            if present.shape[0]:
+                found = int(present.min() if aggregation == "min" else present.max())
+            return np.array([found], dtype=np.int64).view(values.dtype)
         extreme = np.iinfo(np.int64).max if aggregation == "min" else np.iinfo(np.int64).min + 1
         out = np.full(n_groups, extreme, dtype=np.int64)
         ufunc = np.minimum if aggregation == "min" else np.maximum
@@ -468,6 +478,8 @@ def group_reduce(
         empty = np.bincount(group[~missing], minlength=n_groups) == 0
         out[empty] = np.iinfo(np.int64).min  # NaT
         return out.view(values.dtype)
+    if values.dtype.kind in "iu" and aggregation in ("min", "max"):
+        return _integer_extremes(values, group, n_groups, aggregation)
     floats = values.astype(np.float64, copy=False)
     present = ~np.isnan(floats)
     everything = bool(present.all())
@@ -486,3 +498,20 @@ def group_reduce(
         ufunc.at(out, group[present], floats[present])
     out[np.isinf(out) & (np.bincount(group[present], minlength=n_groups) == 0)] = np.nan
     return out
+
+
+def _integer_extremes(
+    values: npt.NDArray[np.integer[Any]], group: CodeArray, n_groups: int, aggregation: str
+) -> npt.NDArray[np.float64]:
+    """Per-group minimum or maximum of integers (never missing), as float64; NaN if empty.
+
+    Reduced on the integers (no float copy, no missing-value passes); their
+    float64 values are those of the float reduction, as rounding is monotone.
+    """
+    info = np.iinfo(values.dtype)
+    out = np.full(n_groups, info.max if aggregation == "min" else info.min, dtype=values.dtype)
+    ufunc = np.minimum if aggregation == "min" else np.maximum
+    ufunc.at(out, group, values)
+    extremes = out.astype(np.float64)
+    extremes[np.bincount(group, minlength=n_groups) == 0] = np.nan
+    return extremes
