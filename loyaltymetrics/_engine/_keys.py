@@ -138,6 +138,10 @@ def _hashed(values: Any) -> KeyCodes:
             pass
         else:
             return _arrow_codes(pa.array(values), values[:0])
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        text = _object_text_codes(values)
+        if text is not None:
+            return text
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is installed in the test extra
@@ -210,6 +214,63 @@ def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
         level_bytes.astype(np.uint32) if values.dtype.kind == "U" else level_bytes
     ).view(values.dtype)
     return KeyCodes(codes.astype(np.intp, copy=False), levels.reshape(-1))
+
+
+#: Object strings of at most this many UTF-8 bytes are packed with their length
+#: into one 64-bit word (the length tells "a" from "a\\x00").
+_PACKED_OBJECT_BYTES = 7
+
+
+def _object_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
+    """Factorize an object array of Python strings through Arrow, as ``pandas.factorize`` does.
+
+    The strings are converted to an Arrow string array once (no Python-level
+    hashing); short ones are packed with their length into integers and
+    hashed as such, longer ones dictionary-encoded. Codes and levels (an
+    object array of str, in order of first appearance) equal
+    ``pandas.factorize``'s. None unless every value is a str (missing values,
+    bytes or other objects go the general way) or without pyarrow and pandas.
+    """
+    try:
+        import pandas as pd
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - both are installed in the test extra
+        return None
+    n = values.shape[0]
+    try:
+        array = pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return None
+    if not isinstance(array, pa.StringArray) or n == 0 or array.null_count:
+        return None  # bytes mixed in infer as binary: they must stay apart from str
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset : array.offset + n + 1]
+    lengths = np.diff(offsets)
+    widest = int(lengths.max())
+    if widest > _PACKED_OBJECT_BYTES:
+        dictionary = _arrow_codes(array, np.empty(0, dtype=object))
+        return KeyCodes(dictionary.codes, dictionary.levels.astype(object))
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    packed = lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
+    starts = offsets[:-1]
+    last = max(data.shape[0] - 1, 0)
+    for position in range(widest):
+        byte = data[np.minimum(starts + position, last)] if data.shape[0] else np.zeros(n, np.uint8)
+        byte = np.where(lengths > position, byte, 0).astype(np.uint64)
+        packed |= byte << np.uint64(8 * position)
+    raw, uniques = pd.factorize(packed)
+    words = np.ascontiguousarray(uniques, dtype=np.uint64)
+    level_bytes = words.view(np.uint8).reshape(-1, 8)
+    level_lengths = level_bytes[:, _PACKED_OBJECT_BYTES].astype(np.int32)
+    used = np.arange(_PACKED_OBJECT_BYTES) < level_lengths[:, None]
+    level_data = np.ascontiguousarray(level_bytes[:, :_PACKED_OBJECT_BYTES][used])
+    level_offsets = np.concatenate(([0], np.cumsum(level_lengths))).astype(np.int32)
+    levels = pa.StringArray.from_buffers(
+        words.shape[0], pa.py_buffer(level_offsets), pa.py_buffer(level_data)
+    )
+    return KeyCodes(
+        raw.astype(np.intp, copy=False),
+        np.asarray(levels.to_numpy(zero_copy_only=False), dtype=object),
+    )
 
 
 def _arrow_codes(array: Any, empty: npt.NDArray[Any]) -> KeyCodes:

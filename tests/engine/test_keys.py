@@ -259,3 +259,35 @@ def test_a_boolean_key_of_one_value_is_counted() -> None:
             grouped = _frames.group_aggregate(table, ["by"], aggregations)
             assert grouped.keys["by"].tolist() == [bool(values[0])]
             assert next(iter(grouped.values.values())).tolist() == [5]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from("ab\x00é€"), max_size=4),
+            st.text(alphabet=st.sampled_from("xyz"), min_size=6, max_size=9),
+        ),
+        min_size=1,
+    )
+)
+def test_object_strings_give_the_codes_and_levels_of_pandas_factorize(labels: list[str]) -> None:
+    # The reference numbers the strings as pandas.factorize does (in order of
+    # first appearance) but by Python equality: pandas' string table stops at a
+    # NUL character ("" and "\x00" would be one group).
+    values = np.array(labels, dtype=object)
+    coded = _keys.factorize(values)
+    first_seen: dict[str, int] = {}
+    codes = [first_seen.setdefault(label, len(first_seen)) for label in labels]
+    assert coded.codes.tolist() == codes
+    assert coded.levels.dtype == object
+    assert coded.levels.tolist() == list(first_seen)
+    assert all(type(level) is str for level in coded.levels)
+    if not any("\x00" in label for label in labels):
+        np.testing.assert_array_equal(coded.codes, pd.factorize(values)[0])
+
+
+def test_object_keys_that_are_not_all_strings_are_not_packed() -> None:
+    mixed = np.array(["a", b"a", "a", None, 1], dtype=object)
+    coded = _keys.factorize(mixed)
+    assert coded.levels.tolist() == ["a", b"a", 1, None]
+    assert coded.codes.tolist() == [0, 1, 0, 3, 2]
