@@ -26,6 +26,7 @@ value is None: missing keys are never dropped silently.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -249,16 +250,21 @@ def _object_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     if widest > _PACKED_OBJECT_BYTES:
         dictionary = _arrow_codes(array, np.empty(0, dtype=object))
         return KeyCodes(dictionary.codes, dictionary.levels.astype(object))
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
-    packed = lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
-    starts = offsets[:-1]
-    last = max(data.shape[0] - 1, 0)
-    for position in range(widest):
-        byte = data[np.minimum(starts + position, last)] if data.shape[0] else np.zeros(n, np.uint8)
-        byte = np.where(lengths > position, byte, 0).astype(np.uint64)
-        packed |= byte << np.uint64(8 * position)
+    data = np.frombuffer(array.buffers()[2] or b"", dtype=np.uint8)
+    padded = np.zeros(data.shape[0] + 8, dtype=np.uint8)
+    padded[: data.shape[0]] = data
+    # The 8 bytes from each string's start (one gather), its own bytes kept.
+    windows = np.lib.stride_tricks.as_strided(padded, shape=(data.shape[0] + 1, 8), strides=(1, 1))
+    packed = np.ascontiguousarray(windows[offsets[:-1]]).view(np.uint64).reshape(n)
+    if sys.byteorder != "little":  # pragma: no cover - the packing reads bytes in order
+        packed = packed.byteswap()
+    keep = (np.uint64(1) << (8 * np.arange(8, dtype=np.uint64))) - np.uint64(1)
+    packed &= keep[lengths]
+    packed |= lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
     raw, uniques = pd.factorize(packed)
     words = np.ascontiguousarray(uniques, dtype=np.uint64)
+    if sys.byteorder != "little":  # pragma: no cover
+        words = words.byteswap()
     level_bytes = words.view(np.uint8).reshape(-1, 8)
     level_lengths = level_bytes[:, _PACKED_OBJECT_BYTES].astype(np.int32)
     used = np.arange(_PACKED_OBJECT_BYTES) < level_lengths[:, None]
