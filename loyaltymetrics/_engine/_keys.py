@@ -9,9 +9,14 @@ A key column becomes integer codes without sorting its rows:
 * any other column is factorized by a hash table: fixed-width strings of up
   to 16 ASCII characters as their bytes packed into one or two 64-bit
   integers (``pandas.factorize``), longer ones by pyarrow's dictionary
-  encoding, ``pandas.factorize`` for everything else
+  encoding; object arrays of Python strings are converted to Arrow once and
+  hashed the same way (short ones packed with their length into an integer);
+  ``pandas.factorize`` for everything else
   (a pandas categorical gives its own codes). Without pandas and pyarrow a
   sort-based ``numpy.unique`` is the fallback.
+
+Rows counted by integer keys alone skip the codes: :func:`count_integer_keys`
+combines and counts them chunk by chunk, in cache.
 
 Several keys combine into one integer code (mixed radix), counted by one
 ``numpy.bincount`` when the combinations fit a dense table (after dropping
