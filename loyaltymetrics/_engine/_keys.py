@@ -232,8 +232,8 @@ def _object_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
 
     The strings are converted to an Arrow string array once (no Python-level
     hashing); short ones are packed with their length into integers and
-    hashed as such, longer ones dictionary-encoded. Codes and levels (an
-    object array of str, in order of first appearance) equal
+    hashed as such, longer ones dictionary-encoded. Codes and levels (the
+    caller's objects, in order of first appearance) equal
     ``pandas.factorize``'s. None unless every value is a str (missing values,
     bytes or other objects go the general way) or without pyarrow and pandas.
     """
@@ -253,35 +253,29 @@ def _object_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     lengths = np.diff(offsets)
     widest = int(lengths.max())
     if widest > _PACKED_OBJECT_BYTES:
-        dictionary = _arrow_codes(array, np.empty(0, dtype=object))
-        return KeyCodes(dictionary.codes, dictionary.levels.astype(object))
-    data = np.frombuffer(array.buffers()[2] or b"", dtype=np.uint8)
-    padded = np.zeros(data.shape[0] + 8, dtype=np.uint8)
-    padded[: data.shape[0]] = data
-    # The 8 bytes from each string's start (one gather), its own bytes kept.
-    windows = np.lib.stride_tricks.as_strided(padded, shape=(data.shape[0] + 1, 8), strides=(1, 1))
-    packed = np.ascontiguousarray(windows[offsets[:-1]]).view(np.uint64).reshape(n)
-    if sys.byteorder != "little":  # pragma: no cover - the packing reads bytes in order
-        packed = packed.byteswap()
-    keep = (np.uint64(1) << (8 * np.arange(8, dtype=np.uint64))) - np.uint64(1)
-    packed &= keep[lengths]
-    packed |= lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
-    raw, uniques = pd.factorize(packed)
-    words = np.ascontiguousarray(uniques, dtype=np.uint64)
-    if sys.byteorder != "little":  # pragma: no cover
-        words = words.byteswap()
-    level_bytes = words.view(np.uint8).reshape(-1, 8)
-    level_lengths = level_bytes[:, _PACKED_OBJECT_BYTES].astype(np.int32)
-    used = np.arange(_PACKED_OBJECT_BYTES) < level_lengths[:, None]
-    level_data = np.ascontiguousarray(level_bytes[:, :_PACKED_OBJECT_BYTES][used])
-    level_offsets = np.concatenate(([0], np.cumsum(level_lengths))).astype(np.int32)
-    levels = pa.StringArray.from_buffers(
-        words.shape[0], pa.py_buffer(level_offsets), pa.py_buffer(level_data)
-    )
-    return KeyCodes(
-        raw.astype(np.intp, copy=False),
-        np.asarray(levels.to_numpy(zero_copy_only=False), dtype=object),
-    )
+        indices = array.dictionary_encode().indices
+        codes = indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    else:
+        data = np.frombuffer(array.buffers()[2] or b"", dtype=np.uint8)
+        padded = np.zeros(data.shape[0] + 8, dtype=np.uint8)
+        padded[: data.shape[0]] = data
+        # The 8 bytes from each string's start (one gather), its own bytes kept.
+        windows = np.lib.stride_tricks.as_strided(
+            padded, shape=(data.shape[0] + 1, 8), strides=(1, 1)
+        )
+        packed = np.ascontiguousarray(windows[offsets[:-1]]).view(np.uint64).reshape(n)
+        if sys.byteorder != "little":  # pragma: no cover - the packing reads bytes in order
+            packed = packed.byteswap()
+        keep = (np.uint64(1) << (8 * np.arange(8, dtype=np.uint64))) - np.uint64(1)
+        packed &= keep[lengths]
+        packed |= lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
+        codes = pd.factorize(packed)[0].astype(np.intp, copy=False)
+    # Codes number the strings in order of first appearance (both hash tables
+    # do): a level's first row is where the running maximum code rises. The
+    # levels are the caller's own objects there, as pandas.factorize gives them.
+    running = np.maximum.accumulate(codes)
+    first = np.flatnonzero(running[1:] != running[:-1]) + 1
+    return KeyCodes(codes, values[np.concatenate(([0], first))])
 
 
 def _arrow_codes(array: Any, empty: npt.NDArray[Any]) -> KeyCodes:

@@ -282,6 +282,7 @@ def test_object_strings_give_the_codes_and_levels_of_pandas_factorize(labels: li
     assert coded.levels.dtype == object
     assert coded.levels.tolist() == list(first_seen)
     assert all(type(level) is str for level in coded.levels)
+    assert coded.levels.tolist() == [values[labels.index(level)] for level in first_seen]
     if not any("\x00" in label for label in labels):
         np.testing.assert_array_equal(coded.codes, pd.factorize(values)[0])
 
@@ -291,3 +292,13 @@ def test_object_keys_that_are_not_all_strings_are_not_packed() -> None:
     coded = _keys.factorize(mixed)
     assert coded.levels.tolist() == ["a", b"a", 1, None]
     assert coded.codes.tolist() == [0, 1, 0, 3, 2]
+
+
+def test_object_string_levels_are_the_callers_objects() -> None:
+    class Label(str):
+        pass
+
+    values = np.array([Label("b"), "a", "b", Label("a")], dtype=object)
+    coded = _keys.factorize(values)
+    assert coded.codes.tolist() == [0, 1, 0, 1]
+    assert [type(level) for level in coded.levels] == [Label, str]
