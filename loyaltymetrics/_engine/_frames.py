@@ -929,7 +929,10 @@ def _group_arrays(
             columns = {name: _take(values, keep) for name, values in columns.items()}
             codes = [_keys.KeyCodes(code.codes[keep], code.levels) for code in codes]
             n = int(keep.sum())
-    group, level_codes, rows = _keys.group_codes(codes, n, need_group=need_group)
+    need_rows = any(column is None for _, column in aggregations.values())
+    group, level_codes, rows = _keys.group_codes(
+        codes, n, need_group=need_group, need_rows=need_rows
+    )
     n_groups = int(level_codes[0].shape[0]) if keys else 1
     keys_out: dict[str, Any] = {
         key: _keys.KeyCodes(level, code.levels) if coded else _missing_as_none(code.levels[level])

@@ -348,7 +348,7 @@ def factorize(values: Any) -> KeyCodes:
 
 
 def group_codes(
-    keys: Sequence[KeyCodes], n: int, *, need_group: bool = True
+    keys: Sequence[KeyCodes], n: int, *, need_group: bool = True, need_rows: bool = True
 ) -> tuple[CodeArray | None, tuple[CodeArray, ...], npt.NDArray[np.int64] | None]:
     """Combine key codes into one group code per row.
 
@@ -356,7 +356,9 @@ def group_codes(
     for every key the level code of each group, and the number of rows per
     group when it came for free (the dense path's ``bincount``), else None.
     With ``need_group=False`` the dense path skips numbering the rows' groups
-    (``group`` is then None): counting needs only the ``bincount``.
+    (``group`` is then None): counting needs only the ``bincount``. With
+    ``need_rows=False`` as well (the distinct combinations alone), the dense
+    path marks the combinations present instead of counting them.
     """
     if not keys:
         everything = np.zeros(n if need_group or not n else 0, dtype=np.intp)
@@ -398,7 +400,11 @@ def group_codes(
         else:
             np.multiply(combined, size, out=combined)
         np.add(combined, key.codes, out=combined)
-    if total <= _dense_limit(n):
+    if total <= _dense_limit(n) and not (need_group or need_rows):
+        present = np.zeros(total, dtype=bool)
+        present[combined] = True
+        cells, rows, group = np.flatnonzero(present), None, None
+    elif total <= _dense_limit(n):
         counts = np.bincount(combined, minlength=total)
         cells = np.flatnonzero(counts)
         rows = counts[cells].astype(np.int64)
