@@ -908,6 +908,17 @@ def _group_arrays(
     used = [*keys, *(column for _, column in aggregations.values() if column is not None)]
     columns = {name: arrays[name] for name in dict.fromkeys(used)}
     n = len(next(iter(columns.values()))) if columns else len(next(iter(arrays.values())))
+    need_group = any(column is not None for _, column in aggregations.values())
+    if not need_group:
+        # Counting rows by integer keys: one chunked pass (no missing keys to drop).
+        counted = _keys.count_integer_keys([columns[key] for key in keys])
+        if counted is not None:
+            key_levels, key_codes, counts = counted
+            counted_keys: dict[str, Any] = {
+                key: _keys.KeyCodes(code, level) if coded else level[code]
+                for key, level, code in zip(keys, key_levels, key_codes, strict=True)
+            }
+            return Grouped(keys=counted_keys, values=dict.fromkeys(aggregations, counts))
     codes = [_keys.factorize(columns[key]) for key in keys]
     if drop_null_keys:
         keep = np.ones(n, dtype=bool)
@@ -918,8 +929,10 @@ def _group_arrays(
             columns = {name: _take(values, keep) for name, values in columns.items()}
             codes = [_keys.KeyCodes(code.codes[keep], code.levels) for code in codes]
             n = int(keep.sum())
-    need_group = any(column is not None for _, column in aggregations.values())
-    group, level_codes, rows = _keys.group_codes(codes, n, need_group=need_group)
+    need_rows = any(column is None for _, column in aggregations.values())
+    group, level_codes, rows = _keys.group_codes(
+        codes, n, need_group=need_group, need_rows=need_rows
+    )
     n_groups = int(level_codes[0].shape[0]) if keys else 1
     keys_out: dict[str, Any] = {
         key: _keys.KeyCodes(level, code.levels) if coded else _missing_as_none(code.levels[level])

@@ -9,9 +9,14 @@ A key column becomes integer codes without sorting its rows:
 * any other column is factorized by a hash table: fixed-width strings of up
   to 16 ASCII characters as their bytes packed into one or two 64-bit
   integers (``pandas.factorize``), longer ones by pyarrow's dictionary
-  encoding, ``pandas.factorize`` for everything else
+  encoding; object arrays of Python strings are converted to Arrow once and
+  hashed the same way (short ones packed with their length into an integer);
+  ``pandas.factorize`` for everything else
   (a pandas categorical gives its own codes). Without pandas and pyarrow a
   sort-based ``numpy.unique`` is the fallback.
+
+Rows counted by integer keys alone skip the codes: :func:`count_integer_keys`
+combines and counts them chunk by chunk, in cache.
 
 Several keys combine into one integer code (mixed radix), counted by one
 ``numpy.bincount`` when the combinations fit a dense table (after dropping
@@ -26,6 +31,7 @@ value is None: missing keys are never dropped silently.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -94,8 +100,7 @@ def _offset_codes(
         low, high = int(present.min()), int(present.max())
         if high - low + 1 > _dense_limit(n):
             return None
-    if low > 0 and values.dtype == np.intp and high < _DENSE_MINIMUM:
-        low = 0  # small non-negative integers are their own codes: no copy at all
+    low = _code_origin(values.dtype, low, high)
     span = high - low + 1
     if values.dtype.kind == "b":
         codes = values.astype(np.intp)
@@ -104,15 +109,26 @@ def _offset_codes(
     else:
         with np.errstate(invalid="ignore"):  # missing values get their code below
             codes = np.subtract(numbers, low, dtype=np.intp, casting="unsafe")
-    levels = np.arange(low, low + span, dtype=np.int64)
-    if values.dtype.kind in "mMiub":
-        levels = levels.astype(values.dtype)
-    else:
-        levels = levels.astype(np.float64)
+    levels = _offset_levels(values.dtype, low, span)
     if missing is not None and missing.any():
         codes[missing] = span
         levels = _with_missing(levels)
     return KeyCodes(codes, levels)
+
+
+def _code_origin(dtype: np.dtype[Any], low: int, high: int) -> int:
+    """Return the value that gets code 0 in offset codes of values ``low..high``."""
+    if dtype.kind == "b":
+        return 0  # booleans are their own codes (an all-True key too)
+    if low > 0 and dtype == np.intp and high < _DENSE_MINIMUM:
+        return 0  # small non-negative integers are their own codes: no copy at all
+    return low
+
+
+def _offset_levels(dtype: np.dtype[Any], low: int, span: int) -> npt.NDArray[Any]:
+    """Return the levels ``low..low+span-1`` of offset codes, in the key's dtype."""
+    levels = np.arange(low, low + span, dtype=np.int64)
+    return levels.astype(dtype if dtype.kind in "mMiub" else np.float64)
 
 
 def _hashed(values: Any) -> KeyCodes:
@@ -128,6 +144,10 @@ def _hashed(values: Any) -> KeyCodes:
             pass
         else:
             return _arrow_codes(pa.array(values), values[:0])
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        text = _object_text_codes(values)
+        if text is not None:
+            return text
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is installed in the test extra
@@ -176,7 +196,11 @@ def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     raw[:, :used] = characters
     packed = raw.view(np.uint64)
     codes, uniques = pd.factorize(packed[:, 0])
-    if words == 2:
+    if words == 2 and not packed[:, 1].any():
+        # A wide dtype of ids that all fit in one word (numpy sizes the results
+        # of string operations generously): the second word is zero throughout.
+        level_words = np.column_stack((uniques, np.zeros_like(uniques)))
+    elif words == 2:
         second, second_uniques = pd.factorize(packed[:, 1])
         pair = codes.astype(np.int64) * second_uniques.shape[0] + second
         codes, pair_uniques = pd.factorize(pair)
@@ -196,6 +220,62 @@ def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
         level_bytes.astype(np.uint32) if values.dtype.kind == "U" else level_bytes
     ).view(values.dtype)
     return KeyCodes(codes.astype(np.intp, copy=False), levels.reshape(-1))
+
+
+#: Object strings of at most this many UTF-8 bytes are packed with their length
+#: into one 64-bit word (the length tells "a" from "a\\x00").
+_PACKED_OBJECT_BYTES = 7
+
+
+def _object_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
+    """Factorize an object array of Python strings through Arrow, as ``pandas.factorize`` does.
+
+    The strings are converted to an Arrow string array once (no Python-level
+    hashing); short ones are packed with their length into integers and
+    hashed as such, longer ones dictionary-encoded. Codes and levels (the
+    caller's objects, in order of first appearance) equal
+    ``pandas.factorize``'s. None unless every value is a str (missing values,
+    bytes or other objects go the general way) or without pyarrow and pandas.
+    """
+    try:
+        import pandas as pd
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - both are installed in the test extra
+        return None
+    n = values.shape[0]
+    try:
+        array = pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return None
+    if not isinstance(array, pa.StringArray) or n == 0 or array.null_count:
+        return None  # bytes mixed in infer as binary: they must stay apart from str
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset : array.offset + n + 1]
+    lengths = np.diff(offsets)
+    widest = int(lengths.max())
+    if widest > _PACKED_OBJECT_BYTES:
+        indices = array.dictionary_encode().indices
+        codes = indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    else:
+        data = np.frombuffer(array.buffers()[2] or b"", dtype=np.uint8)
+        padded = np.zeros(data.shape[0] + 8, dtype=np.uint8)
+        padded[: data.shape[0]] = data
+        # The 8 bytes from each string's start (one gather), its own bytes kept.
+        windows = np.lib.stride_tricks.as_strided(
+            padded, shape=(data.shape[0] + 1, 8), strides=(1, 1)
+        )
+        packed = np.ascontiguousarray(windows[offsets[:-1]]).view(np.uint64).reshape(n)
+        if sys.byteorder != "little":  # pragma: no cover - the packing reads bytes in order
+            packed = packed.byteswap()
+        keep = (np.uint64(1) << (8 * np.arange(8, dtype=np.uint64))) - np.uint64(1)
+        packed &= keep[lengths]
+        packed |= lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
+        codes = pd.factorize(packed)[0].astype(np.intp, copy=False)
+    # Codes number the strings in order of first appearance (both hash tables
+    # do): a level's first row is where the running maximum code rises. The
+    # levels are the caller's own objects there, as pandas.factorize gives them.
+    running = np.maximum.accumulate(codes)
+    first = np.flatnonzero(running[1:] != running[:-1]) + 1
+    return KeyCodes(codes, values[np.concatenate(([0], first))])
 
 
 def _arrow_codes(array: Any, empty: npt.NDArray[Any]) -> KeyCodes:
@@ -268,7 +348,7 @@ def factorize(values: Any) -> KeyCodes:
 
 
 def group_codes(
-    keys: Sequence[KeyCodes], n: int, *, need_group: bool = True
+    keys: Sequence[KeyCodes], n: int, *, need_group: bool = True, need_rows: bool = True
 ) -> tuple[CodeArray | None, tuple[CodeArray, ...], npt.NDArray[np.int64] | None]:
     """Combine key codes into one group code per row.
 
@@ -276,7 +356,9 @@ def group_codes(
     for every key the level code of each group, and the number of rows per
     group when it came for free (the dense path's ``bincount``), else None.
     With ``need_group=False`` the dense path skips numbering the rows' groups
-    (``group`` is then None): counting needs only the ``bincount``.
+    (``group`` is then None): counting needs only the ``bincount``. With
+    ``need_rows=False`` as well (the distinct combinations alone), the dense
+    path marks the combinations present instead of counting them.
     """
     if not keys:
         everything = np.zeros(n if need_group or not n else 0, dtype=np.intp)
@@ -318,7 +400,11 @@ def group_codes(
         else:
             np.multiply(combined, size, out=combined)
         np.add(combined, key.codes, out=combined)
-    if total <= _dense_limit(n):
+    if total <= _dense_limit(n) and not (need_group or need_rows):
+        present = np.zeros(total, dtype=bool)
+        present[combined] = True
+        cells, rows, group = np.flatnonzero(present), None, None
+    elif total <= _dense_limit(n):
         counts = np.bincount(combined, minlength=total)
         cells = np.flatnonzero(counts)
         rows = counts[cells].astype(np.int64)
@@ -340,6 +426,102 @@ def group_codes(
     return group, out, rows
 
 
+#: Rows combined and counted per ``np.bincount`` call by :func:`count_integer_keys`:
+#: the chunk's codes stay in cache, so the keys are read from memory once.
+_COUNT_CHUNK = 1 << 15
+#: Largest table of combinations counted chunk by chunk (a chunk's ``bincount``
+#: fills the whole table, so it must stay small beside the chunk).
+_COUNT_CELLS = 1 << 14
+
+
+def count_integer_keys(
+    columns: Sequence[npt.NDArray[Any]],
+) -> tuple[tuple[npt.NDArray[Any], ...], tuple[CodeArray, ...], npt.NDArray[np.int64]] | None:
+    """Count the rows per combination of integer (or boolean) keys, in chunks, on their dtype.
+
+    The count-only case of :func:`factorize` and :func:`group_codes` in one
+    pass over the keys: every chunk's range is checked, its combined code
+    made and counted while it is in cache; no codes array per key and no
+    combined code of every row are made. The table grows when a chunk widens
+    a key's range. Returns ``(levels, level_codes, rows)`` with the levels of
+    every key as :func:`factorize` gives them and the level codes and row
+    counts of the non-empty combinations as :func:`group_codes` gives them
+    (same groups, same order), or None when the keys are not all integer
+    arrays of one length or their combinations do not make a small table
+    (the general path then).
+    """
+    if not columns or any(
+        not isinstance(column, np.ndarray) or column.ndim != 1 or column.dtype.kind not in "iub"
+        for column in columns
+    ):
+        return None
+    n = columns[0].shape[0]
+    if n == 0 or any(column.shape[0] != n for column in columns):
+        return None
+    lows: list[int] = []
+    highs: list[int] = []
+    table = np.zeros((0,) * len(columns), dtype=np.int64)
+    buffer = np.empty(min(n, _COUNT_CHUNK), dtype=np.intp)
+    for start in range(0, n, _COUNT_CHUNK):
+        chunks = [column[start : start + _COUNT_CHUNK] for column in columns]
+        chunk_lows = [int(chunk.min()) for chunk in chunks]
+        chunk_highs = [int(chunk.max()) for chunk in chunks]
+        if (
+            not lows
+            or any(low < known for low, known in zip(chunk_lows, lows, strict=True))
+            or any(high > known for high, known in zip(chunk_highs, highs, strict=True))
+        ):
+            new_lows = [min(pair) for pair in zip(chunk_lows, lows or chunk_lows, strict=True)]
+            new_highs = [max(pair) for pair in zip(chunk_highs, highs or chunk_highs, strict=True)]
+            shape = tuple(high - low + 1 for low, high in zip(new_lows, new_highs, strict=True))
+            if math.prod(shape) > _COUNT_CELLS:
+                return None
+            grown = np.zeros(shape, dtype=np.int64)
+            if lows:
+                grown[
+                    tuple(
+                        slice(low - new, low - new + size)
+                        for low, new, size in zip(lows, new_lows, table.shape, strict=True)
+                    )
+                ] = table
+            table, lows, highs = grown, new_lows, new_highs
+        combined = buffer[: chunks[0].shape[0]]
+        for index, (chunk, low) in enumerate(zip(chunks, lows, strict=True)):
+            if index == 0:
+                if low or len(chunks) == 1:
+                    np.subtract(chunk, low, out=combined, dtype=np.intp, casting="unsafe")
+                else:  # shifted as it is copied
+                    np.multiply(
+                        chunk, table.shape[1], out=combined, dtype=np.intp, casting="unsafe"
+                    )
+                continue
+            if index > 1 or lows[0]:
+                np.multiply(combined, table.shape[index], out=combined)
+            if low:
+                combined += np.subtract(chunk, low, dtype=np.intp, casting="unsafe")
+            else:
+                np.add(combined, chunk, out=combined, casting="unsafe")
+        table.reshape(-1)[...] += np.bincount(combined, minlength=table.size)
+    origins = [
+        _code_origin(column.dtype, low, high)
+        for column, low, high in zip(columns, lows, highs, strict=True)
+    ]
+    sizes = tuple(high - origin + 1 for origin, high in zip(origins, highs, strict=True))
+    if any(origin != low for origin, low in zip(origins, lows, strict=True)):
+        placed = np.zeros(sizes, dtype=np.int64)
+        shifts = (low - origin for low, origin in zip(lows, origins, strict=True))
+        placed[tuple(slice(shift, None) for shift in shifts)] = table
+        table = placed
+    counts = table.reshape(-1)
+    cells = np.flatnonzero(counts)
+    levels = tuple(
+        _offset_levels(column.dtype, origin, size)
+        for column, origin, size in zip(columns, origins, sizes, strict=True)
+    )
+    level_codes = tuple(np.asarray(code, dtype=np.intp) for code in np.unravel_index(cells, sizes))
+    return levels, level_codes, counts[cells]
+
+
 def group_reduce(
     values: npt.NDArray[Any], group: CodeArray, n_groups: int, aggregation: str
 ) -> npt.NDArray[Any]:
@@ -355,6 +537,12 @@ def group_reduce(
             return np.bincount(group[~missing], minlength=n_groups).astype(np.int64)
         if aggregation not in ("min", "max"):
             raise ValueError(f"cannot {aggregation} a column of dates")
+        if n_groups == 1:  # one group (no keys): a plain reduction, not ufunc.at
+            present = numbers if not missing.any() else numbers[~missing]
+            found = np.iinfo(np.int64).min  # NaT when there are no times
+            if present.shape[0]:
+                found = int(present.min() if aggregation == "min" else present.max())
+            return np.array([found], dtype=np.int64).view(values.dtype)
         extreme = np.iinfo(np.int64).max if aggregation == "min" else np.iinfo(np.int64).min + 1
         out = np.full(n_groups, extreme, dtype=np.int64)
         ufunc = np.minimum if aggregation == "min" else np.maximum
@@ -362,6 +550,8 @@ def group_reduce(
         empty = np.bincount(group[~missing], minlength=n_groups) == 0
         out[empty] = np.iinfo(np.int64).min  # NaT
         return out.view(values.dtype)
+    if values.dtype.kind in "iu" and aggregation in ("min", "max"):
+        return _integer_extremes(values, group, n_groups, aggregation)
     floats = values.astype(np.float64, copy=False)
     present = ~np.isnan(floats)
     everything = bool(present.all())
@@ -380,3 +570,20 @@ def group_reduce(
         ufunc.at(out, group[present], floats[present])
     out[np.isinf(out) & (np.bincount(group[present], minlength=n_groups) == 0)] = np.nan
     return out
+
+
+def _integer_extremes(
+    values: npt.NDArray[np.integer[Any]], group: CodeArray, n_groups: int, aggregation: str
+) -> npt.NDArray[np.float64]:
+    """Per-group minimum or maximum of integers (never missing), as float64; NaN if empty.
+
+    Reduced on the integers (no float copy, no missing-value passes); their
+    float64 values are those of the float reduction, as rounding is monotone.
+    """
+    info = np.iinfo(values.dtype)
+    out = np.full(n_groups, info.max if aggregation == "min" else info.min, dtype=values.dtype)
+    ufunc = np.minimum if aggregation == "min" else np.maximum
+    ufunc.at(out, group, values)
+    extremes = out.astype(np.float64)
+    extremes[np.bincount(group, minlength=n_groups) == 0] = np.nan
+    return extremes

@@ -114,10 +114,10 @@ def period_index(values: npt.NDArray[Any], period: Period | int, *, origin: int 
     if period == "hour":
         return values.astype("datetime64[h]").astype(np.int64)
     if period in ("month", "quarter"):
-        months = values.astype("datetime64[M]").astype(np.int64)
+        months = _calendar_index(values, "M")
         return months if period == "month" else months // 3
     if period == "year":
-        return values.astype("datetime64[Y]").astype(np.int64)
+        return _calendar_index(values, "Y")
     days = values.astype("datetime64[D]").astype(np.int64)
     if period == "day":
         return days
@@ -125,6 +125,24 @@ def period_index(values: npt.NDArray[Any], period: Period | int, *, origin: int 
         return (days + 3) // 7  # 1970-01-01 was a Thursday
     assert isinstance(period, int)
     return (days - origin) // int(period)
+
+
+#: Arrays of at least this many times get their months or years from a table
+#: of the days they span (a calendar conversion of every row is far slower).
+_LOOKUP_ROWS = 1 << 16
+
+
+def _calendar_index(values: npt.NDArray[Any], unit: str) -> IntArray:
+    """Months or years since 1970 (``unit`` "M" or "Y") of datetimes, as ``astype`` gives them."""
+    if values.shape[0] >= _LOOKUP_ROWS and not np.isnat(values).any():
+        days = values.astype("datetime64[D]").view(np.int64)
+        low, high = int(days.min()), int(days.max())
+        if high - low < values.shape[0]:
+            span = np.arange(low, high + 1, dtype=np.int64).astype("datetime64[D]")
+            table = span.astype(f"datetime64[{unit}]").astype(np.int64)
+            days -= low
+            return table[days]
+    return values.astype(f"datetime64[{unit}]").astype(np.int64)
 
 
 def period_start(index: npt.NDArray[Any], period: Period | int, *, origin: int = 0) -> Any:

@@ -217,3 +217,88 @@ def test_unused_offset_levels_are_dropped_before_keys_combine(
     expected = frame.value_counts(["customer", "period"]).to_dict()  # pandas' own group-by
     assert ours == {(str(a), int(b)): int(c) for (a, b), c in expected.items()}
     assert (rows[group] == np.bincount(group)[group]).all()
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-3, 40), st.integers(60_000, 60_005), st.booleans()), min_size=1
+    ),
+    st.sampled_from([np.int8, np.int64, np.uint16]),
+    st.integers(1, 7),
+)
+def test_chunked_count_of_integer_keys_equals_factorize_and_group_codes(
+    rows: list[tuple[int, int, bool]], dtype: type, chunk: int
+) -> None:
+    # Counting in chunks (the table grows as chunks widen the ranges) gives the
+    # levels, groups, order and counts of the general path.
+    first, second, third = (np.array(column) for column in zip(*rows, strict=True))
+    first = first.astype(dtype) if dtype != np.uint16 else (first + 3).astype(dtype)
+    columns = [first, second, third]
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(_keys, "_COUNT_CHUNK", chunk)
+        patched.setattr(_keys, "_COUNT_CELLS", 1 << 20)
+        counted = _keys.count_integer_keys(columns)
+    assert counted is not None
+    levels, level_codes, rows_per_group = counted
+    keys = [_keys.factorize(column) for column in columns]
+    _, expected_codes, expected_rows = _keys.group_codes(keys, len(rows), need_group=False)
+    assert expected_rows is not None
+    np.testing.assert_array_equal(rows_per_group, expected_rows)
+    for level, code, key, expected in zip(levels, level_codes, keys, expected_codes, strict=True):
+        assert level.dtype == key.levels.dtype
+        np.testing.assert_array_equal(level[code], key.levels[expected])
+
+
+def test_a_boolean_key_of_one_value_is_counted() -> None:
+    # An all-True key gets the codes of its values (False, unused, is a level).
+    for values in (np.ones(5, dtype=bool), np.zeros(5, dtype=bool)):
+        table = _frames.as_table(
+            np.arange(5), data_role="score", roles={"score": None, "by": values}, key_roles=("by",)
+        )
+        for aggregations in ({"rows": ("len", None)}, {"n": ("count", "score")}):
+            grouped = _frames.group_aggregate(table, ["by"], aggregations)
+            assert grouped.keys["by"].tolist() == [bool(values[0])]
+            assert next(iter(grouped.values.values())).tolist() == [5]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from("ab\x00é€"), max_size=4),
+            st.text(alphabet=st.sampled_from("xyz"), min_size=6, max_size=9),
+        ),
+        min_size=1,
+    )
+)
+def test_object_strings_give_the_codes_and_levels_of_pandas_factorize(labels: list[str]) -> None:
+    # The reference numbers the strings as pandas.factorize does (in order of
+    # first appearance) but by Python equality: pandas' string table stops at a
+    # NUL character ("" and "\x00" would be one group).
+    values = np.array(labels, dtype=object)
+    coded = _keys.factorize(values)
+    first_seen: dict[str, int] = {}
+    codes = [first_seen.setdefault(label, len(first_seen)) for label in labels]
+    assert coded.codes.tolist() == codes
+    assert coded.levels.dtype == object
+    assert coded.levels.tolist() == list(first_seen)
+    assert all(type(level) is str for level in coded.levels)
+    assert coded.levels.tolist() == [values[labels.index(level)] for level in first_seen]
+    if not any("\x00" in label for label in labels):
+        np.testing.assert_array_equal(coded.codes, pd.factorize(values)[0])
+
+
+def test_object_keys_that_are_not_all_strings_are_not_packed() -> None:
+    mixed = np.array(["a", b"a", "a", None, 1], dtype=object)
+    coded = _keys.factorize(mixed)
+    assert coded.levels.tolist() == ["a", b"a", 1, None]
+    assert coded.codes.tolist() == [0, 1, 0, 3, 2]
+
+
+def test_object_string_levels_are_the_callers_objects() -> None:
+    class Label(str):
+        pass
+
+    values = np.array([Label("b"), "a", "b", Label("a")], dtype=object)
+    coded = _keys.factorize(values)
+    assert coded.codes.tolist() == [0, 1, 0, 1]
+    assert [type(level) for level in coded.levels] == [Label, str]
