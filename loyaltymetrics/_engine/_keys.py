@@ -485,6 +485,10 @@ def count_integer_keys(
                     )
                 ] = table
             table, lows, highs = grown, new_lows, new_highs
+        # Mixed radix in the platform integer (a narrow key's dtype would overflow).
+        # The first key is scaled as it is copied, and a key whose range starts
+        # at 0 is added without a shifted copy: each saves a pass over the chunk
+        # (measured: 1.7x one bincount with them, about 2x without).
         combined = buffer[: chunks[0].shape[0]]
         for index, (chunk, low) in enumerate(zip(chunks, lows, strict=True)):
             if index == 0:

@@ -288,6 +288,8 @@ def test_object_strings_give_the_codes_and_levels_of_pandas_factorize(labels: li
 
 
 def test_object_keys_that_are_not_all_strings_are_not_packed() -> None:
+    # Worked by hand from the module's rule: levels in order of first
+    # appearance, bytes apart from str, the missing value's level last.
     mixed = np.array(["a", b"a", "a", None, 1], dtype=object)
     coded = _keys.factorize(mixed)
     assert coded.levels.tolist() == ["a", b"a", 1, None]
