@@ -38,6 +38,7 @@ __all__ = [
     "ProportionMethod",
     "RandomSource",
     "cell_sums",
+    "core_count",
     "count_bootstrap",
     "count_bootstraps",
     "difference_targets",
@@ -489,14 +490,18 @@ def _element_streams(
     return streams
 
 
+def core_count() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity masks
+        return os.cpu_count() or 1
+
+
 def _thread_count(elements: int, draws: int) -> int:
     if draws < _THREADED_DRAWS:
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - platforms without affinity masks
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_THREADS, elements))
+    return max(1, min(core_count(), _MAX_THREADS, elements))
 
 
 def _draw_replicates(

@@ -32,7 +32,12 @@ import numpy as np
 import numpy.typing as npt
 
 from loyaltymetrics._clv._fitting import model_array
-from loyaltymetrics._engine._intervals import Alternative, normal_quantile, tail_pvalue
+from loyaltymetrics._engine._intervals import (
+    Alternative,
+    core_count,
+    normal_quantile,
+    tail_pvalue,
+)
 from loyaltymetrics._engine._results import (
     Comparison,
     ConfidenceInterval,
@@ -43,7 +48,6 @@ from loyaltymetrics._engine._results import (
 )
 from loyaltymetrics._engine._validation import check_choice, check_confidence_level, is_real_number
 from loyaltymetrics._retention._survival_tally import (
-    BLOCK,
     IntArray,
     SurvivalInputs,
     Tally,
@@ -60,6 +64,8 @@ from loyaltymetrics._retention._survival_tally import (
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from loyaltymetrics._retention._logrank import LogrankResult
 
 __all__ = [
@@ -889,40 +895,144 @@ def _set_edges(
         high[tail:] = s[tail:]
 
 
-def _distinct_curve(key: npt.NDArray[np.uint64], level: float, kind: IntervalType) -> SurvivalCurve:
+#: Elements per block of the distinct-durations pass: two stages of about ten
+#: float64 arrays each stay in a core's cache.
+_DISTINCT_BLOCK = 1 << 16
+
+
+class _BandStage:
+    """The second stage of :func:`_distinct_curve`, run block after block in order.
+
+    From the events, survival and Greenwood's running sum of a block it
+    counts the events, writes the censored column and the pointwise limits,
+    and finds the first positions at or below 0.5 of the
+    curve and of each limit. Its searches carry from block to block, so
+    blocks must come in order (one worker thread keeps them so).
+    """
+
+    def __init__(self, curve: tuple[FloatArray, ...], level: float, kind: IntervalType) -> None:
+        self.events, _, self.survival, self.low, self.high, self.censored = curve
+        self.n_events = 0
+        self.z, self.kind = normal_quantile(level), kind
+        size = min(_DISTINCT_BLOCK, self.survival.shape[0])
+        self.scratch, self.below = np.empty(size), np.empty(size, dtype=np.bool_)
+        # The first position at or below 0.5 of the curve and of each limit, found
+        # while the block is in cache (the same as a search over the whole curve).
+        self.firsts: list[int | None] = [None, None, None]
+
+    def __call__(self, start: int, stop: int) -> None:
+        block, m = slice(start, stop), stop - start
+        s, b = self.survival[block], self.below[:m]
+        d = self.events[block]
+        self.n_events += int(np.count_nonzero(d))
+        np.subtract(1.0, d, out=self.censored[block])
+        # Greenwood's sum waits where the low limit goes: _limits reads it first.
+        out = (self.low[block], self.high[block], self.scratch[:m])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lo, hi = _limits(s, out[0], self.z, self.kind, out=out, edges=False)
+        if self.kind == "log-log":
+            _set_edges(s, lo, hi, b)
+        for which, (values, tol) in enumerate(
+            ((s, _ROUNDING), (lo, _HALF_TOLERANCE), (hi, _HALF_TOLERANCE))
+        ):
+            # The curve never rises: a block whose last point is above 0.5 holds no crossing.
+            if self.firsts[which] is None and (which > 0 or s[-1] <= 0.5 + tol):
+                np.less_equal(values, 0.5 + tol, out=b)
+                at = int(np.argmax(b))
+                if b[at]:
+                    self.firsts[which] = start + at
+
+
+def _first_touch(arrays: tuple[FloatArray, ...]) -> None:
+    """Write one element per page of fresh arrays, so the system maps their memory now."""
+    for array in arrays:
+        array[::512] = 0.0
+
+
+def _continuous_curve(
+    floats: FloatArray, observed: npt.NDArray[np.bool_], level: float, kind: IntervalType
+) -> SurvivalCurve:
+    """One unweighted curve of continuous durations: sort their event keys, then estimate.
+
+    When every duration is distinct (the usual case), :func:`_distinct_curve`
+    needs no counting. On large inputs with a second core, a worker thread
+    maps the memory of the curve's arrays while the keys sort (numpy releases
+    the GIL in its sort), then runs the second stage of every block.
+    """
+    n = floats.shape[0]
+    pool = None
+    curve = None
+    if n >= 4 * _DISTINCT_BLOCK and core_count() > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        curve = tuple(np.empty(n) for _ in range(6))
+        touched = pool.submit(_first_touch, curve)
+    try:
+        key = sorted_event_keys(floats, observed)
+        if pool is not None:
+            touched.result()  # done before the curve writes there
+        if keys_all_distinct(key):
+            return _distinct_curve(key, level, kind, curve=curve, pool=pool)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    del curve
+    times, exits, events = group_event_keys(key)
+    group = np.zeros(times.shape[0], dtype=np.intp)
+    counts = Tally(group=group, times=times, exits=exits, events=events, n_groups=1)
+    return _single_curve(counts, level, kind)
+
+
+def _distinct_curve(
+    key: npt.NDArray[np.uint64],
+    level: float,
+    kind: IntervalType,
+    *,
+    curve: tuple[FloatArray, ...] | None = None,
+    pool: Executor | None = None,
+) -> SurvivalCurve:
     """One unweighted curve where every duration is distinct: stage 2 fused, block by block.
 
     With one subject per time, n_i = n - i and the cells need no counting.
-    Each block runs the whole chain (event bits, factors, products, Greenwood
-    sums, limits) while it is in cache; a running product or sum continues
-    across blocks by folding the previous block's last value into the first
-    element, so every number equals that of :func:`_estimate`.
+    Each block runs the whole chain while it is in cache, in two stages: the
+    first unpacks the event bits and computes the numbers at risk, the
+    product-limit estimate and Greenwood's running sum; the second
+    (:class:`_BandStage`) the limits and the crossings of 0.5. A running
+    product or sum continues across blocks by folding the previous block's
+    last value into the first element, so every number equals that of
+    :func:`_estimate`. ``curve`` gives the six output arrays (new by
+    default); with ``pool`` (one worker) the second stage of a block runs
+    there while this thread runs the first stage of the next; the
+    arithmetic is the same either way.
     """
     n = key.shape[0]
-    z = normal_quantile(level)
-    events, at_risk, survival, low, high, censored = (np.empty(n) for _ in range(6))
-    size = min(BLOCK, n)
+    if curve is None:
+        curve = tuple(np.empty(n) for _ in range(6))
+    events, at_risk, survival, low, high, censored = curve
+    bands = _BandStage(curve, level, kind)
+    size = min(_DISTINCT_BLOCK, n)
     countdown = -np.arange(size, dtype=np.float64)
-    factor, terms, scratch = np.empty(size), np.empty(size), np.empty(size)
-    below = np.empty(size, dtype=np.bool_)
-    product, greenwood, n_events = 1.0, 0.0, 0
-    # The first position at or below 0.5 of the curve and of each limit, found
-    # while the block is in cache (the same as a search over the whole curve).
-    firsts: list[int | None] = [None, None, None]
+    factor = np.empty(size)
+    product, greenwood = 1.0, 0.0
     one = np.uint64(1)
+    pending = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for start in range(0, n, size):
             stop = min(start + size, n)
             m = stop - start
             block = slice(start, stop)
-            d, risk, s = events[block], at_risk[block], survival[block]
-            f, v, b = factor[:m], terms[:m], below[:m]
-            k = key[block]
+            d, risk, s, f, k = (
+                events[block],
+                at_risk[block],
+                survival[block],
+                factor[:m],
+                key[block],
+            )
+            v = low[block]  # Greenwood's terms and sum, until the band stage writes the limit
             np.bitwise_and(k, one, out=d, casting="unsafe")
             np.right_shift(k, one, out=k)
-            n_events += int(np.count_nonzero(d))
             np.add(countdown[:m], float(n - start), out=risk)
-            np.subtract(1.0, d, out=censored[block])
             np.divide(d, risk, out=f)
             np.subtract(1.0, f, out=f)
             np.subtract(risk, d, out=v)
@@ -936,23 +1046,17 @@ def _distinct_curve(key: npt.NDArray[np.uint64], level: float, kind: IntervalTyp
             v[0] += greenwood
             np.cumsum(v, out=v)
             greenwood = float(v[-1])
-            lo, hi = _limits(s, v, z, kind, out=(low[block], high[block], scratch[:m]), edges=False)
-            if kind == "log-log":
-                _set_edges(s, lo, hi, b)
-            for which, (values, tol) in enumerate(
-                ((s, _ROUNDING), (lo, _HALF_TOLERANCE), (hi, _HALF_TOLERANCE))
-            ):
-                # The curve never rises: a block whose last point is above 0.5 holds no crossing.
-                if firsts[which] is None and (which > 0 or s[-1] <= 0.5 + tol):
-                    np.less_equal(values, 0.5 + tol, out=b)
-                    at = int(np.argmax(b))
-                    if b[at]:
-                        firsts[which] = start + at
+            if pool is None:
+                bands(start, stop)
+            else:
+                pending.append(pool.submit(bands, start, stop))
+    for done in pending:
+        done.result()
     times = key.view(np.float64)
 
     def crossing(which: int) -> float:
         # A limit counts only where the curve is positive (a band is undefined at S = 0).
-        at = firsts[which]
+        at = bands.firsts[which]
         if at is None or (which > 0 and not survival[at] > 0.0):
             return float(np.inf)
         return float(times[at])
@@ -968,7 +1072,7 @@ def _distinct_curve(key: npt.NDArray[np.uint64], level: float, kind: IntervalTyp
         censored=censored,
         median=median,
         n=float(n),
-        n_events=float(n_events),
+        n_events=float(bands.n_events),
         confidence_level=level,
         median_low=median_low,
         median_high=median_high,
@@ -1142,14 +1246,8 @@ def kaplan_meier(
     if inputs.labels is None:
         if inputs.weights is None and looks_continuous(inputs.durations):
             floats = inputs.durations.astype(np.float64, copy=False)
-            key = sorted_event_keys(floats, inputs.observed)
-            if keys_all_distinct(key):
-                return _distinct_curve(key, level, kind)
-            times, exits, events = group_event_keys(key)
-            group = np.zeros(times.shape[0], dtype=np.intp)
-            counts = Tally(group=group, times=times, exits=exits, events=events, n_groups=1)
-        else:
-            counts = tally(inputs.durations, inputs.observed, inputs.weights)
+            return _continuous_curve(floats, inputs.observed, level, kind)
+        counts = tally(inputs.durations, inputs.observed, inputs.weights)
         return _single_curve(counts, level, kind)
     counts, groups = grouped_tally(inputs)
     return _grouped_curves(counts, groups, level, kind)

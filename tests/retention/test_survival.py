@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import loyaltymetrics as lm
+from loyaltymetrics._retention import _survival as survival_module
 
 lifelines = pytest.importorskip("lifelines")
 
@@ -381,3 +382,33 @@ def test_distinct_durations_give_the_counting_path_exactly(interval: str) -> Non
         counted.n_events,
     )
     assert fast.survival[-1] == 0.0
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_distinct_durations_split_over_two_threads_give_the_same_bits(monkeypatch, cores) -> None:
+    # From four blocks on, a worker thread maps the output while the keys sort
+    # and computes the limits block by block; with one core, one thread does
+    # everything. Both must equal the general tally to the bit, medians too.
+    monkeypatch.setattr(survival_module, "core_count", lambda: cores)
+    rng = np.random.default_rng(12)
+    n = 4 * survival_module._DISTINCT_BLOCK + 12_345
+    durations = rng.exponential(400.0, n)
+    observed = rng.random(n) < 0.7
+    for interval in ("log-log", "log"):
+        fast = lm.kaplan_meier(durations, observed, interval=interval)
+        counted = lm.kaplan_meier(durations, observed, weights=np.ones(n), interval=interval)
+        for name in ("times", "survival", "survival_low", "survival_high", "at_risk", "events"):
+            assert getattr(fast, name).tobytes() == getattr(counted, name).tobytes(), name
+        assert fast.censored.tobytes() == counted.censored.tobytes()
+        assert (fast.median, fast.median_low, fast.median_high, fast.n_events) == (
+            counted.median,
+            counted.median_low,
+            counted.median_high,
+            counted.n_events,
+        )
+    # One tie sends the sorted keys to the counting path, past the mapped arrays.
+    durations[1] = durations[0]
+    tied = lm.kaplan_meier(durations, observed)
+    assert tied.times.shape[0] == n - 1
+    counted = lm.kaplan_meier(durations, observed, weights=np.ones(n))
+    assert tied.survival.tobytes() == counted.survival.tobytes()
