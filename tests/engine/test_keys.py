@@ -119,7 +119,8 @@ def test_integer_extremes_of_groups_equal_pandas(rows: list[tuple[int, int]], dr
         assert ungrouped.values["low"][0] == values[keep].min()
         assert ungrouped.values["high"][0] == values[keep].max()
     else:  # no rows: the one group has no minimum
-        assert np.isnan(ungrouped.values["low"][0]) and np.isnan(ungrouped.values["high"][0])
+        assert np.isnan(ungrouped.values["low"][0])
+        assert np.isnan(ungrouped.values["high"][0])
 
 
 def test_dates_keep_their_type_in_minima_and_maxima() -> None:
