@@ -382,8 +382,8 @@ def group_codes(
     Returns ``(group, level_codes, rows)``: the group of every row (0..G-1),
     for every key the level code of each group, and the number of rows per
     group when it came for free (the dense path's ``bincount``), else None.
-    Every group has rows. ``group`` may be the one key's own codes (when all
-    its levels are present): read it, never write it.
+    With keys, every group has rows. ``group`` may be the one key's own codes
+    (when all its levels are present): read it, never write it.
     With ``need_group=False`` the dense path skips numbering the rows' groups
     (``group`` is then None): counting needs only the ``bincount``. With
     ``need_rows=False`` as well (the distinct combinations alone), the dense
@@ -569,8 +569,8 @@ def group_reduce(
 
     Sums are float64, counts int64; minima and maxima are float64 (NaN for a
     group without values), or datetime64 (NaT) for a datetime column.
-    ``every_group_has_rows`` (the groups of :func:`group_codes`) spares the
-    search for groups without rows where a column has no missing values.
+    ``every_group_has_rows`` (true of the groups of :func:`group_codes` with
+    keys) spares integer minima and maxima the search for groups without rows.
     """
     if values.dtype.kind in "mM":
         missing = np.isnat(values)

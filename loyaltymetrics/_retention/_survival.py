@@ -905,9 +905,9 @@ class _BandStage:
 
     From the events, survival and Greenwood's running sum of a block it
     counts the events, writes the censored column and the pointwise limits,
-    and finds the first positions at or below 0.5 of the
-    curve and of each limit. Its searches carry from block to block, so
-    blocks must come in order (one worker thread keeps them so).
+    and finds the first positions at or below 0.5 of the curve and of each
+    limit. Its count and searches carry from block to block, so blocks must
+    come in order (one worker thread keeps them so).
     """
 
     def __init__(self, curve: tuple[FloatArray, ...], level: float, kind: IntervalType) -> None:
@@ -960,8 +960,7 @@ def _continuous_curve(
     the GIL in its sort), then runs the second stage of every block.
     """
     n = floats.shape[0]
-    pool = None
-    curve = None
+    pool, curve, touched = None, None, None
     if n >= 4 * _DISTINCT_BLOCK and core_count() > 1:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -970,7 +969,7 @@ def _continuous_curve(
         touched = pool.submit(_first_touch, curve)
     try:
         key = sorted_event_keys(floats, observed)
-        if pool is not None:
+        if touched is not None:
             touched.result()  # done before the curve writes there
         if keys_all_distinct(key):
             return _distinct_curve(key, level, kind, curve=curve, pool=pool)
@@ -998,7 +997,8 @@ def _distinct_curve(
     Each block runs the whole chain while it is in cache, in two stages: the
     first unpacks the event bits and computes the numbers at risk, the
     product-limit estimate and Greenwood's running sum; the second
-    (:class:`_BandStage`) the limits and the crossings of 0.5. A running
+    (:class:`_BandStage`) the event count, the censored column, the limits
+    and the crossings of 0.5. A running
     product or sum continues across blocks by folding the previous block's
     last value into the first element, so every number equals that of
     :func:`_estimate`. ``curve`` gives the six output arrays (new by
