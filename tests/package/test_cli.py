@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import loyaltymetrics as lm
-from loyaltymetrics._cli import main
+from loyaltymetrics._cli import _THREADED_READ_BYTES, _arrow_threads, main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,6 +97,23 @@ def test_bad_column_name(survey_csv: Path, capsys: pytest.CaptureFixture[str]) -
     assert "'id', 'score', 'team'" in completed.stderr
     completed = run_in_process(capsys, "report", str(survey_csv), "--score", "score", "--by", "x")
     assert_one_line_error(completed, "no column 'x'")
+
+
+@pytest.mark.parametrize(
+    ("n_bytes", "version", "threads"),
+    [
+        (_THREADED_READ_BYTES, "25.0.0", True),
+        (_THREADED_READ_BYTES, "26.0.1", True),
+        (_THREADED_READ_BYTES - 1, "26.0.1", False),  # a small file: one thread
+        (_THREADED_READ_BYTES, "24.0.0", False),  # aborts at exit once its pool starts
+        (_THREADED_READ_BYTES, "18.1.0", False),
+        (_THREADED_READ_BYTES, "dev", False),  # an unreadable version: the safe side
+    ],
+)
+def test_arrow_reads_on_threads_only_for_large_files_on_pyarrow_25_or_newer(
+    n_bytes: int, version: str, threads: bool
+) -> None:
+    assert _arrow_threads(n_bytes, version) is threads
 
 
 def test_non_existent_file(tmp_path: Path) -> None:
