@@ -67,7 +67,10 @@ def check_predictions(ours, peer, x, t_x, big_t) -> None:
 def test_pareto_nbd_on_cdnow(cdnow) -> None:
     x, t_x, big_t = history(cdnow)
     peer = ParetoNBDFitter()
-    quietly(peer.fit, x, t_x, big_t)
+    # lifetimes starts its Nelder-Mead search at normal(1, 0.05) draws of numpy's
+    # global generator and stops at tol 1e-4, so a drawn start can stop 0.3% off
+    # the optimum; the centre of those draws makes the reference reproducible.
+    quietly(peer.fit, x, t_x, big_t, initial_params=np.ones(4))
     model = lm.fit_pareto_nbd(x, t_x, big_t)
     assert model.converged
     for name in ("r", "alpha", "s", "beta"):
