@@ -3,8 +3,9 @@
 Run: python benchmarks/cohort_speed.py [--n 10000000] [--customers 1000000]
 
 Times ``lm.cohort_retention`` (classic and unbounded, monthly periods) on the
-same synthetic log given as numpy arrays, a pandas DataFrame, a polars
-DataFrame and LazyFrame, and a DuckDB relation, against the strongest
+same synthetic log given as numpy arrays, a pandas DataFrame (ids as Python
+string objects, as pandas 2 reads text, and as Arrow-backed strings, pandas
+3's default), a polars DataFrame and LazyFrame, and a DuckDB relation, against the strongest
 hand-written alternative of the same matrix: a six-line polars query on the
 polars frame (the denominator for numpy, pandas and polars input) and a
 DuckDB SQL query on the DuckDB relation (for DuckDB input). Every table is
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("numpy", "pandas", "polars", "polars-lazy", "duckdb")
+KINDS = ("numpy", "pandas", "pandas-arrow", "polars", "polars-lazy", "duckdb")
 
 
 def make_log(n: int, customers: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +116,12 @@ def run_one(kind: str, n: int, customers: int) -> dict:
         data, input_bytes = None, ids.nbytes + days.nbytes
     elif kind == "pandas":
         data = polars_frame.to_pandas()
+        if data["customer"].dtype != object:  # pandas 3: text is Arrow-backed by default
+            data["customer"] = data["customer"].astype(object)
+        input_bytes = int(data.memory_usage(deep=True).sum())
+    elif kind == "pandas-arrow":
+        data = polars_frame.to_pandas()
+        data["customer"] = data["customer"].astype("string[pyarrow]")
         input_bytes = int(data.memory_usage(deep=True).sum())
     elif kind.startswith("polars"):
         data = polars_frame if kind == "polars" else polars_frame.lazy()
@@ -130,6 +137,8 @@ def run_one(kind: str, n: int, customers: int) -> dict:
     # Warm up on a tiny log of the same kind: imports and first-call costs.
     if kind == "numpy":
         lm.cohort_retention(ids[:10], time=days[:10])
+    elif kind.startswith("pandas"):  # a small frame of the same kind, above the polars cut
+        lm.cohort_retention(data.head(1 << 17), customer="customer", time="time")
     else:
         tiny = data.head(10) if kind != "duckdb" else data.limit(10)
         lm.cohort_retention(tiny, customer="customer", time="time")

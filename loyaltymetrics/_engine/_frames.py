@@ -742,10 +742,20 @@ class _PandasColumns(Mapping[str, Any]):
 
 
 def _pandas_column(series: Any) -> Any:
-    """Return a pandas column as numpy: no copy for numpy dtypes; wall-clock time for zones."""
+    """Return a pandas column as numpy: no copy for numpy dtypes; wall-clock time for zones.
+
+    Text held in Arrow comes back as its key codes (:class:`~._keys.KeyCodes`),
+    as :func:`encode_keys` would code it: text is only ever a key.
+    """
     dtype = series.dtype
     if getattr(dtype, "name", "") == "category":
         return series  # its codes are hashed codes already
+    if getattr(dtype, "storage", None) == "pyarrow" and dtype.kind in "OU":
+        # Text kept in Arrow (pandas 3's default strings, ``string[pyarrow]``):
+        # coded from its buffers, never turned into Python objects.
+        arrow = series.array.__arrow_array__()
+        if _keys.is_arrow_text(arrow):
+            return _keys.factorize(arrow)
     if getattr(dtype, "tz", None) is not None:
         return series.dt.tz_localize(None).to_numpy()
     if isinstance(dtype, np.dtype):
