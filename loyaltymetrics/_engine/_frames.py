@@ -711,6 +711,77 @@ def with_group_min(table: Table, key: str | Sequence[str], column: str, name: st
     return _chained(table, None, arrays)
 
 
+#: Bit masks are 64-bit words: a value set is aggregated natively up to this width.
+_SET_WIDTH = 64
+_MASK = "__loyaltymetrics_mask"
+
+
+def count_distinct_by_group_min(
+    table: Table,
+    keys: Sequence[str],
+    column: str,
+    *,
+    keep: Sequence[str],
+    low: int,
+    high: int,
+    minimum: str,
+    count: str,
+) -> Grouped | None:
+    """Count the distinct rows of ``keys`` + ``column`` by (``keep``, group minimum, value).
+
+    Each distinct (``keys``, ``column``) row carries the minimum of
+    ``column`` over its ``keys`` group (as ``minimum``); the result counts
+    those rows per (``keep``, ``minimum``, ``column``), ``keep`` being a
+    subset of ``keys``. It equals :func:`group_aggregate` of :func:`group_table`
+    (no aggregation) then :func:`with_group_min`. ``column`` must hold
+    integers in ``low..high``.
+
+    Where the engine aggregates bits (polars' ``bitwise_or``) and that range
+    has at most 64 values, this is one group-by by ``keys`` that collects
+    each group's minimum and its set of values as a 64-bit mask, so the
+    distinct rows are never hashed or kept in the engine; the masks are
+    counted in numpy, bit by bit. None for other engines and wider ranges:
+    build the steps above then.
+    """
+    width = high - low + 1
+    if not 0 < width <= _SET_WIDTH or not table.is_frame or _in_numpy(table):
+        return None
+    frame = _lazy(table)
+    if not frame.implementation.is_polars():
+        return None
+    import polars as pl
+
+    if not hasattr(pl.Expr, "bitwise_or"):  # pragma: no cover - polars older than 1.23
+        return None
+    value = pl.col(column)
+    bit = pl.lit(2, dtype=pl.UInt64).pow((value - low).cast(pl.UInt64))
+    sets = (
+        frame.to_native()
+        .group_by(list(keys))
+        .agg(value.min().alias(minimum), bit.bitwise_or().alias(_MASK))
+        .select(*keep, minimum, _MASK)
+        .collect()
+    )
+    masks = sets[_MASK].to_numpy()
+    firsts = sets[minimum].to_numpy().astype(np.int64) - low
+    with_bit = [np.flatnonzero(masks & np.uint64(1 << bit)) for bit in range(width)]
+    if keep:  # the distinct rows spelled out, then counted by every key
+        row = np.concatenate(with_bit)
+        arrays = {key: _missing_as_none(sets[key].to_numpy()[row]) for key in keep}
+        arrays[minimum] = firsts[row] + low
+        arrays[column] = np.repeat(
+            np.arange(low, high + 1, dtype=np.int64), [rows.shape[0] for rows in with_bit]
+        )
+        rows_table = Table(kind="arrays", columns=table.columns, _arrays=arrays)
+        return group_aggregate(rows_table, [*keep, minimum, column], {count: ("len", None)})
+    cells = np.stack([np.bincount(firsts[rows], minlength=width) for rows in with_bit], axis=1)
+    first_offset, value_offset = np.nonzero(cells)
+    return Grouped(
+        keys={minimum: first_offset + low, column: value_offset + low},
+        values={count: cells[first_offset, value_offset].astype(np.int64)},
+    )
+
+
 def _take(values: Any, mask: npt.NDArray[np.bool_]) -> Any:
     if isinstance(values, np.ndarray | _keys.KeyCodes):
         return values[mask] if isinstance(values, np.ndarray) else values.take(mask)

@@ -262,9 +262,8 @@ def _reduce(
             per_customer, [*keys, _FIRST, _LAST], {_COUNT: ("len", None)}
         )
     else:
-        pairs = _frames.group_table(activity, [*keys, customer, _PERIOD], {})
-        pairs = _frames.with_group_min(pairs, [*keys, customer], _PERIOD, _FIRST)
-        cells = _frames.group_aggregate(pairs, [*keys, _FIRST, _PERIOD], {_COUNT: ("len", None)})
+        first_period = _end_period(origin, period, origin)
+        cells = _classic_cells(activity, keys, customer, low=first_period, high=end_period)
     second = _LAST if kind == "unbounded" else _PERIOD
     return (
         _Reduced(
@@ -276,6 +275,27 @@ def _reduce(
         origin,
         last_day,
     )
+
+
+def _classic_cells(
+    activity: _frames.Table, keys: tuple[str, ...], customer: str, *, low: int, high: int
+) -> _frames.Grouped:
+    """Count customers per (keys, first period, period of activity); periods in ``low..high``.
+
+    Each distinct (customer, period) pair counts once, under its customer's
+    first period. Polars collects each customer's first period and set of
+    periods as a bit mask when there are at most 64 periods; otherwise the
+    distinct pairs are built, given their customer's first period, and counted.
+    """
+    key_columns = [*keys, customer]
+    cells = _frames.count_distinct_by_group_min(
+        activity, key_columns, _PERIOD, keep=keys, low=low, high=high, minimum=_FIRST, count=_COUNT
+    )
+    if cells is not None:
+        return cells
+    pairs = _frames.group_table(activity, [*key_columns, _PERIOD], {})
+    pairs = _frames.with_group_min(pairs, key_columns, _PERIOD, _FIRST)
+    return _frames.group_aggregate(pairs, [*keys, _FIRST, _PERIOD], {_COUNT: ("len", None)})
 
 
 def _as_int(values: npt.NDArray[Any]) -> IntArray:

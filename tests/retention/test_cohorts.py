@@ -375,3 +375,73 @@ def test_sparse_cell_count_gives_the_dense_table(monkeypatch) -> None:
         np.testing.assert_array_equal(sparse.counts, expected.counts)
         if kind == "classic":
             np.testing.assert_array_equal(sparse.counts, dense.counts)
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month", "quarter", 7, 9])
+@pytest.mark.parametrize("end", [None, "2024-03-10"])
+def test_polars_value_sets_give_the_array_table(monkeypatch, period, end) -> None:
+    # On polars, "classic" collects each customer's first period and set of
+    # periods as a bit mask when the log spans at most 64 periods (here:
+    # weeks, months, quarters, blocks of 7 and 9 days over 400 days; days
+    # span more and take the distinct-pairs plan). Both must give the table
+    # of the array path.
+    from loyaltymetrics._engine import _frames
+
+    taken: list[bool] = []
+    count = _frames.count_distinct_by_group_min
+
+    def spy(*args, **kwargs):
+        result = count(*args, **kwargs)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(_frames, "count_distinct_by_group_min", spy)
+    frame = random_log(4, n=1500)
+    expected = lm.cohort_retention(
+        frame["user"].to_numpy(), time=frame["when"].to_numpy(), period=period, observation_end=end
+    )
+    assert taken == [False]  # arrays count their distinct pairs in numpy
+    taken.clear()
+    for data in (pl.from_pandas(frame), pl.from_pandas(frame).lazy()):
+        table = lm.cohort_retention(
+            data, customer="user", time="when", period=period, observation_end=end
+        )
+        np.testing.assert_array_equal(table.cohorts, expected.cohorts)
+        np.testing.assert_array_equal(table.counts, expected.counts)
+    assert taken == [table.counts.shape[1] <= 64] * 2
+
+
+def test_value_sets_by_key_equal_the_distinct_pairs_plan() -> None:
+    # The two plans of _frames on one polars table, with a segment key that
+    # is sometimes missing: the same counts per (segment, first, value).
+    from loyaltymetrics._engine import _frames
+
+    rng = np.random.default_rng(5)
+    n = 2000
+    frame = pl.DataFrame(
+        {
+            "who": rng.integers(0, 150, n),
+            "segment": pl.Series(rng.choice(["a", "b", None], n).tolist(), dtype=pl.String),
+            "value": rng.integers(3, 40, n),
+        }
+    )
+    table = _frames.as_table(frame, data_role="who", roles={"who": "who"}, key_roles=("who",))
+    keys = ["segment", "who"]
+    fast = _frames.count_distinct_by_group_min(
+        table, keys, "value", keep=["segment"], low=3, high=39, minimum="first", count="rows"
+    )
+    assert fast is not None
+    pairs = _frames.group_table(table, [*keys, "value"], {})
+    pairs = _frames.with_group_min(pairs, keys, "value", "first")
+    slow = _frames.group_aggregate(pairs, ["segment", "first", "value"], {"rows": ("len", None)})
+
+    def cells(grouped):
+        rows = zip(
+            *(grouped.keys[name].tolist() for name in ("segment", "first", "value")),
+            grouped.values["rows"].tolist(),
+            strict=True,
+        )
+        return sorted(rows, key=repr)
+
+    assert cells(fast) == cells(slow)
+    assert sum(row[-1] for row in cells(fast)) == frame.unique(["segment", "who", "value"]).height
