@@ -29,9 +29,8 @@ detractor/passive/promoter mix):
 
 ``--target-only`` stops after 3. Every timing is the best of ``--repeat``
 runs (default 1; 1 for the naive approach), measured in the same process on
-the same frame. Large bootstraps draw the segments on up to 8 threads (as
-many as the process may use);
-``--single-thread`` limits that to one, to show the figure on one core.
+the same frame. Large bootstraps draw the segments on one thread per core
+the process may use; ``--single-thread`` limits that to one, to show the figure on one core.
 """
 
 from __future__ import annotations

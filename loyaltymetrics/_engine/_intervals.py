@@ -67,11 +67,13 @@ BOOTSTRAP_METHODS: tuple[BootstrapMethod, ...] = ("percentile", "basic", "bca")
 # segments: at most this many bytes of resampled counts per block.
 _MAX_BLOCK_BYTES = 64_000_000
 _MIN_BLOCK = 256
-# Batch elements with their own generators are drawn by this many threads at
-# most (numpy releases the GIL while it draws) once a bootstrap has at least
-# _THREADED_DRAWS binomial draws; below that, starting threads costs more
-# than it saves.
-_MAX_THREADS = 8
+# Batch elements with their own generators are drawn by one thread per core
+# the process may use (numpy releases the GIL while it draws, and the draws of
+# an element come from its own streams, so the numbers do not depend on the
+# thread count), or by at most _MAX_THREADS when set, once a bootstrap has at
+# least _THREADED_DRAWS binomial draws; below that, starting threads costs
+# more than it saves. The draws are compute-bound: they scale with the cores.
+_MAX_THREADS: int | None = None
 _THREADED_DRAWS = 500_000
 
 
@@ -501,7 +503,8 @@ def core_count() -> int:
 def _thread_count(elements: int, draws: int) -> int:
     if draws < _THREADED_DRAWS:
         return 1
-    return max(1, min(core_count(), _MAX_THREADS, elements))
+    cores = core_count() if _MAX_THREADS is None else min(core_count(), _MAX_THREADS)
+    return max(1, min(cores, elements))
 
 
 def _draw_replicates(

@@ -230,6 +230,20 @@ def test_threads_do_not_change_the_draws(monkeypatch: pytest.MonkeyPatch) -> Non
     np.testing.assert_array_equal(one, several)
 
 
+def test_large_bootstraps_draw_on_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One thread per core the process may use (no fixed cap), never more than
+    # elements, one below the size at which threads pay; a cap when set.
+    import loyaltymetrics._engine._intervals as engine
+
+    monkeypatch.setattr(engine, "core_count", lambda: 32)
+    large = engine._THREADED_DRAWS
+    assert engine._thread_count(100_000, large) == 32
+    assert engine._thread_count(5, large) == 5
+    assert engine._thread_count(100_000, large - 1) == 1
+    monkeypatch.setattr(engine, "_MAX_THREADS", 4)
+    assert engine._thread_count(100_000, large) == 4
+
+
 def test_cell_sums_loop_and_einsum_agree() -> None:
     # Few cells are summed cell by cell, many through einsum: both are the
     # plain weighted sum over the last axis.
