@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -311,7 +311,7 @@ def _object_text_codes(values: npt.NDArray[Any]) -> KeyCodes | None:
     array = _object_as_arrow(values)
     if array is None:
         return None
-    codes = _arrow_text_codes(array).codes
+    codes = _arrow_text_code_array(array)[0]  # no nulls: the codes are final
     # Codes number the strings in order of first appearance (both hash tables
     # do): a level's first row is where the running maximum code rises. The
     # levels are the caller's own objects there, as pandas.factorize gives them.
@@ -343,44 +343,98 @@ def _arrow_text_codes(array: Any) -> KeyCodes:
     number the strings in order of first appearance, as ``pandas.factorize``
     does; a null is a level of its own, None, last. Levels are Python strings.
     """
+    codes, levels, null_code = _arrow_text_code_array(array)
+    return _missing_last(codes, levels(), null_code)
+
+
+def _arrow_text_code_array(
+    array: Any,
+) -> tuple[CodeArray, Callable[[], npt.NDArray[Any]], int]:
+    """Codes of an Arrow string array, its levels on demand, and the code of null (or -1).
+
+    The levels (Python strings, the null's placeholder included) are only
+    built when asked for: object input keeps the caller's own objects instead.
+    """
     import pyarrow as pa
 
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks() if array.num_chunks else pa.array([], pa.large_string())
     if pa.types.is_string_view(array.type):
         array = array.cast(pa.large_string())
+    if len(array) == 0:
+        return np.zeros(0, dtype=np.intp), lambda: np.zeros(0, dtype=object), -1
+    valid = None if array.null_count == 0 else array.is_valid().to_numpy(zero_copy_only=False)
+    packed = _packed_arrow_text(array, valid)
+    if packed is None:
+        encoded = array.dictionary_encode()
+        indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        dictionary = encoded.dictionary
+        return (
+            indices.astype(np.intp, copy=False),
+            lambda: np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object),
+            -1,
+        )
+    codes, words = _factorize_spread(packed)
+    null_code = -1 if valid is None else int(codes[int(np.argmin(valid))])
+    return codes.astype(np.intp, copy=False), lambda: _unpack_text(words), null_code
+
+
+#: Rows of Arrow text packed per step: a block's temporaries stay in cache.
+_ARROW_BLOCK_ROWS = 1 << 15
+
+
+def _packed_arrow_text(
+    array: Any, valid: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.uint64] | None:
+    """Each string's bytes and length in one word, multiplied by ``_SPREAD``; None if too long.
+
+    One pass over the offsets, block by block, so the only full-size array
+    is the result: a block's lengths, gathered words and masks are reused
+    from cache. The 8 bytes from each string's start are read in one gather
+    (the last few strings from a small zero-padded copy of the buffer's end)
+    and the bytes past its length shifted out. Nulls get ``_NULL_WORD``.
+    """
+    import pyarrow as pa
+
     n = len(array)
-    if n == 0:
-        return KeyCodes(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object))
     wide = pa.types.is_large_string(array.type)
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int64 if wide else np.int32)[
         array.offset : array.offset + n + 1
     ]
-    lengths = np.diff(offsets)
-    valid = None if array.null_count == 0 else array.is_valid().to_numpy(zero_copy_only=False)
-    widest = int(lengths.max())
-    if widest > _PACKED_OBJECT_BYTES:
-        encoded = array.dictionary_encode()
-        indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        dictionary = encoded.dictionary.to_numpy(zero_copy_only=False)
-        return _missing_last(indices.astype(np.intp, copy=False), dictionary, -1)
     data = np.frombuffer(array.buffers()[2] or b"", dtype=np.uint8)
-    padded = np.zeros(data.shape[0] + 8, dtype=np.uint8)
-    padded[: data.shape[0]] = data
-    # The 8 bytes from each string's start (one gather), its own bytes kept.
-    windows = np.lib.stride_tricks.as_strided(padded, shape=(data.shape[0] + 1, 8), strides=(1, 1))
-    packed = np.ascontiguousarray(windows[offsets[:-1]]).view(np.uint64).reshape(n)
-    if sys.byteorder != "little":  # pragma: no cover - the packing reads bytes in order
-        packed = packed.byteswap()
-    keep = (np.uint64(1) << (8 * np.arange(8, dtype=np.uint64))) - np.uint64(1)
-    packed &= keep[lengths]
-    packed |= lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
-    if valid is not None:
-        packed[~valid] = _NULL_WORD  # no string packs to it: its length byte is 0xFF
-    packed *= _SPREAD
-    codes, words = _factorize_spread(packed)
-    null_code = -1 if valid is None else int(codes[int(np.argmin(valid))])
-    return _missing_last(codes.astype(np.intp, copy=False), _unpack_text(words), null_code)
+    # Strings starting before ``safe`` can read 8 bytes of the buffer itself.
+    safe = max(data.shape[0] - 7, 0)
+    windows = np.lib.stride_tricks.as_strided(data, shape=(safe, 8), strides=(1, 1))
+    end = np.zeros(16, dtype=np.uint8)
+    end[: data.shape[0] - safe] = data[safe:]
+    end_windows = np.lib.stride_tricks.as_strided(end, shape=(9, 8), strides=(1, 1))
+    packed = np.empty(n, dtype=np.uint64)
+    for start in range(0, n, _ARROW_BLOCK_ROWS):
+        bounds = offsets[start : start + _ARROW_BLOCK_ROWS + 1]
+        lengths = np.diff(bounds)
+        if int(lengths.max()) > _PACKED_OBJECT_BYTES:
+            return None
+        first = bounds[:-1]
+        out = packed[start : start + lengths.shape[0]]
+        late = first >= safe
+        if late.any():
+            words = np.empty((first.shape[0], 8), dtype=np.uint8)
+            words[~late] = windows[first[~late]]
+            words[late] = end_windows[first[late] - safe]
+        else:
+            words = windows[first]
+        out[:] = words.view(np.uint64).reshape(-1)
+        if sys.byteorder != "little":  # pragma: no cover - the packing reads bytes in order
+            out.byteswap(inplace=True)
+        # Shifting a 64-bit word by 64 gives 0 in numpy: the empty string packs to 0.
+        unused = np.uint64(64) - lengths.astype(np.uint64) * np.uint64(8)
+        out <<= unused
+        out >>= unused
+        out |= lengths.astype(np.uint64) << np.uint64(8 * _PACKED_OBJECT_BYTES)
+        if valid is not None:
+            out[~valid[start : start + lengths.shape[0]]] = _NULL_WORD
+        out *= _SPREAD
+    return packed
 
 
 #: The packed word of a null: a length byte no string of up to 7 bytes has.
