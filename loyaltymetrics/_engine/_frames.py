@@ -827,6 +827,11 @@ def _pandas_column(series: Any) -> Any:
         arrow = series.array.__arrow_array__()
         if _keys.is_arrow_text(arrow):
             return _keys.factorize(arrow)
+    arrow_type = getattr(dtype, "pyarrow_dtype", None)
+    if arrow_type is not None:
+        times = _arrow_times(series, arrow_type)
+        if times is not None:
+            return times
     if getattr(dtype, "tz", None) is not None:
         return series.dt.tz_localize(None).to_numpy()
     if isinstance(dtype, np.dtype):
@@ -834,6 +839,26 @@ def _pandas_column(series: Any) -> Any:
     if getattr(dtype, "kind", "O") in "iuf":  # nullable numbers: missing values become NaN
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
     return series.to_numpy(dtype=object, na_value=None)
+
+
+def _arrow_times(series: Any, arrow_type: Any) -> npt.NDArray[Any] | None:
+    """Return an Arrow-backed date or timestamp column as numpy datetimes (NaT where missing).
+
+    Zoned timestamps become their wall-clock time, as for numpy-backed
+    columns (pandas' own ``tz_localize(None)`` gives UTC for Arrow-backed
+    ones). None for other types.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type)):
+        return None
+    times = series.array.__arrow_array__()
+    if pa.types.is_date(arrow_type):
+        times = times.cast(pa.timestamp("s"))
+    elif arrow_type.tz is not None:
+        times = pc.local_timestamp(times)
+    return np.asarray(times.to_numpy())
 
 
 def _frame_expression(nw: ModuleType, aggregation: Aggregation, column: str | None) -> Any:
