@@ -579,7 +579,9 @@ def test_bootstrap_in_blocks_of_segments_equals_all_at_once(
 ) -> None:
     # The blocked bootstrap (a few segments' replicates at a time) must give
     # the numbers of drawing every segment at once, bit for bit, for the
-    # interval and the comparison sharing resamples and for separate ones.
+    # interval and the comparison sharing resamples and for separate ones;
+    # on one core the blocks run in turn, on more each block is reduced on a
+    # second thread while the next one draws.
     from loyaltymetrics._engine import _intervals
 
     rng = np.random.default_rng(3)
@@ -594,11 +596,13 @@ def test_bootstrap_in_blocks_of_segments_equals_all_at_once(
         kwargs = dict(options)
         data = kwargs.pop("scores", scores)
         at_once = lm.by_segment(data, by=segments, n_resamples=199, rng=5, **kwargs)
-        monkeypatch.setattr(_intervals, "_MAX_BLOCK_REPLICATES", 3 * 199 * 2)
-        blocked = lm.by_segment(data, by=segments, n_resamples=199, rng=5, **kwargs)
-        monkeypatch.undo()
-        for name in ("low", "high", "difference_low", "difference_high", "pvalue"):
-            np.testing.assert_array_equal(blocked.table[name], at_once.table[name])
+        for cores in (1, 4):
+            monkeypatch.setattr(_intervals, "_MAX_BLOCK_REPLICATES", 3 * 199 * 2)
+            monkeypatch.setattr(_intervals, "core_count", lambda cores=cores: cores)
+            blocked = lm.by_segment(data, by=segments, n_resamples=199, rng=5, **kwargs)
+            monkeypatch.undo()
+            for name in ("low", "high", "difference_low", "difference_high", "pvalue"):
+                np.testing.assert_array_equal(blocked.table[name], at_once.table[name])
 
 
 def test_mapping_of_columns_equals_the_pandas_frame() -> None:
