@@ -754,11 +754,11 @@ def count_distinct_by_group_min(
     if not hasattr(pl.Expr, "bitwise_or"):  # pragma: no cover - polars older than 1.23
         return None
     value = pl.col(column)
-    bit = pl.lit(2, dtype=pl.UInt64).pow((value - low).cast(pl.UInt64))
+    power_of_two = pl.lit(2, dtype=pl.UInt64).pow((value - low).cast(pl.UInt64))
     sets = (
         frame.to_native()
         .group_by(list(keys))
-        .agg(value.min().alias(minimum), bit.bitwise_or().alias(_MASK))
+        .agg(value.min().alias(minimum), power_of_two.bitwise_or().alias(_MASK))
         .select(*keep, minimum, _MASK)
         .collect()
     )

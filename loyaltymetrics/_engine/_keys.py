@@ -366,11 +366,9 @@ def _arrow_text_code_array(
     valid = None if array.null_count == 0 else array.is_valid().to_numpy(zero_copy_only=False)
     packed = _packed_arrow_text(array, valid)
     if packed is None:
-        encoded = array.dictionary_encode()
-        indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        dictionary = encoded.dictionary
+        indices, dictionary = _dictionary_encoded(array)
         return (
-            indices.astype(np.intp, copy=False),
+            indices,
             lambda: np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object),
             -1,
         )
@@ -475,19 +473,33 @@ def _missing_last(codes: CodeArray, levels: npt.NDArray[Any], null_code: int) ->
 
 
 def _arrow_codes(array: Any, empty: npt.NDArray[Any]) -> KeyCodes:
-    """Dictionary-encode an Arrow array (large inputs come back in chunks)."""
+    """Dictionary-encode an Arrow array; levels in the dtype of ``empty``."""
+    indices, dictionary = _dictionary_encoded(array)
+    if dictionary is None:
+        return KeyCodes(indices, empty)
+    levels = np.asarray(dictionary.to_numpy(zero_copy_only=False)).astype(empty.dtype)
+    return KeyCodes(indices, levels)
+
+
+def _dictionary_encoded(array: Any) -> tuple[CodeArray, Any]:
+    """Arrow's dictionary encoding: indices (-1 for a null) and the Arrow dictionary.
+
+    Large inputs come back in chunks, whose dictionaries are unified; an
+    array of no chunks has no dictionary (None).
+    """
     encoded = array.dictionary_encode()
     if hasattr(encoded, "chunks"):
         encoded = encoded.unify_dictionaries()
         if encoded.num_chunks == 0:
-            return KeyCodes(np.zeros(0, dtype=np.intp), empty)
-        parts = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
-        indices = np.concatenate(parts)
-        dictionary = encoded.chunk(0).dictionary
+            return np.zeros(0, dtype=np.intp), None
+        parts = [
+            chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in encoded.chunks
+        ]
+        indices, dictionary = np.concatenate(parts), encoded.chunk(0).dictionary
     else:
-        indices, dictionary = encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
-    levels = np.asarray(dictionary.to_numpy(zero_copy_only=False)).astype(empty.dtype)
-    return KeyCodes(indices.astype(np.intp, copy=False), levels)
+        indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        dictionary = encoded.dictionary
+    return indices.astype(np.intp, copy=False), dictionary
 
 
 def _sorted(values: npt.NDArray[Any]) -> KeyCodes:
