@@ -35,7 +35,7 @@ from loyaltymetrics._engine._validation import check_choice, check_confidence_le
 from loyaltymetrics._retention._cohorts import (
     CohortKind,
     CohortTable,
-    _end_period,
+    _period_of_day,
     _Reduced,
     table_of_counts,
 )
@@ -207,7 +207,7 @@ def segment_cohorts(
     assert reduced.grouped is not None
     segment, first_rows = _frames.regroup(reduced.grouped, list(keys))
     n_segments = int(first_rows.shape[0])
-    end_period = _end_period(last_day, period, origin)
+    end_period = _period_of_day(last_day, period, origin)
     cohort_periods, row = np.unique(reduced.first, return_inverse=True)
     n_columns = end_period - int(cohort_periods[0]) + 1
     counts = np.zeros((n_segments, cohort_periods.shape[0], n_columns), dtype=np.int64)

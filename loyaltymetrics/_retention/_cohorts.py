@@ -168,8 +168,9 @@ def _check_period(period: object) -> Period | int:
     )
 
 
-def _end_period(last_day: int, period: Period | int, origin: int) -> int:
-    return int(period_index(np.array([last_day], dtype="datetime64[D]"), period, origin=origin)[0])
+def _period_of_day(day: int, period: Period | int, origin: int) -> int:
+    """Return the period index of the day index ``day`` (blocks of days count from ``origin``)."""
+    return int(period_index(np.array([day], dtype="datetime64[D]"), period, origin=origin)[0])
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def _reduce(
     origin, last_day = _overview(table, customer, time)
     if end_day is not None:
         last_day = end_day
-    end_period = _end_period(last_day, period, origin)
+    end_period = _period_of_day(last_day, period, origin)
     activity = _frames.derive(table, {_PERIOD: period_column(table, time, period, origin=origin)})
     if end_day is not None:
         activity = _frames.keep_rows(activity, lambda ops: ops.col(_PERIOD) <= end_period)
@@ -262,7 +263,7 @@ def _reduce(
             per_customer, [*keys, _FIRST, _LAST], {_COUNT: ("len", None)}
         )
     else:
-        first_period = _end_period(origin, period, origin)
+        first_period = _period_of_day(origin, period, origin)
         cells = _classic_cells(activity, keys, customer, low=first_period, high=end_period)
     second = _LAST if kind == "unbounded" else _PERIOD
     return (
@@ -327,7 +328,7 @@ def _table_from_reduced(
     last_day: int,
 ) -> CohortTable:
     """Stage 2: arrange the statistic as a (cohort, offset) table and divide."""
-    end_period = _end_period(last_day, period, origin)
+    end_period = _period_of_day(last_day, period, origin)
     cohort_periods, row = np.unique(reduced.first, return_inverse=True)
     n_columns = end_period - int(cohort_periods[0]) + 1 if cohort_periods.size else 0
     counts = np.zeros((cohort_periods.shape[0], n_columns), dtype=np.int64)
@@ -350,7 +351,7 @@ def table_of_counts(
     last_day: int,
 ) -> CohortTable:
     """Return the table of the (cohort, offset) customer counts of cohorts ``cohort_periods``."""
-    end_period = _end_period(last_day, period, origin)
+    end_period = _period_of_day(last_day, period, origin)
     n_columns = counts.shape[1]
     sizes = counts[:, 0].copy() if n_columns else np.zeros(0, dtype=np.int64)
     offsets = np.arange(n_columns)
